@@ -1,0 +1,75 @@
+"""The app factory: one connexion FlaskApp serving every surface from its spec."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import connexion
+from connexion.exceptions import ProblemException
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from starlette.exceptions import HTTPException
+
+from simulator import fastpath, specs
+from simulator.core.errors import DomainError
+from simulator.runtime import Runtime, RuntimeMiddleware
+from simulator.settings import Settings
+from simulator.store.db import Database
+from simulator.web import pages, problems
+from simulator.web.middleware import BodyLimitMiddleware
+from simulator.web.tokens import TokenSigner
+from simulator.web.validation import validator_map
+
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def spec_routes() -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    routes = []
+    for name, (base, _) in specs.SURFACES.items():
+        for path, item in specs.load(name)["paths"].items():
+            verbs = frozenset(m.upper() for m in item if m in HTTP_METHODS)
+            pattern = re.escape(base + path)
+            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
+            routes.append((re.compile(pattern), verbs))
+    return routes
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> connexion.FlaskApp:
+    settings = settings or Settings.from_env()
+    db = database or Database(settings.database_url)
+    db.create_schema()
+    runtime = Runtime(settings, db, TokenSigner(db.signing_secret(), settings.token_ttl_seconds),
+                      spec_routes())
+
+    fastpath.install()
+    app = connexion.FlaskApp(
+        __name__,
+        strict_validation=True,
+        validate_responses=settings.validate_responses,
+        pythonic_params=True,
+        validator_map=validator_map(),
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+    )
+    for name in specs.SURFACES:
+        app.add_api(specs.load(name), name=name)
+    app.add_middleware(RuntimeMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
+    app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_SWAGGER,
+                       max_bytes=settings.max_body_bytes)
+    app.add_error_handler(DomainError, problems.on_domain_error)
+    app.add_error_handler(ProblemException, problems.on_problem)
+    app.add_error_handler(HTTPException, problems.on_http_exception)
+    app.add_error_handler(Exception, problems.on_unexpected)
+
+    flask_app = app.app
+    flask_app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    pages.register(flask_app)
+    if settings.inline_wsgi:
+        fastpath.inline(app)
+    app.runtime = runtime  # type: ignore[attr-defined]
+    return app
+
+
+def asgi_factory() -> connexion.FlaskApp:
+    """Entry point for uvicorn workers (``--factory``): settings come from the environment."""
+    return create_app(Settings.from_env())

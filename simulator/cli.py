@@ -1,0 +1,76 @@
+"""``fwp-sandbox``: serve the sandbox, print a bundled spec."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+
+from simulator import __version__, specs
+from simulator.settings import Settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from simulator.sandbox import tenants
+    from simulator.store.db import Database
+
+    settings = Settings.from_env()
+    if args.database:
+        settings = replace(settings, database_url=args.database)
+    if args.admin_token:
+        settings = replace(settings, admin_token=args.admin_token)
+    db = Database(settings.database_url)
+    db.create_schema()  # once, before the workers start
+    base = f"http://{args.host}:{args.port}"
+    print(f"fwp-sandbox {__version__} on {base}  (database: {db.engine.url.render_as_string()})")
+    for name, (path, title) in specs.SURFACES.items():
+        print(f"  {title:40} {base}{path}/ui/")
+    if not tenants.has_tenants(db):
+        demo = tenants.create_tenant(db, "demo", seed=2024)
+        print("\nFresh database: created the demo tenant (secrets are shown only now).")
+        print(f"  tenant id      {demo['id']}")
+        print(f"  X-Sandbox-Key  {demo['admin_key']}")
+        print(f"  client_id      {demo['employer']['client_id']}")
+        print(f"  client_secret  {demo['employer']['client_secret']}")
+    sys.stdout.flush()
+    db.dispose()
+    os.environ.update(settings.to_env())
+    uvicorn.run(
+        "simulator.app:asgi_factory", factory=True, host=args.host, port=args.port,
+        workers=args.workers, log_level=args.log_level, access_log=args.access_log,
+    )
+    return 0
+
+
+def _spec(args: argparse.Namespace) -> int:
+    import yaml
+
+    yaml.safe_dump(specs.load(args.surface), sys.stdout, allow_unicode=True, sort_keys=False)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fwp-sandbox", description=__doc__)
+    parser.add_argument("--version", action="version", version=__version__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the sandbox")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--database", help="SQLAlchemy URL (default: sqlite:///var/fwp-sandbox.db)")
+    serve.add_argument("--admin-token", help="require X-Sandbox-Admin-Token to create tenants")
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
+    serve.set_defaults(run=_serve)
+    spec = sub.add_parser("spec", help="print a surface's bundled OpenAPI spec (YAML)")
+    spec.add_argument("surface", choices=sorted(specs.SURFACES))
+    spec.set_defaults(run=_spec)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

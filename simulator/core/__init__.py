@@ -1,0 +1,1 @@
+"""Framework-free core: clock, seeded randomness, identifiers, state machines, typed errors."""

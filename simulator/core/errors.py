@@ -1,0 +1,158 @@
+"""Typed domain errors and their catalog.
+
+Every error the sandbox can answer has one entry here: a stable code, an HTTP status and English
+and Chinese titles. Code raises :class:`DomainError` with the code and a detail in both languages;
+the web layer renders it once as RFC 7807 ``application/problem+json`` and serves the catalog as
+documentation pages under ``/problems/{code}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    code: str
+    status: int
+    title: str
+    title_zh: str
+    explanation: str
+    source: str = "fwp-sandbox"
+
+
+def _spec(code: str, status: int, title: str, title_zh: str, explanation: str, source: str = "fwp-sandbox") -> ErrorSpec:
+    return ErrorSpec(code, status, title, title_zh, explanation, source)
+
+
+_SPECS = [
+    # Protocol errors: the request itself is wrong.
+    _spec("E_VALIDATION", 400, "Request does not match the API specification", "请求不符合接口规范",
+          "A parameter or the body breaks the OpenAPI schema: a missing required field, a wrong "
+          "type or format, or an unknown field. `field` names the first one; `errors` lists all."),
+    _spec("E_MALFORMED_JSON", 400, "Body is not valid JSON", "请求体不是有效的JSON",
+          "The body could not be parsed as UTF-8 JSON."),
+    _spec("E_UNAUTHORIZED", 401, "Authentication required", "需要身份认证",
+          "No credentials, or credentials that are invalid or expired, were sent."),
+    _spec("E_INVALID_CLIENT", 401, "Unknown client or wrong secret", "客户端标识或密钥错误",
+          "The OAuth2 client credentials do not match an employer account (RFC 6749 invalid_client)."),
+    _spec("E_FORBIDDEN", 403, "Not allowed", "无权访问",
+          "The credentials are valid but belong to another tenant or lack the right."),
+    _spec("E_NOT_FOUND", 404, "Not found", "资源不存在",
+          "No such resource exists for this caller. Resources of other tenants and employers are "
+          "reported as not found, never as forbidden, so that their existence does not leak."),
+    _spec("E_METHOD_NOT_ALLOWED", 405, "Method not allowed", "不支持该请求方法",
+          "The path exists but not with this HTTP method; the Allow header lists the methods."),
+    _spec("E_NOT_ACCEPTABLE", 406, "Not acceptable", "无法提供所要求的响应格式",
+          "The Accept header excludes every media type this operation can answer with."),
+    _spec("E_PAYLOAD_TOO_LARGE", 413, "Request body too large", "请求体过大",
+          "The body is larger than the sandbox accepts (1 MiB)."),
+    _spec("E_UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported content type", "不支持的内容类型",
+          "The body's Content-Type is not one the operation accepts."),
+    _spec("E_IDEMPOTENCY_KEY_REUSED", 422, "Idempotency key reused with another request",
+          "幂等键已用于其他请求",
+          "An Idempotency-Key can be replayed only with the same method, path and body."),
+    _spec("E_INTERNAL", 500, "Internal error", "内部错误",
+          "The sandbox failed. This is a bug: please report it with the request."),
+    # State.
+    _spec("E_ILLEGAL_STATE", 409, "Action not allowed in the current state", "当前状态下不允许此操作",
+          "The resource's state machine has no such transition from its current state. "
+          "`allowed_actions` lists what is allowed now."),
+    _spec("E_CORRECTION_ALREADY_REQUESTED", 409, "Corrections were already requested once",
+          "已一次性告知补正内容",
+          "Pre-review must list every defect at once (一次性告知): an application can be returned "
+          "for correction only once.", "Changchun flowchart 2021; zssvisa.cn (domain.md §5.1)"),
+    _spec("E_EMPLOYER_NOT_REGISTERED", 409, "Employer profile not registered", "用人单位信息未注册",
+          "Register the employer (PUT /fwp/v1/employer) with a valid unified social credit code "
+          "before filing applications.", "domain.md §6 rule 1"),
+    _spec("E_USCC_LOCKED", 409, "Unified social credit code cannot be changed",
+          "统一社会信用代码不可修改",
+          "Once registered, the employer's code is fixed; the real system corrects it only through "
+          "its back office.", "quanhespa.com FAQ (domain.md §2.1)"),
+    # Policy rules.
+    _spec("E_USCC_CHECK", 422, "Invalid unified social credit code", "统一社会信用代码无效",
+          "The code fails GB 32100-2015: wrong length or alphabet, a bad organisation-code check "
+          "character (position 17, GB 11714) or a bad overall check character (position 18).",
+          "GB 32100-2015 (domain.md §3.4)"),
+    _spec("E_NATIONALITY_UNKNOWN", 422, "Unknown nationality", "国籍代码无效",
+          "The nationality is not an ISO 3166-1 alpha-3 code.", "ISO 3166-1"),
+    _spec("E_PASSPORT_EXPIRED", 422, "Passport expired", "护照已过期",
+          "The passport's expiry date is not after today's date on the tenant clock."),
+    _spec("E_FOREIGNER_NOT_FOUND", 422, "Unknown foreigner", "外国人信息不存在",
+          "The application names a foreigner this employer has not registered."),
+    _spec("E_POST_ENTRY_CANCELLED", 422, "The post-entry permit application was abolished",
+          "入境后申请工作许可的流程已取消",
+          "Since Notice 75 (2024-12-01) the pre-entry (NEW_OVERSEAS) application covers both the "
+          "notification letter and the work permit; there is no application after entry.",
+          "Notice 人社部发〔2024〕75号; CAS FAQ Q5"),
+    _spec("E_APPOINTMENT_NOT_REQUIRED", 410, "Appointments are no longer needed", "无需预约",
+          "Since Notice 75 employers need no appointment: every step is online.",
+          "Notice 人社部发〔2024〕75号; CAS FAQ Q8"),
+    _spec("E_AGE_UNDER_18", 422, "Applicant under 18", "申请人未满18周岁",
+          "Every category requires the applicant to be at least 18 on the day of submission.",
+          "2017 Service Guide via chinavisas.cn, shanghai.gov.cn (domain.md §2.2)"),
+    _spec("E_AGE_LIMIT", 422, "Category B applicant over 60", "B类申请人超过60周岁",
+          "Category B is normally limited to 60 years of age; give a `relaxation_reason` (a "
+          "guarantee letter) when the post genuinely needs the applicant.",
+          "Classification standard (domain.md §4.1)"),
+    _spec("E_CATEGORY_MISMATCH", 422, "Claimed category does not match the evidence",
+          "申请类别与材料不符",
+          "The claimed category and qualification route do not fit the points or the evidence: "
+          "A by points needs 85, B by points 60; B by degree needs a bachelor's degree and two "
+          "years of experience; the other A routes need a talent-category proof.",
+          "Classification standard, 2017 points table (domain.md §4)"),
+    _spec("E_DOC_EXPIRED", 422, "Document too old", "材料已超过有效期",
+          "The no-criminal-record certificate and the health certificate must be issued at most "
+          "6 months before submission (counted from the issue date, not the legalisation date).",
+          "sanwenwang.com; zssvisa.cn (domain.md §5.1)"),
+    _spec("E_CONTRACT_DATES", 422, "Contract dates are inconsistent", "合同期限不一致",
+          "The contract must end after it starts, and after today's date on the tenant clock."),
+    _spec("E_PERMIT_ALREADY_ACTIVE", 409, "The person already holds an active work permit",
+          "该外国人已持有有效工作许可",
+          "One active permit per person: a second concurrent permit is refused (part-time work for a "
+          "second employer is not allowed). Cancel the existing permit first.",
+          "nowshenzhen.com, Shanghai FAQ; domain.md §6 rule 8 (ASSUMPTION)"),
+]
+
+CATALOG: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}
+
+
+@dataclass
+class DomainError(Exception):
+    """An error with a catalog code; ``detail``/``detail_zh`` say what went wrong this time."""
+
+    code: str
+    detail: str
+    detail_zh: str
+    field: str | None = None
+    extra: dict[str, Any] = dc_field(default_factory=dict)
+    headers: dict[str, str] = dc_field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.code not in CATALOG:
+            raise KeyError(f"unknown error code {self.code}")
+        super().__init__(f"{self.code}: {self.detail}")
+
+    @property
+    def spec(self) -> ErrorSpec:
+        return CATALOG[self.code]
+
+    @property
+    def status(self) -> int:
+        return self.spec.status
+
+
+def not_found(what: str, ident: str, field_name: str | None = None) -> DomainError:
+    return DomainError("E_NOT_FOUND", f"No {what} {ident} for this caller.",
+                       f"不存在该{_ZH_NOUNS.get(what, what)}：{ident}。", field_name)
+
+
+_ZH_NOUNS = {
+    "application": "申请",
+    "foreigner": "外国人",
+    "work permit": "工作许可",
+    "tenant": "租户",
+    "notification letter": "工作许可通知",
+}

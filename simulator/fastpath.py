@@ -1,0 +1,124 @@
+"""Measured speed-ups of connexion 3.3's FlaskApp (see ../shared/design.md, "Where the time goes").
+
+1. ``InlineWSGI`` runs Flask's WSGI app on the event-loop thread instead of a2wsgi's thread pool
+   (the bridge cost 21-23% of a worker's time). Handlers must therefore never wait on the network;
+   they only talk to the database, which answers in microseconds on SQLite and sub-millisecond on a
+   local PostgreSQL.
+2. ``decorate_once`` builds connexion's parameter/response decorators and URI parser once per
+   operation instead of on every request (14-18%).
+3. Compiled JSON-schema validators are cached per schema (simulator/web/validation.py).
+
+These patch connexion internals, so the connexion version is pinned and
+tests/unit/test_fastpath.py fails if a patch stops applying.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import io
+from collections.abc import Callable
+from typing import Any
+
+import connexion
+from a2wsgi.wsgi import build_environ
+from connexion.decorators.main import FlaskDecorator
+
+PATCHED_CONNEXION = "3.3.0"
+
+
+class InlineWSGI:
+    """An ASGI app that calls a WSGI app inline: the whole body is read, the app runs to
+    completion, the response is sent in one message."""
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app  # attribute name used by FlaskApp.add_wsgi_middleware
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            raise RuntimeError(f"InlineWSGI serves HTTP only, not {scope['type']}")
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        environ = build_environ(scope, io.BytesIO(b"".join(chunks)))
+        started: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if exc_info is not None and started:
+                raise exc_info[1].with_traceback(exc_info[2])
+            started[:] = [status, headers]
+            return chunks.append
+
+        chunks = []
+        result = self.app(environ, start_response)
+        try:
+            body = b"".join([*chunks, *result])
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        status, headers = started
+        await send({
+            "type": "http.response.start",
+            "status": int(status.split(" ", 1)[0]),
+            "headers": [(k.lower().encode("latin1"), v.encode("latin1")) for k, v in headers],
+        })
+        await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def decorate_once(self: FlaskDecorator, function: Callable[..., Any]) -> Callable[..., Any]:
+    """Replacement for ``WSGIDecorator.__call__`` that caches the decorated view per operation."""
+    cached: list[Any] = []
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not cached:
+            cached[:] = [self.uri_parser, self.decorate(function)]
+        uri_parser, decorated = cached
+        request = self.framework.get_request(uri_parser=uri_parser)
+        return decorated(request)
+
+    return wrapper
+
+
+def _cached_operation_fn(self: Any) -> Callable[..., Any]:
+    fn = self.__dict__.get("_fast_fn")
+    if fn is None:
+        fn = FlaskDecorator(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)(self._fn)
+        self.__dict__["_fast_fn"] = fn
+    return fn  # type: ignore[no-any-return]
+
+
+def install() -> None:
+    """Apply the class-level patches (idempotent). Raises if connexion is not the pinned version."""
+    found = importlib.metadata.version("connexion")
+    if found != PATCHED_CONNEXION:
+        raise RuntimeError(f"simulator.fastpath patches connexion {PATCHED_CONNEXION}, found {found}")
+    from connexion.apps.flask import FlaskOperation
+
+    FlaskDecorator.__call__ = decorate_once
+    FlaskOperation.fn = property(_cached_operation_fn)
+
+
+def inline(flask_app: connexion.FlaskApp) -> None:
+    """Swap a2wsgi's thread-pool bridge for :class:`InlineWSGI` on one app."""
+    middleware_app = flask_app._middleware_app
+    middleware_app.asgi_app = InlineWSGI(middleware_app.app.wsgi_app)

@@ -1,0 +1,1 @@
+"""The sandbox control plane: tenants, credentials, clock and the manual officer."""

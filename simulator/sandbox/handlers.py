@@ -1,0 +1,91 @@
+"""HTTP handlers of the sandbox control plane (``specs/sandbox.yaml``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Response
+
+from simulator import runtime
+from simulator.core.errors import DomainError
+from simulator.sandbox import tenants
+from simulator.services.workpermit import applications
+from simulator.store import tenancy
+from simulator.store.tenancy import TenantScope
+from simulator.web import auth
+from simulator.web.responses import created, json_response
+
+
+def create_tenant(body: dict[str, Any] | None = None) -> Response:
+    rt = runtime.current()
+    if rt.settings.admin_token and not auth.is_admin():
+        raise DomainError("E_UNAUTHORIZED",
+                          "This server creates tenants only with X-Sandbox-Admin-Token.",
+                          "本服务器创建租户须提供 X-Sandbox-Admin-Token。", "X-Sandbox-Admin-Token")
+    body = body or {}
+    tenant = tenants.create_tenant(rt.db, body.get("name"), body.get("seed"))
+    return created(tenant, f"/sandbox/v1/tenants/{tenant['id']}")
+
+
+def get_tenant(tenant_id: str) -> Response:
+    return json_response(tenants.get_tenant(runtime.current().db, auth.require_tenant(tenant_id)))
+
+
+def reset_tenant(tenant_id: str) -> Response:
+    return json_response(tenants.reset_tenant(runtime.current().db, auth.require_tenant(tenant_id)))
+
+
+def create_employer_credentials(tenant_id: str) -> Response:
+    credentials = tenants.add_employer(runtime.current().db, auth.require_tenant(tenant_id))
+    return json_response(credentials, 201)
+
+
+def get_clock(tenant_id: str) -> Response:
+    return json_response(tenants.get_clock(runtime.current().db, auth.require_tenant(tenant_id)))
+
+
+def set_clock(tenant_id: str, body: dict[str, Any]) -> Response:
+    now = datetime.fromisoformat(body["now"]) if "now" in body else None
+    clock = tenants.set_clock(runtime.current().db, auth.require_tenant(tenant_id), now, body.get("frozen"))
+    return json_response(clock)
+
+
+def advance_clock(tenant_id: str, body: dict[str, Any]) -> Response:
+    delta = timedelta(days=body.get("days", 0), hours=body.get("hours", 0))
+    return json_response(tenants.advance_clock(runtime.current().db, auth.require_tenant(tenant_id), delta))
+
+
+def list_officer_queue(tenant_id: str, status: str | None = None, limit: int = 20,
+                       cursor: str | None = None) -> Response:
+    records, page = applications.list_page(runtime.current().db, auth.require_tenant(tenant_id),
+                                           limit, cursor, status=status)
+    return json_response({"items": [applications.queue_view(r) for r in records], "page": page})
+
+
+def _officer(tenant_id: str, action: Callable[..., dict[str, Any]], *args: Any) -> Response:
+    auth.require_tenant(tenant_id)
+    with runtime.current().db.write() as conn:
+        scope: TenantScope = tenancy.begin(conn, tenant_id)
+        return json_response(applications.queue_view(action(scope, *args)))
+
+
+def officer_accept(tenant_id: str, application_id: str) -> Response:
+    return _officer(tenant_id, applications.officer_accept, application_id)
+
+
+def officer_return(tenant_id: str, application_id: str, body: dict[str, Any]) -> Response:
+    return _officer(tenant_id, applications.officer_return, application_id, body["defects"])
+
+
+def officer_request_supplement(tenant_id: str, application_id: str, body: dict[str, Any]) -> Response:
+    return _officer(tenant_id, applications.officer_request_supplement, application_id, body["defects"])
+
+
+def officer_approve(tenant_id: str, application_id: str) -> Response:
+    return _officer(tenant_id, applications.officer_approve, application_id)
+
+
+def officer_reject(tenant_id: str, application_id: str, body: dict[str, Any]) -> Response:
+    return _officer(tenant_id, applications.officer_reject, application_id, body["reason"])

@@ -1,0 +1,115 @@
+"""Tenants: an isolated world each, with its own seed, clock, credentials and data."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, select, update
+
+from simulator.core import rng
+from simulator.core.clock import Clock, iso, wall_now
+from simulator.core.errors import DomainError, not_found
+from simulator.store import tenancy
+from simulator.store.db import Database
+from simulator.store.schema import TENANT_DATA_TABLES, employers, tenants
+from simulator.web.tokens import secret_hash
+
+TOKEN_URL = "/fwp/v1/oauth/token"
+
+
+def _employer_credentials(conn: Connection, tenant_id: str, seed: int, seq: int) -> dict[str, Any]:
+    employer_id = rng.public_id("emp", seed, seq)
+    client_id = f"cli_{secrets.token_hex(8)}"
+    client_secret = f"cs_{secrets.token_urlsafe(24)}"
+    conn.execute(employers.insert().values(
+        tenant_id=tenant_id, id=employer_id, client_id=client_id,
+        secret_hash=secret_hash(client_secret), seq=seq,
+    ))
+    return {"employer_id": employer_id, "client_id": client_id,
+            "client_secret": client_secret, "token_url": TOKEN_URL}
+
+
+def create_tenant(db: Database, name: str | None = None, seed: int | None = None) -> dict[str, Any]:
+    seed = secrets.randbits(32) if seed is None else seed
+    admin_key = f"sk_{secrets.token_urlsafe(24)}"
+    tenant_id = f"ten_{rng.code(secrets.randbits(63), 'tenant', length=12).lower()}"
+    clock = Clock.real_time()
+    with db.write() as conn:
+        conn.execute(tenants.insert().values(
+            id=tenant_id, name=name or tenant_id, seed=seed, admin_key_hash=secret_hash(admin_key),
+            counter=1, created_at=iso(wall_now()), **tenancy.clock_columns(clock),
+        ))
+        employer = _employer_credentials(conn, tenant_id, seed, 1)
+        view = tenant_view(conn, tenant_id)
+    return {**view, "admin_key": admin_key, "employer": employer}
+
+
+def add_employer(db: Database, tenant_id: str) -> dict[str, Any]:
+    with db.write() as conn:
+        scope = tenancy.begin(conn, tenant_id)
+        return _employer_credentials(conn, tenant_id, scope.seed, scope.next_seq())
+
+
+def clock_view(clock: Clock) -> dict[str, Any]:
+    now = clock.now()
+    return {"now": iso(now), "today": now.date().isoformat(), "frozen": clock.frozen,
+            "timezone": "Asia/Shanghai"}
+
+
+def tenant_view(conn: Connection, tenant_id: str) -> dict[str, Any]:
+    row = conn.execute(select(tenants).where(tenants.c.id == tenant_id)).first()
+    if row is None:
+        raise not_found("tenant", tenant_id, "tenantId")
+    clock = tenancy.clock_from_row(row.clock_base_tenant, row.clock_base_wall, row.clock_frozen)
+    return {"id": row.id, "name": row.name, "seed": row.seed, "created_at": row.created_at,
+            "clock": clock_view(clock)}
+
+
+def get_tenant(db: Database, tenant_id: str) -> dict[str, Any]:
+    with db.read() as conn:
+        return tenant_view(conn, tenant_id)
+
+
+def reset_tenant(db: Database, tenant_id: str) -> dict[str, Any]:
+    """Empty the tenant's data, unregister its employers, put the clock back to real time."""
+    with db.write() as conn:
+        for table in TENANT_DATA_TABLES:
+            conn.execute(delete(table).where(table.c.tenant_id == tenant_id))
+        conn.execute(update(employers).where(employers.c.tenant_id == tenant_id).values(
+            uscc=None, name_zh=None, name_en=None, province=None, city=None,
+            contact_email=None, registered_at=None,
+        ))
+        conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(
+            counter=select(tenants.c.counter).where(tenants.c.id == tenant_id).scalar_subquery(),
+            **tenancy.clock_columns(Clock.real_time()),
+        ))
+        return tenant_view(conn, tenant_id)
+
+
+def get_clock(db: Database, tenant_id: str) -> dict[str, Any]:
+    with db.read() as conn:
+        return clock_view(tenancy.read_clock(conn, tenant_id))
+
+
+def set_clock(db: Database, tenant_id: str, now: datetime | None, frozen: bool | None) -> dict[str, Any]:
+    if now is not None and now.tzinfo is None:
+        raise DomainError("E_VALIDATION", "`now` needs a UTC offset, e.g. +08:00.",
+                          "`now` 须带时区偏移，例如 +08:00。", "now")
+    with db.write() as conn:
+        clock = tenancy.read_clock(conn, tenant_id).set(now, frozen)
+        conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(**tenancy.clock_columns(clock)))
+    return clock_view(clock)
+
+
+def advance_clock(db: Database, tenant_id: str, delta: timedelta) -> dict[str, Any]:
+    with db.write() as conn:
+        clock = tenancy.read_clock(conn, tenant_id).advance(delta)
+        conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(**tenancy.clock_columns(clock)))
+    return clock_view(clock)
+
+
+def has_tenants(db: Database) -> bool:
+    with db.read() as conn:
+        return conn.execute(select(tenants.c.id).limit(1)).first() is not None

@@ -1,0 +1,1 @@
+"""Simulated services, one package each: models (state and rules), handlers (thin HTTP)."""

@@ -1,0 +1,316 @@
+"""Work-permit applications (工作许可申请): filing, the policy check on submission, the state
+machine of domain.md §5.2, and the officer's decisions."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from simulator.core.errors import DomainError, not_found
+from simulator.services.workpermit import foreigners, permits, rules
+from simulator.services.workpermit.employers import require_registered
+from simulator.services.workpermit.states import APPLICATION, FOLLOW_UPS, employer_actions
+from simulator.store import paging
+from simulator.store.db import Database
+from simulator.store.schema import applications
+from simulator.store.tenancy import TenantScope
+from simulator.web.tokens import Principal
+
+Record = dict[str, Any]
+_DATA_KEYS = ("qualification_route", "relaxation_reason", "bonuses", "job", "documents", "points",
+              "derived_category", "defects", "correction_requested", "decision", "letter")
+
+
+def _with_defaults(job: dict[str, Any]) -> dict[str, Any]:
+    return {"months_in_china_per_year": 12, **job}
+
+
+def _documents(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"legalised": False, "translated": False, **item} for item in items]
+
+
+# Views ------------------------------------------------------------------------------------------
+
+def view(rec: Record) -> dict[str, Any]:
+    decision = rec.get("decision")
+    return {
+        "id": rec["id"], "type": rec["type"], "status": rec["status"],
+        "foreigner_id": rec["foreigner_id"], "category": rec["category"],
+        "derived_category": rec.get("derived_category"),
+        "qualification_route": rec["qualification_route"],
+        "relaxation_reason": rec.get("relaxation_reason"), "bonuses": rec.get("bonuses", []),
+        "points": rec.get("points"), "job": rec["job"], "documents": rec["documents"],
+        "defects": rec.get("defects"), "decision": decision,
+        "work_permit_number": rec.get("work_permit_number"), "history": rec["history"],
+        "created_at": rec["created_at"], "submitted_at": rec.get("submitted_at"),
+        "updated_at": rec["updated_at"],
+    }
+
+
+def status_view(rec: Record) -> dict[str, Any]:
+    return {"id": rec["id"], "status": rec["status"], "updated_at": rec["updated_at"],
+            "allowed_actions": employer_actions(rec["status"]),
+            "work_permit_number": rec.get("work_permit_number")}
+
+
+def queue_view(rec: Record) -> dict[str, Any]:
+    points = rec.get("points") or {}
+    return {"id": rec["id"], "employer_id": rec["employer_id"], "foreigner_id": rec["foreigner_id"],
+            "type": rec["type"], "status": rec["status"], "category": rec["category"],
+            "derived_category": rec.get("derived_category"), "points_total": points.get("total"),
+            "defects": rec.get("defects"), "work_permit_number": rec.get("work_permit_number"),
+            "updated_at": rec["updated_at"]}
+
+
+# Persistence ------------------------------------------------------------------------------------
+
+def _record(row: Any) -> Record:
+    mapping = dict(row._mapping)
+    data = mapping.pop("data")
+    mapping["history"] = list(mapping["history"])
+    return {**mapping, **copy.deepcopy(data)}
+
+
+def load(conn: Connection, tenant_id: str, app_id: str, employer_id: str | None = None) -> Record:
+    query = select(applications).where(applications.c.tenant_id == tenant_id, applications.c.id == app_id)
+    if employer_id is not None:
+        query = query.where(applications.c.employer_id == employer_id)
+    row = conn.execute(query).first()
+    if row is None:
+        raise not_found("application", app_id, "applicationId")
+    return _record(row)
+
+
+def _columns(rec: Record) -> dict[str, Any]:
+    return {
+        "status": rec["status"], "category": rec["category"],
+        "data": {key: rec.get(key) for key in _DATA_KEYS}, "history": rec["history"],
+        "work_permit_number": rec.get("work_permit_number"),
+        "submitted_at": rec.get("submitted_at"), "updated_at": rec["updated_at"],
+    }
+
+
+def save(conn: Connection, rec: Record) -> None:
+    conn.execute(update(applications).where(
+        applications.c.tenant_id == rec["tenant_id"], applications.c.id == rec["id"]
+    ).values(**_columns(rec)))
+
+
+# Transitions ------------------------------------------------------------------------------------
+
+def fire(rec: Record, event: str, actor: str, at: str, note: str | None = None) -> None:
+    """Move along the state machine (and the system's follow-up move, if any)."""
+    target = APPLICATION.next_state(rec["status"], event)
+    rec["history"].append({"at": at, "event": event, "from_status": rec["status"],
+                           "to_status": target, "actor": actor, "note": note})
+    rec["status"], rec["updated_at"] = target, at
+    if event in FOLLOW_UPS:
+        fire(rec, FOLLOW_UPS[event], "SYSTEM", at)
+
+
+def _facts(scope: TenantScope, principal: Principal, rec: Record) -> rules.Facts:
+    foreigner = foreigners.row_of(scope.conn, principal, rec["foreigner_id"])
+    if foreigner is None:
+        raise DomainError("E_FOREIGNER_NOT_FOUND",
+                          f"This employer has no foreigner {rec['foreigner_id']}.",
+                          f"本单位未登记外国人{rec['foreigner_id']}。", "foreigner_id")
+    return rules.Facts(
+        today=scope.now.date(), category=rec["category"], route=rec["qualification_route"],
+        relaxation_reason=rec.get("relaxation_reason"), bonuses=frozenset(rec.get("bonuses") or []),
+        job=rec["job"], documents=rec["documents"],
+        birth_date=date.fromisoformat(foreigner["birth_date"]),
+        passport_expiry=date.fromisoformat(foreigner["passport_expiry"]),
+        education=foreigner["education"], experience_years=foreigner["experience_years"],
+        chinese_level=foreigner["chinese_level"],
+    )
+
+
+def _check_submission(scope: TenantScope, principal: Principal, rec: Record) -> None:
+    """Every rule a submission must pass; records the points and the derived category."""
+    require_registered(scope.conn, principal)
+    facts = _facts(scope, principal, rec)
+    points = rules.evaluate(facts)
+    foreigner = foreigners.row_of(scope.conn, principal, rec["foreigner_id"])
+    assert foreigner is not None
+    permits.refuse_second_active(scope, foreigner)
+    rec["points"] = points.as_dict()
+    rec["derived_category"] = rules.category_for_points(points.total)
+
+
+def _refuse_post_entry(body: dict[str, Any]) -> None:
+    if body["type"] == "POST_ENTRY":
+        raise DomainError(
+            "E_POST_ENTRY_CANCELLED",
+            "The after-entry work-permit application was abolished on 2024-12-01: file a "
+            "NEW_OVERSEAS application, which covers the notification letter and the permit.",
+            "入境后申请工作许可的流程已于2024年12月1日取消：请提交境外申请（NEW_OVERSEAS），"
+            "其同时涵盖工作许可通知和工作许可。",
+            "type",
+        )
+
+
+# Employer operations ----------------------------------------------------------------------------
+
+def create(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    _refuse_post_entry(body)
+    app_id, seq = scope.new_id("app")
+    at = scope.now_iso
+    rec: Record = {
+        "tenant_id": scope.tenant_id, "id": app_id, "seq": seq, "employer_id": principal.subject,
+        "foreigner_id": body["foreigner_id"], "type": body["type"], "status": "DRAFT",
+        "category": body["category"], "qualification_route": body["qualification_route"],
+        "relaxation_reason": body.get("relaxation_reason"), "bonuses": body.get("bonuses", []),
+        "job": _with_defaults(body["job"]), "documents": _documents(body.get("documents", [])),
+        "points": None, "derived_category": None, "defects": None, "correction_requested": False,
+        "decision": None, "letter": None, "history": [
+            {"at": at, "event": "create", "from_status": None, "to_status": "DRAFT",
+             "actor": "EMPLOYER", "note": None}],
+        "work_permit_number": None, "created_at": at, "submitted_at": None, "updated_at": at,
+    }
+    if foreigners.row_of(scope.conn, principal, rec["foreigner_id"]) is None:
+        raise DomainError("E_FOREIGNER_NOT_FOUND", f"This employer has no foreigner {rec['foreigner_id']}.",
+                          f"本单位未登记外国人{rec['foreigner_id']}。", "foreigner_id")
+    if body.get("submit", True):
+        _submit(scope, principal, rec)
+    else:
+        require_registered(scope.conn, principal)
+    scope.conn.execute(applications.insert().values(
+        tenant_id=scope.tenant_id, id=app_id, seq=seq, employer_id=principal.subject,
+        foreigner_id=rec["foreigner_id"], type=rec["type"], created_at=at, **_columns(rec),
+    ))
+    return view(rec)
+
+
+def _submit(scope: TenantScope, principal: Principal, rec: Record) -> None:
+    APPLICATION.next_state(rec["status"], "submit")  # refuse illegal states before any rule
+    _check_submission(scope, principal, rec)
+    fire(rec, "submit", "EMPLOYER", scope.now_iso)
+    rec["submitted_at"] = scope.now_iso
+
+
+def submit(scope: TenantScope, principal: Principal, app_id: str) -> dict[str, Any]:
+    rec = load(scope.conn, scope.tenant_id, app_id, principal.subject)
+    _submit(scope, principal, rec)
+    save(scope.conn, rec)
+    return view(rec)
+
+
+def correct(scope: TenantScope, principal: Principal, app_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    rec = load(scope.conn, scope.tenant_id, app_id, principal.subject)
+    event = "resubmit" if rec["status"] == "RETURNED_FOR_CORRECTION" else "provide_supplement"
+    APPLICATION.next_state(rec["status"], event)
+    rec["documents"] = _documents(body["documents"])
+    if "job" in body:
+        rec["job"] = _with_defaults(body["job"])
+    _check_submission(scope, principal, rec)
+    fire(rec, event, "EMPLOYER", scope.now_iso, body.get("note"))
+    save(scope.conn, rec)
+    return view(rec)
+
+
+def withdraw(scope: TenantScope, principal: Principal, app_id: str) -> dict[str, Any]:
+    rec = load(scope.conn, scope.tenant_id, app_id, principal.subject)
+    fire(rec, "withdraw", "EMPLOYER", scope.now_iso)
+    save(scope.conn, rec)
+    return view(rec)
+
+
+def get(db: Database, principal: Principal, app_id: str) -> Record:
+    with db.read() as conn:
+        return load(conn, principal.tenant_id, app_id, principal.subject)
+
+
+def status(db: Database, principal: Principal, app_id: str) -> dict[str, Any]:
+    query = select(applications.c.id, applications.c.status, applications.c.updated_at,
+                   applications.c.work_permit_number).where(
+        applications.c.tenant_id == principal.tenant_id, applications.c.id == app_id,
+        applications.c.employer_id == principal.subject)
+    with db.read() as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        raise not_found("application", app_id, "applicationId")
+    return status_view(dict(row._mapping))
+
+
+def list_page(db: Database, tenant_id: str, limit: int, cursor: str | None, *,
+              employer_id: str | None = None, status: str | None = None,
+              foreigner_id: str | None = None) -> tuple[list[Record], dict[str, Any]]:
+    query = select(applications).where(applications.c.tenant_id == tenant_id)
+    for column, value in ((applications.c.employer_id, employer_id), (applications.c.status, status),
+                          (applications.c.foreigner_id, foreigner_id)):
+        if value is not None:
+            query = query.where(column == value)
+    with db.read() as conn:
+        rows, page = paging.page(conn, query, applications.c.seq, limit, cursor)
+    return [_record(r) for r in rows], page
+
+
+def notification_letter(db: Database, principal: Principal, app_id: str) -> dict[str, Any]:
+    rec = get(db, principal, app_id)
+    if rec["status"] != "APPROVED" or not rec.get("letter"):
+        raise DomainError("E_ILLEGAL_STATE",
+                          f"The notification letter exists once the application is APPROVED; it is {rec['status']}.",
+                          f"申请批准后才有工作许可通知，当前状态为{rec['status']}。",
+                          extra={"allowed_actions": employer_actions(rec["status"]), "state": rec["status"]})
+    letter: dict[str, Any] = rec["letter"]
+    return letter
+
+
+# Officer operations -----------------------------------------------------------------------------
+
+def officer_accept(scope: TenantScope, app_id: str) -> Record:
+    rec = load(scope.conn, scope.tenant_id, app_id)
+    fire(rec, "accept", "OFFICER", scope.now_iso)
+    save(scope.conn, rec)
+    return rec
+
+
+def officer_return(scope: TenantScope, app_id: str, defects: list[dict[str, Any]]) -> Record:
+    rec = load(scope.conn, scope.tenant_id, app_id)
+    APPLICATION.next_state(rec["status"], "return_for_correction")
+    if rec.get("correction_requested"):
+        raise DomainError(
+            "E_CORRECTION_ALREADY_REQUESTED",
+            "Corrections were already requested for this application: pre-review lists every "
+            "defect at once (一次性告知). Accept or let the review reject it.",
+            "该申请已一次性告知补正内容，不能再次退回补正。",
+        )
+    rec["defects"], rec["correction_requested"] = defects, True
+    fire(rec, "return_for_correction", "OFFICER", scope.now_iso, f"{len(defects)} defect(s)")
+    save(scope.conn, rec)
+    return rec
+
+
+def officer_request_supplement(scope: TenantScope, app_id: str, defects: list[dict[str, Any]]) -> Record:
+    rec = load(scope.conn, scope.tenant_id, app_id)
+    fire(rec, "request_supplement", "OFFICER", scope.now_iso, f"{len(defects)} item(s)")
+    rec["defects"] = defects
+    save(scope.conn, rec)
+    return rec
+
+
+def officer_approve(scope: TenantScope, app_id: str) -> Record:
+    rec = load(scope.conn, scope.tenant_id, app_id)
+    APPLICATION.next_state(rec["status"], "approve")
+    owner = Principal(tenant_id=scope.tenant_id, subject=rec["employer_id"], kind="employer")
+    foreigner = foreigners.row_of(scope.conn, owner, rec["foreigner_id"])
+    assert foreigner is not None, "foreigners are never deleted while their applications exist"
+    permits.refuse_second_active(scope, foreigner)
+    grant = permits.issue(scope, rec, foreigner)
+    rec["work_permit_number"] = grant["work_permit_number"]
+    rec["letter"] = permits.notification_letter(scope, rec, foreigner, grant)
+    rec["decision"] = {"outcome": "APPROVED", "reason": None, "decided_at": scope.now_iso}
+    fire(rec, "approve", "OFFICER", scope.now_iso)
+    save(scope.conn, rec)
+    return rec
+
+
+def officer_reject(scope: TenantScope, app_id: str, reason: str) -> Record:
+    rec = load(scope.conn, scope.tenant_id, app_id)
+    fire(rec, "reject", "OFFICER", scope.now_iso, reason)
+    rec["decision"] = {"outcome": "REJECTED", "reason": reason, "decided_at": scope.now_iso}
+    save(scope.conn, rec)
+    return rec

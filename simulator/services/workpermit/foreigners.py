@@ -1,0 +1,100 @@
+"""Foreigners registered by an employer (外国人), and the person behind them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, select
+
+from simulator.core.errors import DomainError, not_found
+from simulator.core.ids import IdentifierError, country, normalize_passport_number
+from simulator.store import paging
+from simulator.store.db import Database
+from simulator.store.schema import foreigners, persons
+from simulator.store.tenancy import TenantScope
+from simulator.web.tokens import Principal
+
+
+def view(row: RowMapping, permit_number: str | None = None) -> dict[str, Any]:
+    return {
+        "id": row["id"], "full_name": row["full_name"], "sex": row["sex"],
+        "birth_date": row["birth_date"], "nationality": row["nationality"],
+        "nationality_name": country(row["nationality"]).name,
+        "passport_number": row["passport_number"], "passport_expiry": row["passport_expiry"],
+        "education": row["education"], "experience_years": row["experience_years"],
+        "chinese_level": row["chinese_level"], "email": row["email"],
+        "work_permit_number": permit_number, "created_at": row["created_at"],
+    }
+
+
+def normalised(body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        nationality = country(body["nationality"]).alpha3
+    except IdentifierError:
+        raise DomainError("E_NATIONALITY_UNKNOWN",
+                          f"{body['nationality']} is not an ISO 3166-1 alpha-3 country code.",
+                          f"{body['nationality']}不是有效的ISO 3166-1三字母国家代码。",
+                          "nationality") from None
+    try:
+        passport = normalize_passport_number(body["passport_number"])
+    except IdentifierError:
+        raise DomainError("E_VALIDATION", "The passport number must be 5 to 20 letters and digits.",
+                          "护照号码须为5至20位字母或数字。", "passport_number") from None
+    birth = date.fromisoformat(body["birth_date"])
+    if date.fromisoformat(body["passport_expiry"]) <= birth:
+        raise DomainError("E_VALIDATION", "The passport cannot expire before its holder was born.",
+                          "护照有效期早于出生日期。", "passport_expiry")
+    return {
+        "full_name": " ".join(body["full_name"].upper().split()), "sex": body["sex"],
+        "birth_date": body["birth_date"], "nationality": nationality, "passport_number": passport,
+        "passport_expiry": body["passport_expiry"], "education": body["education"],
+        "experience_years": body["experience_years"],
+        "chinese_level": body.get("chinese_level", "NONE"), "email": body.get("email"),
+    }
+
+
+def permit_number_of(conn: Connection, tenant_id: str, row: RowMapping) -> str | None:
+    return conn.execute(select(persons.c.work_permit_number).where(
+        persons.c.tenant_id == tenant_id, persons.c.nationality == row["nationality"],
+        persons.c.passport_number == row["passport_number"], persons.c.birth_date == row["birth_date"],
+    )).scalar_one_or_none()
+
+
+def create(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    values = normalised(body)
+    foreigner_id, seq = scope.new_id("frn")
+    scope.conn.execute(foreigners.insert().values(
+        tenant_id=scope.tenant_id, id=foreigner_id, employer_id=principal.subject, seq=seq,
+        created_at=scope.now_iso, **values,
+    ))
+    return fetch(scope.conn, principal, foreigner_id)
+
+
+def row_of(conn: Connection, principal: Principal, foreigner_id: str) -> RowMapping | None:
+    return conn.execute(select(foreigners).where(
+        foreigners.c.tenant_id == principal.tenant_id, foreigners.c.id == foreigner_id,
+        foreigners.c.employer_id == principal.subject,
+    )).mappings().first()
+
+
+def fetch(conn: Connection, principal: Principal, foreigner_id: str) -> dict[str, Any]:
+    row = row_of(conn, principal, foreigner_id)
+    if row is None:
+        raise not_found("foreigner", foreigner_id, "foreignerId")
+    return view(row, permit_number_of(conn, principal.tenant_id, row))
+
+
+def get(db: Database, principal: Principal, foreigner_id: str) -> dict[str, Any]:
+    with db.read() as conn:
+        return fetch(conn, principal, foreigner_id)
+
+
+def list_page(db: Database, principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
+    query = select(foreigners).where(
+        foreigners.c.tenant_id == principal.tenant_id, foreigners.c.employer_id == principal.subject
+    )
+    with db.read() as conn:
+        rows, page = paging.page(conn, query, foreigners.c.seq, limit, cursor)
+        items = [view(r._mapping, permit_number_of(conn, principal.tenant_id, r._mapping)) for r in rows]
+    return {"items": items, "page": page}

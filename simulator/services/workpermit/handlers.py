@@ -1,0 +1,141 @@
+"""HTTP handlers of the work-permit service: validated arguments in, model call, JSON out.
+
+connexion routes each operationId here and has already validated parameters, body and the bearer
+token against ``specs/work-permit.yaml``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from flask import Response, request
+
+from simulator import runtime
+from simulator.core.errors import DomainError
+from simulator.services.workpermit import applications, employers, foreigners, permits
+from simulator.store import tenancy
+from simulator.store.tenancy import TenantScope
+from simulator.web import auth
+from simulator.web.idempotency import create_idempotently
+from simulator.web.responses import json_response
+
+BASE = "/fwp/v1"
+
+
+def _db() -> Any:
+    return runtime.current().db
+
+
+def _client_credentials(body: dict[str, Any]) -> tuple[str, str]:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("basic "):
+        try:
+            client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise employers.invalid_client() from None
+        return client_id, secret
+    return str(body.get("client_id", "")), str(body.get("client_secret", ""))
+
+
+def issue_token(body: dict[str, Any] | None = None, **_: Any) -> Response:
+    client_id, secret = _client_credentials(body or {})
+    if not client_id or not secret:
+        raise employers.invalid_client()
+    rt = runtime.current()
+    token = employers.issue_token(rt.db, rt.signer, client_id, secret)
+    return json_response(token, headers={"Cache-Control": "no-store"})
+
+
+def get_employer() -> Response:
+    return json_response(employers.get(_db(), auth.employer()))
+
+
+def register_employer(body: dict[str, Any]) -> Response:
+    return json_response(employers.register(_db(), auth.employer(), body))
+
+
+def create_foreigner(body: dict[str, Any]) -> Response:
+    principal = auth.employer()
+
+    def produce(scope: TenantScope) -> tuple[dict[str, Any], str]:
+        view = foreigners.create(scope, principal, body)
+        return view, f"{BASE}/foreigners/{view['id']}"
+
+    return create_idempotently(principal.tenant_id, principal.subject, produce)
+
+
+def list_foreigners(limit: int = 20, cursor: str | None = None) -> Response:
+    return json_response(foreigners.list_page(_db(), auth.employer(), limit, cursor))
+
+
+def get_foreigner(foreigner_id: str) -> Response:
+    return json_response(foreigners.get(_db(), auth.employer(), foreigner_id))
+
+
+def create_application(body: dict[str, Any]) -> Response:
+    principal = auth.employer()
+
+    def produce(scope: TenantScope) -> tuple[dict[str, Any], str]:
+        view = applications.create(scope, principal, body)
+        return view, f"{BASE}/applications/{view['id']}"
+
+    return create_idempotently(principal.tenant_id, principal.subject, produce)
+
+
+def list_applications(limit: int = 20, cursor: str | None = None, status: str | None = None,
+                      foreigner_id: str | None = None) -> Response:
+    principal = auth.employer()
+    records, page = applications.list_page(
+        _db(), principal.tenant_id, limit, cursor, employer_id=principal.subject,
+        status=status, foreigner_id=foreigner_id)
+    return json_response({"items": [applications.view(r) for r in records], "page": page})
+
+
+def get_application(application_id: str) -> Response:
+    return json_response(applications.view(applications.get(_db(), auth.employer(), application_id)))
+
+
+def get_application_status(application_id: str) -> Response:
+    return json_response(applications.status(_db(), auth.employer(), application_id))
+
+
+def _write(action: Any, *args: Any) -> Response:
+    principal = auth.employer()
+    with _db().write() as conn:
+        scope = tenancy.begin(conn, principal.tenant_id)
+        return json_response(action(scope, principal, *args))
+
+
+def submit_application(application_id: str) -> Response:
+    return _write(applications.submit, application_id)
+
+
+def submit_correction(application_id: str, body: dict[str, Any]) -> Response:
+    return _write(applications.correct, application_id, body)
+
+
+def withdraw_application(application_id: str) -> Response:
+    return _write(applications.withdraw, application_id)
+
+
+def get_notification_letter(application_id: str) -> Response:
+    return json_response(applications.notification_letter(_db(), auth.employer(), application_id))
+
+
+def list_work_permits(limit: int = 20, cursor: str | None = None) -> Response:
+    return json_response(permits.list_page(_db(), auth.employer(), limit, cursor))
+
+
+def get_work_permit(permit_number: str) -> Response:
+    return json_response(permits.get(_db(), auth.employer(), permit_number))
+
+
+def book_appointment(body: Any = None) -> Response:
+    auth.employer()
+    raise DomainError(
+        "E_APPOINTMENT_NOT_REQUIRED",
+        "Appointments were abolished by Notice 75 (2024-12-01): every work-permit step is online.",
+        "根据人社部发〔2024〕75号通知，用人单位无需再通过系统预约。",
+    )

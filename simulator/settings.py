@@ -1,0 +1,58 @@
+"""Typed settings, from the environment (``FWP_*``) with CLI flags layered on top.
+
+Worker processes started by uvicorn re-read the environment, which is how ``serve`` passes the
+CLI's choices to them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+
+DEFAULT_DATABASE = "sqlite:///var/fwp-sandbox.db"
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE
+    admin_token: str | None = None
+    validate_responses: bool = False
+    max_body_bytes: int = 1024 * 1024
+    token_ttl_seconds: int = 3600
+    # Runs Flask on the event-loop thread instead of a2wsgi's thread pool (see simulator/fastpath.py).
+    inline_wsgi: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        return cls(
+            database_url=env.get("FWP_DATABASE_URL") or DEFAULT_DATABASE,
+            admin_token=env.get("FWP_ADMIN_TOKEN") or None,
+            validate_responses=_flag(env.get("FWP_VALIDATE_RESPONSES"), False),
+            max_body_bytes=int(env.get("FWP_MAX_BODY_BYTES") or 1024 * 1024),
+            token_ttl_seconds=int(env.get("FWP_TOKEN_TTL_SECONDS") or 3600),
+            inline_wsgi=_flag(env.get("FWP_INLINE_WSGI"), True),
+        )
+
+    def to_env(self) -> dict[str, str]:
+        """The environment that makes ``from_env`` rebuild these settings in a worker."""
+        env = {
+            "FWP_DATABASE_URL": self.database_url,
+            "FWP_VALIDATE_RESPONSES": "1" if self.validate_responses else "0",
+            "FWP_MAX_BODY_BYTES": str(self.max_body_bytes),
+            "FWP_TOKEN_TTL_SECONDS": str(self.token_ttl_seconds),
+            "FWP_INLINE_WSGI": "1" if self.inline_wsgi else "0",
+        }
+        if self.admin_token:
+            env["FWP_ADMIN_TOKEN"] = self.admin_token
+        return env
+
+
+SETTING_NAMES = [f.name for f in fields(Settings)]

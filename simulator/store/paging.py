@@ -1,0 +1,39 @@
+"""Keyset paging over a table's per-tenant ``seq`` column, with opaque cursors."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Column, Connection, Select
+
+from simulator.core.errors import DomainError
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"s{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if text[:1] != "s" or not text[1:].isdigit():
+            raise ValueError(text)
+        return int(text[1:])
+    except ValueError:
+        raise DomainError("E_VALIDATION", "The cursor is not one this API returned.",
+                          "分页游标无效。", "cursor") from None
+
+
+def page(
+    conn: Connection, query: Select[Any], seq: Column[Any], limit: int, cursor: str | None
+) -> tuple[Sequence[Any], dict[str, Any]]:
+    after = decode_cursor(cursor)
+    rows = conn.execute(query.where(seq > after).order_by(seq).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1]._mapping[seq.name]) if more and rows else None
+    return rows, {"limit": limit, "next_cursor": next_cursor}

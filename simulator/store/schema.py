@@ -1,0 +1,162 @@
+"""Tables. Every row belongs to a tenant; every primary key starts with the tenant id.
+
+Times are stored as ISO-8601 text with their offset and dates as ``YYYY-MM-DD`` text, so that
+SQLite and PostgreSQL store and sort them the same way. Nested, read-mostly parts of an
+application (job, documents, points, defects, decision, letter) are one JSON column.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("admin_key_hash", String(64), nullable=False, unique=True),
+    Column("counter", BigInteger, nullable=False, default=0),
+    Column("clock_base_tenant", Float, nullable=False),
+    Column("clock_base_wall", Float, nullable=False),
+    Column("clock_frozen", Boolean, nullable=False, default=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+employers = Table(
+    "employers",
+    metadata,
+    Column("tenant_id", String(32), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("uscc", String(18)),
+    Column("name_zh", String(100)),
+    Column("name_en", String(200)),
+    Column("province", String(2)),
+    Column("city", String(50)),
+    Column("contact_email", String(200)),
+    Column("registered_at", String(40)),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+)
+
+foreigners = Table(
+    "foreigners",
+    metadata,
+    Column("tenant_id", String(32), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("employer_id", String(32), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("full_name", String(100), nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("birth_date", String(10), nullable=False),
+    Column("nationality", String(3), nullable=False),
+    Column("passport_number", String(20), nullable=False),
+    Column("passport_expiry", String(10), nullable=False),
+    Column("education", String(20), nullable=False),
+    Column("experience_years", Integer, nullable=False),
+    Column("chinese_level", String(30), nullable=False),
+    Column("email", String(200)),
+    Column("created_at", String(40), nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+    Index("ix_foreigners_employer", "tenant_id", "employer_id", "seq"),
+)
+
+# A person is identified by nationality, passport number and birth date (domain.md §3.3); the
+# work-permit number, once assigned, is theirs for life.
+persons = Table(
+    "persons",
+    metadata,
+    Column("tenant_id", String(32), primary_key=True),
+    Column("nationality", String(3), primary_key=True),
+    Column("passport_number", String(20), primary_key=True),
+    Column("birth_date", String(10), primary_key=True),
+    Column("work_permit_number", String(18), nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+)
+
+applications = Table(
+    "applications",
+    metadata,
+    Column("tenant_id", String(32), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("employer_id", String(32), nullable=False),
+    Column("foreigner_id", String(32), nullable=False),
+    Column("type", String(30), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("category", String(1), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("history", JSON, nullable=False),
+    Column("work_permit_number", String(18)),
+    Column("created_at", String(40), nullable=False),
+    Column("submitted_at", String(40)),
+    Column("updated_at", String(40), nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+    Index("ix_applications_employer", "tenant_id", "employer_id", "seq"),
+    Index("ix_applications_status", "tenant_id", "status", "seq"),
+)
+
+work_permits = Table(
+    "work_permits",
+    metadata,
+    Column("tenant_id", String(32), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("number", String(18), nullable=False),
+    Column("employer_id", String(32), nullable=False),
+    Column("foreigner_id", String(32), nullable=False),
+    Column("application_id", String(32), nullable=False),
+    Column("full_name", String(100), nullable=False),
+    Column("category", String(1), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("form", String(20), nullable=False),
+    Column("position", String(100), nullable=False),
+    Column("province", String(2), nullable=False),
+    Column("city", String(50)),
+    Column("valid_from", String(10), nullable=False),
+    Column("valid_to", String(10), nullable=False),
+    Column("issued_at", String(40), nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+    Index("ix_work_permits_number", "tenant_id", "number"),
+    Index("ix_work_permits_employer", "tenant_id", "employer_id", "seq"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("tenant_id", String(32), primary_key=True),
+    Column("principal", String(32), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("location", String(300)),
+    Column("created_wall", Float, nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+)
+
+TENANT_DATA_TABLES = (idempotency_keys, work_permits, applications, persons, foreigners)
+"""Tables a tenant reset empties (employers are reset to unregistered, not deleted)."""

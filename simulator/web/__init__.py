@@ -1,0 +1,1 @@
+"""Web layer: problem rendering, validators, security functions, middleware, documentation pages."""

@@ -1,0 +1,99 @@
+"""``Idempotency-Key`` for creating POSTs.
+
+The key is looked up and stored inside the same write transaction as the creation, after the
+tenant row was locked (``store.tenancy.begin``), so concurrent retries are serialised and the
+later one replays the earlier one's answer. Only successful creations are remembered: a refused
+request can be retried with the same key after fixing nothing but the cause of the refusal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, request
+from sqlalchemy import Connection, and_, delete, select
+
+from simulator import runtime
+from simulator.core.errors import DomainError
+from simulator.store import tenancy
+from simulator.store.schema import idempotency_keys
+from simulator.store.tenancy import TenantScope
+from simulator.web.responses import dumps
+
+TTL_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Stored:
+    status: int
+    body: str
+    location: str | None
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+def _where(tenant_id: str, principal: str, key: str) -> Any:
+    return and_(
+        idempotency_keys.c.tenant_id == tenant_id,
+        idempotency_keys.c.principal == principal,
+        idempotency_keys.c.key == key,
+    )
+
+
+def lookup(conn: Connection, tenant_id: str, principal: str, key: str, fp: str) -> Stored | None:
+    row = conn.execute(
+        select(idempotency_keys).where(_where(tenant_id, principal, key))
+    ).first()
+    if row is None:
+        return None
+    if row.created_wall < time.time() - TTL_SECONDS:
+        conn.execute(delete(idempotency_keys).where(_where(tenant_id, principal, key)))
+        return None
+    if row.fingerprint != fp:
+        raise DomainError(
+            "E_IDEMPOTENCY_KEY_REUSED",
+            "This Idempotency-Key was already used with a different request body or path.",
+            "该幂等键已用于不同的请求。",
+            "Idempotency-Key",
+        )
+    return Stored(row.status_code, row.body, row.location)
+
+
+def remember(conn: Connection, tenant_id: str, principal: str, key: str, fp: str,
+             status: int, body: str, location: str | None) -> None:
+    conn.execute(idempotency_keys.insert().values(
+        tenant_id=tenant_id, principal=principal, key=key, fingerprint=fp,
+        status_code=status, body=body, location=location, created_wall=time.time(),
+    ))
+
+
+def create_idempotently(
+    tenant_id: str, principal_id: str, produce: Callable[[TenantScope], tuple[dict[str, Any], str]]
+) -> Response:
+    """Run ``produce`` (which returns the created view and its URL) in one write transaction,
+    honouring the request's Idempotency-Key."""
+    key = request.headers.get("Idempotency-Key")
+    fp = fingerprint(request.method, request.path, request.get_json(silent=True))
+    with runtime.current().db.write() as conn:
+        scope = tenancy.begin(conn, tenant_id)
+        if key:
+            stored = lookup(conn, tenant_id, principal_id, key, fp)
+            if stored is not None:
+                headers = {"Idempotent-Replayed": "true"}
+                if stored.location:
+                    headers["Location"] = stored.location
+                return Response(stored.body, status=stored.status, headers=headers,
+                                mimetype="application/json")
+        view, location = produce(scope)
+        text = dumps(view)
+        if key:
+            remember(conn, tenant_id, principal_id, key, fp, 201, text, location)
+    return Response(text, status=201, headers={"Location": location}, mimetype="application/json")

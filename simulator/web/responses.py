@@ -1,0 +1,23 @@
+"""JSON responses with an explicit media type (connexion needs it when an operation declares
+both ``application/json`` and ``application/problem+json``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response
+
+
+def dumps(body: Any) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_response(
+    body: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(dumps(body), status=status, headers=headers, mimetype="application/json")
+
+
+def created(body: Any, location: str, headers: dict[str, str] | None = None) -> Response:
+    return json_response(body, 201, {"Location": location, **(headers or {})})

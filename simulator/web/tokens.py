@@ -1,0 +1,54 @@
+"""Self-contained, HMAC-signed bearer tokens.
+
+A token names its tenant, employer and expiry and is signed with a secret kept in the database,
+so every worker process verifies it without a database round trip.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant_id: str
+    subject: str
+    kind: str  # "employer"
+
+
+class TokenSigner:
+    VERSION = "v1"
+
+    def __init__(self, secret: bytes, ttl_seconds: int) -> None:
+        self._secret = secret
+        self.ttl_seconds = ttl_seconds
+
+    def _sign(self, payload: str) -> str:
+        mac = hmac.new(self._secret, payload.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+    def issue(self, principal: Principal, now: float | None = None) -> str:
+        expires = int((now or time.time()) + self.ttl_seconds)
+        payload = ".".join([self.VERSION, principal.kind, principal.tenant_id, principal.subject, str(expires)])
+        return f"{payload}.{self._sign(payload)}"
+
+    def verify(self, token: str, now: float | None = None) -> Principal | None:
+        parts = token.split(".")
+        if len(parts) != 6 or parts[0] != self.VERSION:
+            return None
+        payload, signature = ".".join(parts[:5]), parts[5]
+        if not hmac.compare_digest(self._sign(payload), signature):
+            return None
+        _, kind, tenant_id, subject, expires = parts[:5]
+        if not expires.isdigit() or int(expires) < (now or time.time()):
+            return None
+        return Principal(tenant_id=tenant_id, subject=subject, kind=kind)
+
+
+def secret_hash(secret: str) -> str:
+    """Secrets are stored only as SHA-256 digests."""
+    return hashlib.sha256(secret.encode()).hexdigest()

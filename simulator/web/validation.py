@@ -1,0 +1,156 @@
+"""Request validators that name the field at fault and compile each schema once.
+
+connexion's validators raise a bare 400 with the error folded into a sentence, rebuild a
+jsonschema validator on every request, and answer a non-UTF-8 body with a 500. These subclasses
+keep connexion's behaviour otherwise and raise :class:`DomainError` (E_VALIDATION with ``field`` and
+every error in ``errors``, or E_MALFORMED_JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncGenerator, Iterable
+from typing import Any
+
+from connexion.json_schema import Draft4RequestValidator
+from connexion.utils import is_null, is_nullable
+from connexion.validators import FormDataValidator, JSONRequestBodyValidator, ParameterValidator
+from jsonschema import Draft4Validator, ValidationError
+from starlette.types import Scope
+
+from simulator.core.errors import DomainError
+
+_MAX_ERRORS = 20
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
+_compiled: dict[int, tuple[Any, Any]] = {}
+
+
+def compiled(schema: dict[str, Any], factory: Any = Draft4RequestValidator) -> Any:
+    """One validator per schema object for the life of the process (the schema is kept alive)."""
+    key = id(schema)
+    hit = _compiled.get(key)
+    if hit is None or hit[0] is not schema:
+        hit = (schema, factory(schema, format_checker=Draft4Validator.FORMAT_CHECKER))
+        _compiled[key] = hit
+    return hit[1]
+
+
+def field_of(error: ValidationError, prefix: str = "") -> str | None:
+    parts: list[str] = [prefix] if prefix else []
+    for item in error.absolute_path:
+        parts.append(f"[{item}]" if isinstance(item, int) else str(item))
+    if error.validator == "required":
+        match = _REQUIRED.match(error.message)
+        if match:
+            parts.append(match.group(1))
+    text = ".".join(parts).replace(".[", "[")
+    return text or None
+
+
+def raise_for(errors: Iterable[ValidationError], prefix: str = "") -> None:
+    found = sorted(errors, key=lambda e: list(map(str, e.absolute_path)))[:_MAX_ERRORS]
+    if not found:
+        return
+    listed = [{"field": field_of(e, prefix), "message": e.message} for e in found]
+    first = listed[0]
+    where = f" (at {first['field']})" if first["field"] else ""
+    raise DomainError(
+        "E_VALIDATION",
+        f"{first['message']}{where}.",
+        f"字段 {first['field'] or '请求体'} 不符合接口规范。",
+        first["field"],
+        extra={"errors": listed},
+    )
+
+
+class StrictJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
+    @property
+    def _validator(self) -> Any:
+        return compiled(self._schema)
+
+    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        raw = b"".join([chunk async for chunk in stream])
+        if not raw.strip():
+            return None
+        try:
+            return json.loads(raw.decode(self._encoding))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise DomainError(
+                "E_MALFORMED_JSON",
+                f"The body is not valid UTF-8 JSON: {exc}.",
+                "请求体不是有效的 UTF-8 JSON。",
+            ) from None
+
+    def _validate(self, body: Any) -> dict[str, Any] | None:
+        if not self._nullable and body is None:
+            raise DomainError("E_VALIDATION", "The request body must not be empty.",
+                              "请求体不能为空。")
+        raise_for(self._validator.iter_errors(body))
+        return None
+
+
+class StrictFormValidator(FormDataValidator):  # type: ignore[misc]
+    @property
+    def _validator(self) -> Any:
+        return compiled(self._schema)
+
+    def _validate(self, body: Any) -> dict[str, Any] | None:
+        if not isinstance(body, dict):
+            raise DomainError("E_VALIDATION", "The form body must be a set of fields.",
+                              "表单请求体格式错误。")
+        unknown = sorted(set(body) - set(self._schema.get("properties", {})))
+        if self._strict_validation and unknown:
+            raise DomainError("E_VALIDATION", f"Unknown form field(s): {', '.join(unknown)}.",
+                              f"存在未定义的表单字段：{', '.join(unknown)}。", unknown[0])
+        raise_for(self._validator.iter_errors(body))
+        return None
+
+
+class StrictParameterValidator(ParameterValidator):  # type: ignore[misc]
+    """Validates query, path and header parameters; the first bad one is ``field``."""
+
+    @staticmethod
+    def validate_parameter(
+        parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
+    ) -> str | None:
+        if is_nullable(param) and is_null(value):
+            return None
+        if value is None:
+            if param.get("required"):
+                return f"Missing {parameter_type} parameter '{param['name']}'"
+            return None
+        validator = compiled(param.get("schema", param), Draft4Validator)
+        error = next(iter(validator.iter_errors(value)), None)
+        return None if error is None else f"{param['name']}: {error.message}"
+
+    def validate_request(self, request: Any) -> None:
+        if self.strict_validation:
+            extra = self.validate_query_parameter_list(request, self.security_query_params)
+            if extra:
+                names = sorted(extra)
+                raise DomainError("E_VALIDATION", f"Unknown query parameter(s): {', '.join(names)}.",
+                                  f"存在未定义的查询参数：{', '.join(names)}。", names[0])
+        checks = (
+            ("query", self.validate_query_parameter),
+            ("path", self.validate_path_parameter),
+            ("header", self.validate_header_parameter),
+            ("cookie", self.validate_cookie_parameter),
+        )
+        for location, check in checks:
+            for param in self.parameters.get(location, []):
+                error = check(param, request)
+                if error:
+                    raise DomainError("E_VALIDATION", f"Invalid {location} parameter {error}.",
+                                      f"{location} 参数 {param['name']} 不符合接口规范。",
+                                      param["name"])
+
+
+def validator_map() -> dict[str, Any]:
+    from connexion.datastructures import MediaTypeDict
+    from connexion.validators import VALIDATOR_MAP
+
+    body = MediaTypeDict(dict(VALIDATOR_MAP["body"]))
+    body["*/*json"] = StrictJSONBodyValidator
+    body["application/x-www-form-urlencoded"] = StrictFormValidator
+    return {"parameter": StrictParameterValidator, "body": body, "response": VALIDATOR_MAP["response"]}
