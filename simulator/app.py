@@ -6,9 +6,11 @@ import re
 from typing import Any
 
 import connexion
+from connexion import context as connexion_context
 from connexion.exceptions import ProblemException
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
+from flask import request
 from starlette.exceptions import HTTPException
 
 from simulator import fastpath, specs
@@ -22,6 +24,14 @@ from simulator.web.tokens import TokenSigner
 from simulator.web.validation import validator_map
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def _refuse_unrouted() -> None:
+    """A path that connexion's router did not match (a control character in an id, say) can
+    still match a Flask rule; without an operation it must be a 404, not a crash."""
+    if request.blueprint in specs.SURFACES and connexion_context._operation.get(None) is None:
+        raise DomainError("E_NOT_FOUND", f"No operation at {request.path!r}.",
+                          "不存在该路径。")
 
 
 def spec_routes() -> list[tuple[re.Pattern[str], frozenset[str]]]:
@@ -63,6 +73,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     flask_app = app.app
     flask_app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    flask_app.before_request(_refuse_unrouted)
     pages.register(flask_app)
     if settings.inline_wsgi:
         fastpath.inline(app)

@@ -54,6 +54,13 @@ _SPECS = [
     _spec("E_IDEMPOTENCY_KEY_REUSED", 422, "Idempotency key reused with another request",
           "幂等键已用于其他请求",
           "An Idempotency-Key can be replayed only with the same method, path and body."),
+    _spec("E_INVALID_CURSOR", 422, "Unknown paging cursor", "分页游标无效",
+          "Pass back a `page.next_cursor` exactly as a previous page returned it."),
+    _spec("E_DATES_INCONSISTENT", 422, "Dates contradict each other", "日期相互矛盾",
+          "Two dates of the request cannot both be true, e.g. a passport that expires before its "
+          "holder was born."),
+    _spec("E_CLOCK_RANGE", 422, "Tenant clock out of range", "租户时钟超出范围",
+          "The tenant clock can be set or moved only within 2000-2099."),
     _spec("E_INTERNAL", 500, "Internal error", "内部错误",
           "The sandbox failed. This is a bug: please report it with the request."),
     # State.

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from simulator.core import rng
-from simulator.core.clock import Clock, iso, wall_now
+from simulator.core.clock import SHANGHAI, Clock, iso, wall_now
 from simulator.core.errors import DomainError, not_found
 from simulator.store import tenancy
 from simulator.store.db import Database
@@ -93,10 +93,23 @@ def get_clock(db: Database, tenant_id: str) -> dict[str, Any]:
         return clock_view(tenancy.read_clock(conn, tenant_id))
 
 
+CLOCK_YEARS = range(2000, 2100)
+"""The tenant clock stays within this century: the policy data (holidays, ids) only covers it."""
+
+
+def _check_range(moment: datetime, field_name: str) -> None:
+    if moment.year not in CLOCK_YEARS or moment.astimezone(SHANGHAI).year not in CLOCK_YEARS:
+        raise DomainError("E_CLOCK_RANGE",
+                          f"The tenant clock must stay between {CLOCK_YEARS.start} and {CLOCK_YEARS.stop - 1}.",
+                          f"租户时钟须在{CLOCK_YEARS.start}年至{CLOCK_YEARS.stop - 1}年之间。", field_name)
+
+
 def set_clock(db: Database, tenant_id: str, now: datetime | None, frozen: bool | None) -> dict[str, Any]:
-    if now is not None and now.tzinfo is None:
-        raise DomainError("E_VALIDATION", "`now` needs a UTC offset, e.g. +08:00.",
-                          "`now` 须带时区偏移，例如 +08:00。", "now")
+    if now is not None:
+        if now.tzinfo is None:
+            raise DomainError("E_VALIDATION", "`now` needs a UTC offset, e.g. +08:00.",
+                              "`now` 须带时区偏移，例如 +08:00。", "now")
+        _check_range(now, "now")
     with db.write() as conn:
         clock = tenancy.read_clock(conn, tenant_id).set(now, frozen)
         conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(**tenancy.clock_columns(clock)))
@@ -106,6 +119,7 @@ def set_clock(db: Database, tenant_id: str, now: datetime | None, frozen: bool |
 def advance_clock(db: Database, tenant_id: str, delta: timedelta) -> dict[str, Any]:
     with db.write() as conn:
         clock = tenancy.read_clock(conn, tenant_id).advance(delta)
+        _check_range(clock.now(), "days")
         conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(**tenancy.clock_columns(clock)))
     return clock_view(clock)
 

@@ -24,7 +24,7 @@ def decode_cursor(cursor: str | None) -> int:
             raise ValueError(text)
         return int(text[1:])
     except ValueError:
-        raise DomainError("E_VALIDATION", "The cursor is not one this API returned.",
+        raise DomainError("E_INVALID_CURSOR", "The cursor is not one this API returned.",
                           "分页游标无效。", "cursor") from None
 
 

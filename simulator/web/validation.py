@@ -10,18 +10,42 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, datetime
 from collections.abc import AsyncGenerator, Iterable
 from typing import Any
 
 from connexion.json_schema import Draft4RequestValidator
 from connexion.utils import is_null, is_nullable
 from connexion.validators import FormDataValidator, JSONRequestBodyValidator, ParameterValidator
-from jsonschema import Draft4Validator, ValidationError
+from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from starlette.types import Scope
 
 from simulator.core.errors import DomainError
 
 _MAX_ERRORS = 20
+_MISSING = object()
+"""An empty body, as opposed to a JSON ``null`` (which the schema then judges)."""
+FORMATS = FormatChecker()
+"""Every format jsonschema knows, not only Draft 4's: connexion validates with Draft 4, which has
+no ``date``, so without this a malformed date would reach the handlers."""
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _date_time(value: object) -> bool:
+    if isinstance(value, str):
+        if len(value) < 20 or value[10] not in "Tt" or datetime.fromisoformat(value).tzinfo is None:
+            raise ValueError("an RFC 3339 date-time with an offset, e.g. 2026-03-02T09:00:00+08:00")
+    return True
+
+
+@FORMATS.checks("date", raises=ValueError)
+def _date(value: object) -> bool:
+    if isinstance(value, str):
+        if len(value) != 10:
+            raise ValueError("a full date, YYYY-MM-DD")
+        date.fromisoformat(value)
+    return True
+
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
 _compiled: dict[int, tuple[Any, Any]] = {}
 
@@ -31,7 +55,7 @@ def compiled(schema: dict[str, Any], factory: Any = Draft4RequestValidator) -> A
     key = id(schema)
     hit = _compiled.get(key)
     if hit is None or hit[0] is not schema:
-        hit = (schema, factory(schema, format_checker=Draft4Validator.FORMAT_CHECKER))
+        hit = (schema, factory(schema, format_checker=FORMATS))
         _compiled[key] = hit
     return hit[1]
 
@@ -72,7 +96,7 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         raw = b"".join([chunk async for chunk in stream])
         if not raw.strip():
-            return None
+            return _MISSING
         try:
             return json.loads(raw.decode(self._encoding))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
@@ -83,9 +107,11 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
             ) from None
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
-        if not self._nullable and body is None:
-            raise DomainError("E_VALIDATION", "The request body must not be empty.",
-                              "请求体不能为空。")
+        if body is _MISSING:
+            if self._required:
+                raise DomainError("E_VALIDATION", "The request body must not be empty.",
+                                  "请求体不能为空。")
+            return None
         raise_for(self._validator.iter_errors(body))
         return None
 

@@ -43,7 +43,7 @@ def normalised(body: dict[str, Any]) -> dict[str, Any]:
                           "护照号码须为5至20位字母或数字。", "passport_number") from None
     birth = date.fromisoformat(body["birth_date"])
     if date.fromisoformat(body["passport_expiry"]) <= birth:
-        raise DomainError("E_VALIDATION", "The passport cannot expire before its holder was born.",
+        raise DomainError("E_DATES_INCONSISTENT", "The passport cannot expire before its holder was born.",
                           "护照有效期早于出生日期。", "passport_expiry")
     return {
         "full_name": " ".join(body["full_name"].upper().split()), "sex": body["sex"],
