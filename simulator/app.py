@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
-from typing import Any
 
 import connexion
 from connexion import context as connexion_context
 from connexion.exceptions import ProblemException
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
-from flask import request
+from flask import Response, request
 from starlette.exceptions import HTTPException
 
 from simulator import fastpath, specs
@@ -32,6 +32,12 @@ def _refuse_unrouted() -> None:
     if request.blueprint in specs.SURFACES and connexion_context._operation.get(None) is None:
         raise DomainError("E_NOT_FOUND", f"No operation at {request.path!r}.",
                           "不存在该路径。")
+
+
+def _worker_header(response: Response) -> Response:
+    """Names the worker process that answered: shows that every worker sees the same state."""
+    response.headers["X-Sandbox-Worker"] = str(os.getpid())
+    return response
 
 
 def spec_routes() -> list[tuple[re.Pattern[str], frozenset[str]]]:
@@ -72,12 +78,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_error_handler(Exception, problems.on_unexpected)
 
     flask_app = app.app
-    flask_app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    flask_app.json.ensure_ascii = False  # type: ignore[attr-defined,unused-ignore]
     flask_app.before_request(_refuse_unrouted)
+    flask_app.after_request(_worker_header)
     pages.register(flask_app)
     if settings.inline_wsgi:
         fastpath.inline(app)
-    app.runtime = runtime  # type: ignore[attr-defined]
+    app.runtime = runtime
     return app
 
 

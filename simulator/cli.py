@@ -26,7 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
     db.create_schema()  # once, before the workers start
     base = f"http://{args.host}:{args.port}"
     print(f"fwp-sandbox {__version__} on {base}  (database: {db.engine.url.render_as_string()})")
-    for name, (path, title) in specs.SURFACES.items():
+    for path, title in specs.SURFACES.values():
         print(f"  {title:40} {base}{path}/ui/")
     if not tenants.has_tenants(db):
         demo = tenants.create_tenant(db, "demo", seed=2024)

@@ -48,7 +48,7 @@ class InlineWSGI:
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
                 break
-        environ = build_environ(scope, io.BytesIO(b"".join(chunks)))
+        environ = build_environ(scope, io.BytesIO(b"".join(chunks)))  # type: ignore[arg-type]
         started: list[Any] = []
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:

@@ -33,10 +33,7 @@ class Clock:
 
     def now(self) -> datetime:
         """Tenant time, as an aware datetime in Asia/Shanghai."""
-        if self.frozen:
-            moment = self.base_tenant
-        else:
-            moment = self.base_tenant + (wall_now() - self.base_wall)
+        moment = self.base_tenant if self.frozen else self.base_tenant + (wall_now() - self.base_wall)
         return moment.astimezone(SHANGHAI)
 
     def today(self) -> date:

@@ -23,7 +23,8 @@ class ErrorSpec:
     source: str = "fwp-sandbox"
 
 
-def _spec(code: str, status: int, title: str, title_zh: str, explanation: str, source: str = "fwp-sandbox") -> ErrorSpec:
+def _spec(code: str, status: int, title: str, title_zh: str, explanation: str,
+          source: str = "fwp-sandbox") -> ErrorSpec:
     return ErrorSpec(code, status, title, title_zh, explanation, source)
 
 

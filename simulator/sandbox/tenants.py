@@ -99,9 +99,9 @@ CLOCK_YEARS = range(2000, 2100)
 
 def _check_range(moment: datetime, field_name: str) -> None:
     if moment.year not in CLOCK_YEARS or moment.astimezone(SHANGHAI).year not in CLOCK_YEARS:
-        raise DomainError("E_CLOCK_RANGE",
-                          f"The tenant clock must stay between {CLOCK_YEARS.start} and {CLOCK_YEARS.stop - 1}.",
-                          f"租户时钟须在{CLOCK_YEARS.start}年至{CLOCK_YEARS.stop - 1}年之间。", field_name)
+        first, last = CLOCK_YEARS.start, CLOCK_YEARS.stop - 1
+        raise DomainError("E_CLOCK_RANGE", f"The tenant clock must stay between {first} and {last}.",
+                          f"租户时钟须在{first}年至{last}年之间。", field_name)
 
 
 def set_clock(db: Database, tenant_id: str, now: datetime | None, frozen: bool | None) -> dict[str, Any]:
@@ -112,7 +112,8 @@ def set_clock(db: Database, tenant_id: str, now: datetime | None, frozen: bool |
         _check_range(now, "now")
     with db.write() as conn:
         clock = tenancy.read_clock(conn, tenant_id).set(now, frozen)
-        conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(**tenancy.clock_columns(clock)))
+        conn.execute(update(tenants).where(tenants.c.id == tenant_id)
+                     .values(**tenancy.clock_columns(clock)))
     return clock_view(clock)
 
 
@@ -120,7 +121,8 @@ def advance_clock(db: Database, tenant_id: str, delta: timedelta) -> dict[str, A
     with db.write() as conn:
         clock = tenancy.read_clock(conn, tenant_id).advance(delta)
         _check_range(clock.now(), "days")
-        conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(**tenancy.clock_columns(clock)))
+        conn.execute(update(tenants).where(tenants.c.id == tenant_id)
+                     .values(**tenancy.clock_columns(clock)))
     return clock_view(clock)
 
 

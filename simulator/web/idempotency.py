@@ -67,7 +67,7 @@ def lookup(conn: Connection, tenant_id: str, principal: str, key: str, fp: str) 
     return Stored(row.status_code, row.body, row.location)
 
 
-def remember(conn: Connection, tenant_id: str, principal: str, key: str, fp: str,
+def remember(conn: Connection, tenant_id: str, principal: str, key: str, fp: str, *,
              status: int, body: str, location: str | None) -> None:
     conn.execute(idempotency_keys.insert().values(
         tenant_id=tenant_id, principal=principal, key=key, fingerprint=fp,
@@ -95,5 +95,5 @@ def create_idempotently(
         view, location = produce(scope)
         text = dumps(view)
         if key:
-            remember(conn, tenant_id, principal_id, key, fp, 201, text, location)
+            remember(conn, tenant_id, principal_id, key, fp, status=201, body=text, location=location)
     return Response(text, status=201, headers={"Location": location}, mimetype="application/json")

@@ -33,7 +33,8 @@ class TokenSigner:
 
     def issue(self, principal: Principal, now: float | None = None) -> str:
         expires = int((now or time.time()) + self.ttl_seconds)
-        payload = ".".join([self.VERSION, principal.kind, principal.tenant_id, principal.subject, str(expires)])
+        fields = [self.VERSION, principal.kind, principal.tenant_id, principal.subject, str(expires)]
+        payload = ".".join(fields)
         return f"{payload}.{self._sign(payload)}"
 
     def verify(self, token: str, now: float | None = None) -> Principal | None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
 from collections.abc import AsyncGenerator, Iterable
+from datetime import date, datetime
 from typing import Any
 
 from connexion.json_schema import Draft4RequestValidator
@@ -30,15 +30,18 @@ FORMATS = FormatChecker()
 no ``date``, so without this a malformed date would reach the handlers."""
 
 
-@FORMATS.checks("date-time", raises=ValueError)
+@FORMATS.checks(  # type: ignore[untyped-decorator]
+    "date-time", raises=ValueError)
 def _date_time(value: object) -> bool:
-    if isinstance(value, str):
-        if len(value) < 20 or value[10] not in "Tt" or datetime.fromisoformat(value).tzinfo is None:
-            raise ValueError("an RFC 3339 date-time with an offset, e.g. 2026-03-02T09:00:00+08:00")
+    if isinstance(value, str) and (
+        len(value) < 20 or value[10] not in "Tt" or datetime.fromisoformat(value).tzinfo is None
+    ):
+        raise ValueError("an RFC 3339 date-time with an offset, e.g. 2026-03-02T09:00:00+08:00")
     return True
 
 
-@FORMATS.checks("date", raises=ValueError)
+@FORMATS.checks(  # type: ignore[untyped-decorator]
+    "date", raises=ValueError)
 def _date(value: object) -> bool:
     if isinstance(value, str):
         if len(value) != 10:
@@ -47,6 +50,7 @@ def _date(value: object) -> bool:
     return True
 
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
+_UNEXPECTED = re.compile(r"'([^']+)' (?:was|were) unexpected|\('([^']+)'")
 _compiled: dict[int, tuple[Any, Any]] = {}
 
 
@@ -68,6 +72,10 @@ def field_of(error: ValidationError, prefix: str = "") -> str | None:
         match = _REQUIRED.match(error.message)
         if match:
             parts.append(match.group(1))
+    elif error.validator == "additionalProperties":
+        match = _UNEXPECTED.search(error.message)
+        if match:
+            parts.append(match.group(1) or match.group(2))
     text = ".".join(parts).replace(".[", "[")
     return text or None
 

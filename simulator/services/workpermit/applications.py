@@ -10,9 +10,15 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from simulator.core.errors import DomainError, not_found
+from simulator.core.points import category_for_points
 from simulator.services.workpermit import foreigners, permits, rules
 from simulator.services.workpermit.employers import require_registered
-from simulator.services.workpermit.states import APPLICATION, FOLLOW_UPS, employer_actions
+from simulator.services.workpermit.states import (
+    APPLICATION,
+    FOLLOW_UPS,
+    employer_actions,
+    officer_actions,
+)
 from simulator.store import paging
 from simulator.store.db import Database
 from simulator.store.schema import applications
@@ -101,9 +107,26 @@ def save(conn: Connection, rec: Record) -> None:
 
 # Transitions ------------------------------------------------------------------------------------
 
+def _allowed(rec: Record, actor: str) -> list[str]:
+    if actor == "EMPLOYER":
+        return employer_actions(rec["status"])
+    once = "return_for_correction" if rec.get("correction_requested") else None
+    return [action for action in officer_actions(rec["status"]) if action != once]
+
+
+def _require(rec: Record, event: str, actor: str) -> str:
+    """The state ``event`` leads to. A refusal lists what ``actor`` may do now, in the words of
+    its own API (the employer's /status actions), not the machine's internal event names."""
+    try:
+        return APPLICATION.next_state(rec["status"], event)
+    except DomainError as error:
+        error.extra["allowed_actions"] = _allowed(rec, actor)
+        raise
+
+
 def fire(rec: Record, event: str, actor: str, at: str, note: str | None = None) -> None:
     """Move along the state machine (and the system's follow-up move, if any)."""
-    target = APPLICATION.next_state(rec["status"], event)
+    target = _require(rec, event, actor)
     rec["history"].append({"at": at, "event": event, "from_status": rec["status"],
                            "to_status": target, "actor": actor, "note": note})
     rec["status"], rec["updated_at"] = target, at
@@ -137,7 +160,7 @@ def _check_submission(scope: TenantScope, principal: Principal, rec: Record) -> 
     assert foreigner is not None
     permits.refuse_second_active(scope, foreigner)
     rec["points"] = points.as_dict()
-    rec["derived_category"] = rules.category_for_points(points.total)
+    rec["derived_category"] = category_for_points(points.total)
 
 
 def _refuse_post_entry(body: dict[str, Any]) -> None:
@@ -185,7 +208,7 @@ def create(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> di
 
 
 def _submit(scope: TenantScope, principal: Principal, rec: Record) -> None:
-    APPLICATION.next_state(rec["status"], "submit")  # refuse illegal states before any rule
+    _require(rec, "submit", "EMPLOYER")  # refuse illegal states before any rule
     _check_submission(scope, principal, rec)
     fire(rec, "submit", "EMPLOYER", scope.now_iso)
     rec["submitted_at"] = scope.now_iso
@@ -201,7 +224,7 @@ def submit(scope: TenantScope, principal: Principal, app_id: str) -> dict[str, A
 def correct(scope: TenantScope, principal: Principal, app_id: str, body: dict[str, Any]) -> dict[str, Any]:
     rec = load(scope.conn, scope.tenant_id, app_id, principal.subject)
     event = "resubmit" if rec["status"] == "RETURNED_FOR_CORRECTION" else "provide_supplement"
-    APPLICATION.next_state(rec["status"], event)
+    _require(rec, event, "EMPLOYER")
     rec["documents"] = _documents(body["documents"])
     if "job" in body:
         rec["job"] = _with_defaults(body["job"])
@@ -252,7 +275,8 @@ def notification_letter(db: Database, principal: Principal, app_id: str) -> dict
     rec = get(db, principal, app_id)
     if rec["status"] != "APPROVED" or not rec.get("letter"):
         raise DomainError("E_ILLEGAL_STATE",
-                          f"The notification letter exists once the application is APPROVED; it is {rec['status']}.",
+                          "The notification letter exists once the application is APPROVED; "
+                          f"it is {rec['status']}.",
                           f"申请批准后才有工作许可通知，当前状态为{rec['status']}。",
                           extra={"allowed_actions": employer_actions(rec["status"]), "state": rec["status"]})
     letter: dict[str, Any] = rec["letter"]
@@ -270,7 +294,7 @@ def officer_accept(scope: TenantScope, app_id: str) -> Record:
 
 def officer_return(scope: TenantScope, app_id: str, defects: list[dict[str, Any]]) -> Record:
     rec = load(scope.conn, scope.tenant_id, app_id)
-    APPLICATION.next_state(rec["status"], "return_for_correction")
+    _require(rec, "return_for_correction", "OFFICER")
     if rec.get("correction_requested"):
         raise DomainError(
             "E_CORRECTION_ALREADY_REQUESTED",
@@ -294,7 +318,7 @@ def officer_request_supplement(scope: TenantScope, app_id: str, defects: list[di
 
 def officer_approve(scope: TenantScope, app_id: str) -> Record:
     rec = load(scope.conn, scope.tenant_id, app_id)
-    APPLICATION.next_state(rec["status"], "approve")
+    _require(rec, "approve", "OFFICER")
     owner = Principal(tenant_id=scope.tenant_id, subject=rec["employer_id"], kind="employer")
     foreigner = foreigners.row_of(scope.conn, owner, rec["foreigner_id"])
     assert foreigner is not None, "foreigners are never deleted while their applications exist"

@@ -91,7 +91,8 @@ def check_age(facts: Facts) -> None:
 
 
 def check_dates(facts: Facts) -> None:
-    start, end = date.fromisoformat(facts.job["contract_start"]), date.fromisoformat(facts.job["contract_end"])
+    start = date.fromisoformat(facts.job["contract_start"])
+    end = date.fromisoformat(facts.job["contract_end"])
     if end <= start or end <= facts.today:
         raise DomainError(
             "E_CONTRACT_DATES",

@@ -40,6 +40,14 @@ ACTIVE_PERMIT_STATUSES = (
 )
 
 
+OFFICER_EVENTS = ("accept", "return_for_correction", "request_supplement", "approve", "reject")
+"""Events the reviewing officer fires (the control plane's officer endpoints)."""
+
+
+def officer_actions(status: str) -> list[str]:
+    return [e for e in APPLICATION.allowed_events(status) if e in OFFICER_EVENTS]
+
+
 def employer_actions(status: str) -> list[str]:
     actions = {EMPLOYER_ACTIONS[e] for e in APPLICATION.allowed_events(status) if e in EMPLOYER_ACTIONS}
     if status == "APPROVED":

@@ -1,0 +1,48 @@
+"""The acceptance check as a user would run it: the schemathesis CLI, every check and the
+stateful phase on (schemathesis.toml), against a running sandbox with a tenant's credentials."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from simulator.testing import Sandbox
+
+pytestmark = pytest.mark.server
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _st(config: Path, url: str, header: str) -> subprocess.CompletedProcess[str]:
+    st = Path(sys.executable).with_name("st")
+    return subprocess.run(
+        [str(st), "--config-file", str(config), "--no-color", "run", url, "-H", header,
+         "--max-examples", "25", "--seed", "20260302", "--phases", "examples,coverage,fuzzing,stateful"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+    )
+
+
+def test_schemathesis_cli_finds_no_failure(serve: Any, sqlite_url: str, tmp_path: Path) -> None:
+    server = serve(sqlite_url, workers=2).start()
+    with httpx.Client(base_url=server.url) as http:
+        tenant = Sandbox(http).create_tenant(seed=13)
+        employer = tenant.employer()
+        employer.register()
+    config = tmp_path / "schemathesis.toml"
+    config.write_text((ROOT / "schemathesis.toml").read_text()
+                      + f'\n[parameters]\n"path.tenantId" = "{tenant.id}"\n')
+    runs = {
+        "work-permit": _st(config, f"{server.url}/fwp/v1/openapi.json",
+                           f"Authorization: {employer.headers['Authorization']}"),
+        "sandbox": _st(config, f"{server.url}/sandbox/v1/openapi.json",
+                       f"X-Sandbox-Key: {tenant.admin_key}"),
+    }
+    for name, run in runs.items():
+        report = run.stdout[-3000:] + run.stderr[-2000:]
+        assert run.returncode == 0, f"{name}:\n{report}"
+        assert "Stateful" in run.stdout and "✅ Stateful" in run.stdout, f"{name}:\n{report}"
+        assert " passed" in run.stdout and "failure" not in run.stdout.split("Test cases:")[-1], report
