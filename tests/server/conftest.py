@@ -66,7 +66,8 @@ class Server:
         raise RuntimeError("server did not start:\n" + "".join(self.output))
 
     def _drain(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
+        assert self.process is not None
+        assert self.process.stdout is not None
         for line in self.process.stdout:
             self.output.append(line)
 
