@@ -84,7 +84,7 @@ def problem_response(
 def _instance(request: ConnexionRequest) -> str | None:
     try:
         return str(request.url.path)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a broken URL must not hide the error being rendered
         return None
 
 
