@@ -60,7 +60,7 @@ def advance_clock(tenant_id: str, body: dict[str, Any]) -> Response:
 def list_officer_queue(tenant_id: str, status: str | None = None, limit: int = 20,
                        cursor: str | None = None) -> Response:
     records, page = applications.list_page(runtime.current().db, auth.require_tenant(tenant_id),
-                                           limit, cursor, status=status)
+                                           limit, cursor, status=status, submitted_only=True)
     return json_response({"items": [applications.queue_view(r) for r in records], "page": page})
 
 

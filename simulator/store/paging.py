@@ -20,8 +20,8 @@ def decode_cursor(cursor: str | None) -> int:
         return 0
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if text[:1] != "s" or not text[1:].isdigit():
-            raise ValueError(text)
+        if text[:1] != "s" or not text[1:].isdigit() or len(text) > 19:
+            raise ValueError(text)  # 18 digits stay below every database's BIGINT limit
         return int(text[1:])
     except ValueError:
         raise DomainError("E_INVALID_CURSOR", "The cursor is not one this API returned.",

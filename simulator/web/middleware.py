@@ -13,7 +13,11 @@ def too_large(limit: int) -> DomainError:
 
 
 class BodyLimitMiddleware:
-    """Refuses bodies over the limit, by Content-Length up front or while streaming."""
+    """Refuses bodies over the limit, by Content-Length up front or while streaming.
+
+    A chunked body (no Content-Length) is read here, within the limit, and passed on with a
+    Content-Length: connexion's body validators take a request without one for a bodiless one.
+    """
 
     def __init__(self, app: Any, max_bytes: int) -> None:
         self.app = app
@@ -23,13 +27,17 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                if not value.isdigit():
-                    raise DomainError("E_VALIDATION", "Content-Length must be a number.",
-                                      "Content-Length 必须为数字。", "Content-Length")
-                if int(value) > self.max_bytes:
-                    raise too_large(self.max_bytes)
+        headers = scope.get("headers", [])
+        lengths = [value for name, value in headers if name == b"content-length"]
+        for value in lengths:
+            if not value.isdigit():
+                raise DomainError("E_VALIDATION", "Content-Length must be a number.",
+                                  "Content-Length 必须为数字。", "Content-Length")
+            if int(value) > self.max_bytes:
+                raise too_large(self.max_bytes)
+        if not lengths and (b"transfer-encoding", b"chunked") in headers:
+            await self._dechunked(scope, receive, send)
+            return
         seen = 0
 
         async def limited() -> Any:
@@ -41,3 +49,29 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited, send)
+
+    async def _dechunked(self, scope: Any, receive: Any, send: Any) -> None:
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                raise too_large(self.max_bytes)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        headers = [(n, v) for n, v in scope["headers"] if n != b"transfer-encoding"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app({**scope, "headers": headers}, replay, send)

@@ -193,13 +193,12 @@ def create(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> di
              "actor": "EMPLOYER", "note": None}],
         "work_permit_number": None, "created_at": at, "submitted_at": None, "updated_at": at,
     }
+    require_registered(scope.conn, principal)
     if foreigners.row_of(scope.conn, principal, rec["foreigner_id"]) is None:
         raise DomainError("E_FOREIGNER_NOT_FOUND", f"This employer has no foreigner {rec['foreigner_id']}.",
                           f"本单位未登记外国人{rec['foreigner_id']}。", "foreigner_id")
     if body.get("submit", True):
         _submit(scope, principal, rec)
-    else:
-        require_registered(scope.conn, principal)
     scope.conn.execute(applications.insert().values(
         tenant_id=scope.tenant_id, id=app_id, seq=seq, employer_id=principal.subject,
         foreigner_id=rec["foreigner_id"], type=rec["type"], created_at=at, **_columns(rec),
@@ -260,8 +259,11 @@ def status(db: Database, principal: Principal, app_id: str) -> dict[str, Any]:
 
 def list_page(db: Database, tenant_id: str, limit: int, cursor: str | None, *,
               employer_id: str | None = None, status: str | None = None,
-              foreigner_id: str | None = None) -> tuple[list[Record], dict[str, Any]]:
+              foreigner_id: str | None = None, submitted_only: bool = False,
+              ) -> tuple[list[Record], dict[str, Any]]:
     query = select(applications).where(applications.c.tenant_id == tenant_id)
+    if submitted_only:  # the officer never sees an employer's drafts
+        query = query.where(applications.c.status != "DRAFT")
     for column, value in ((applications.c.employer_id, employer_id), (applications.c.status, status),
                           (applications.c.foreigner_id, foreigner_id)):
         if value is not None:
@@ -320,6 +322,7 @@ def officer_approve(scope: TenantScope, app_id: str) -> Record:
     rec = load(scope.conn, scope.tenant_id, app_id)
     _require(rec, "approve", "OFFICER")
     owner = Principal(tenant_id=scope.tenant_id, subject=rec["employer_id"], kind="employer")
+    rules.check_dates(_facts(scope, owner, rec))  # else the permit would end before it starts
     foreigner = foreigners.row_of(scope.conn, owner, rec["foreigner_id"])
     assert foreigner is not None, "foreigners are never deleted while their applications exist"
     permits.refuse_second_active(scope, foreigner)
