@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from connexion.json_schema import Draft4ResponseValidator
+
 from simulator import specs
+from simulator.web.validation import compiled
 
 METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -56,3 +59,48 @@ def test_operation_is_complete(surface: str, path: str, method: str, operation: 
 def test_bundled_specs_have_no_external_refs() -> None:
     for surface in specs.SURFACES:
         assert "components/common.yaml" not in repr(specs.load(surface))
+
+
+def _deref(node: Any, spec: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target: Any = spec
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            return _deref(target, spec)
+        return {key: _deref(value, spec) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_deref(item, spec) for item in node]
+    return node
+
+
+def examples() -> Iterator[tuple[str, Any, Any]]:
+    """Every example in the specs, with the schema it must satisfy."""
+    for surface, path, method, operation, spec in OPERATIONS:
+        where = f"{surface}:{method.upper()} {path}"
+        for name, media in _deref(operation.get("requestBody", {}), spec).get("content", {}).items():
+            if "example" in media:
+                yield f"{where} request {name}", media["schema"], media["example"]
+        for status, response in _deref(operation["responses"], spec).items():
+            for name, media in response.get("content", {}).items():
+                if "example" in media:
+                    yield f"{where} {status} {name}", media["schema"], media["example"]
+        for parameter in _deref(operation.get("parameters", []), spec):
+            schema = parameter.get("schema", {})
+            if "example" in schema:
+                yield f"{where} parameter {parameter['name']}", schema, schema["example"]
+
+
+EXAMPLES = list(examples())
+
+
+@pytest.mark.parametrize(("schema", "example"), [(s, e) for _, s, e in EXAMPLES],
+                         ids=[name for name, _, _ in EXAMPLES])
+def test_examples_satisfy_their_schemas(schema: dict[str, Any], example: Any) -> None:
+    validator = compiled(schema, Draft4ResponseValidator)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(example)]
+    assert not errors
+
+
+def test_there_are_examples_to_check() -> None:
+    assert len(EXAMPLES) >= 15
