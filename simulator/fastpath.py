@@ -7,6 +7,10 @@
 2. ``decorate_once`` builds connexion's parameter/response decorators and URI parser once per
    operation instead of on every request (14-18%).
 3. Compiled JSON-schema validators are cached per schema (simulator/web/validation.py).
+4. ``docs_only_swagger_ui`` sends only documentation paths (``/ui``, ``openapi.json``) through
+   the Swagger UI middleware's router; API requests skip a Starlette routing pass.
+5. Memoised pure helpers that connexion calls on every request: the security handler's
+   signature inspection and the parameter-name sanitiser.
 
 These patch connexion internals, so the connexion version is pinned and
 tests/unit/test_fastpath.py fails if a patch stops applying.
@@ -22,7 +26,10 @@ from typing import Any
 
 import connexion
 from a2wsgi.wsgi import build_environ
+from connexion.decorators import parameter as parameter_decorators
 from connexion.decorators.main import FlaskDecorator
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware, _original_scope
+from connexion.security import AbstractSecurityHandler
 
 PATCHED_CONNEXION = "3.3.0"
 
@@ -107,6 +114,23 @@ def _cached_operation_fn(self: Any) -> Callable[..., Any]:
     return fn  # type: ignore[no-any-return]
 
 
+DOC_FILES = ("openapi.json", "openapi.yaml")
+
+
+def is_docs_path(path: str) -> bool:
+    segments = path.split("/")
+    return "ui" in segments or segments[-1] in DOC_FILES
+
+
+async def docs_only_swagger_ui(self: SwaggerUIMiddleware, scope: Any, receive: Any, send: Any) -> None:
+    """Replacement for ``SwaggerUIMiddleware.__call__``."""
+    if scope["type"] != "http" or not is_docs_path(scope["path"]):
+        await self.app(scope, receive, send)
+        return
+    _original_scope.set(scope.copy())
+    await self.router(scope, receive, send)
+
+
 def install() -> None:
     """Apply the class-level patches (idempotent). Raises if connexion is not the pinned version."""
     found = importlib.metadata.version("connexion")
@@ -116,6 +140,12 @@ def install() -> None:
 
     FlaskDecorator.__call__ = decorate_once
     FlaskOperation.fn = property(_cached_operation_fn)
+    SwaggerUIMiddleware.__call__ = docs_only_swagger_ui
+    if not hasattr(AbstractSecurityHandler._accepts_kwarg, "cache_info"):
+        AbstractSecurityHandler._accepts_kwarg = staticmethod(
+            functools.lru_cache(maxsize=256)(AbstractSecurityHandler._accepts_kwarg))
+    if not hasattr(parameter_decorators.pythonic, "cache_info"):
+        parameter_decorators.pythonic = functools.lru_cache(maxsize=4096)(parameter_decorators.pythonic)
 
 
 def inline(flask_app: connexion.FlaskApp) -> None:

@@ -1,14 +1,17 @@
 """The database handle: engine set-up for SQLite (WAL) and PostgreSQL, read and write scopes.
 
 SQLite: WAL journal so that readers never wait for the writer, ``synchronous=NORMAL`` (survives a
-killed process; only a power loss can drop the last commits), and ``BEGIN IMMEDIATE`` for writes so
-that two worker processes never deadlock upgrading a read lock. PostgreSQL: psycopg 3, READ
+killed process; only a power loss can drop the last commits), ``BEGIN IMMEDIATE`` for writes so
+that two worker processes never deadlock upgrading a read lock, and reads without a transaction. PostgreSQL: psycopg 3, READ
 COMMITTED; writers of one tenant serialise on the tenant row (see ``models.next_sequence``).
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,8 +36,10 @@ class Database:
         self.url = normalise_url(url)
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self._writer: WriterLock | None = None
         if self.is_sqlite:
             self.engine = self._sqlite_engine(parsed.database)
+            self._writer = WriterLock(f"{parsed.database}.writer-lock")
         else:
             self.engine = create_engine(
                 self.url, pool_size=8, max_overflow=8, pool_pre_ping=True
@@ -51,6 +56,9 @@ class Database:
             pool_size=4,
             max_overflow=4,
             connect_args={"check_same_thread": False, "timeout": 30},
+            # Transactions are explicit (below) and always ended before a connection goes back,
+            # so the pool's rollback-on-return is pure cost (it halves a point read's time).
+            pool_reset_on_return=None,
         )
 
         @event.listens_for(engine, "connect")
@@ -66,8 +74,10 @@ class Database:
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Connection) -> None:
-            mode = "IMMEDIATE" if connection.info.get("write") else "DEFERRED"
-            connection.exec_driver_sql(f"BEGIN {mode}")
+            # Writes take the write lock up front; reads run each statement on its own (WAL
+            # gives each a consistent view), which saves a BEGIN/COMMIT round per request.
+            if connection.info.get("write"):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
 
@@ -93,7 +103,7 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        with self._writer or _NO_LOCK, self.engine.connect() as conn:
             conn.info["write"] = True
             try:
                 with conn.begin():
@@ -103,3 +113,50 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class WriterLock:
+    """One SQLite writer at a time across worker processes, woken by the kernel.
+
+    SQLite's own busy handler polls with sleeps of 1 to 100 ms; a worker that serves requests on
+    its event-loop thread would sleep through all of them. An exclusive ``flock`` on a file
+    beside the database hands the write lock over as soon as it is free, and a thread lock
+    covers threads of one process (``flock`` is held per open file, not per thread).
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _descriptor(self) -> int:
+        if self._fd is None or self._pid != os.getpid():  # a forked worker opens its own
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def __enter__(self) -> None:
+        self._thread_lock.acquire()
+        try:
+            fcntl.flock(self._descriptor(), fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            fcntl.flock(self._descriptor(), fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from simulator.core import rng
 from simulator.core.clock import Clock, iso
@@ -70,14 +70,17 @@ class TenantScope:
         return iso(self.now)
 
 
+_RESERVE = (
+    update(tenants)
+    .where(tenants.c.id == bindparam("tenant"))
+    .values(counter=tenants.c.counter + BLOCK)
+    .returning(tenants.c.seed, tenants.c.counter, tenants.c.clock_base_tenant,
+               tenants.c.clock_base_wall, tenants.c.clock_frozen)
+)
+
+
 def _reserve(conn: Connection, tenant_id: str) -> tuple[int, Clock, int, int]:
-    row = conn.execute(
-        update(tenants)
-        .where(tenants.c.id == tenant_id)
-        .values(counter=tenants.c.counter + BLOCK)
-        .returning(tenants.c.seed, tenants.c.counter, tenants.c.clock_base_tenant,
-                   tenants.c.clock_base_wall, tenants.c.clock_frozen)
-    ).first()
+    row = conn.execute(_RESERVE, {"tenant": tenant_id}).first()
     if row is None:
         raise DomainError("E_UNAUTHORIZED", "The tenant of these credentials no longer exists.",
                           "该凭证所属的租户已不存在。")

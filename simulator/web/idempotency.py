@@ -81,7 +81,7 @@ def create_idempotently(
     """Run ``produce`` (which returns the created view and its URL) in one write transaction,
     honouring the request's Idempotency-Key."""
     key = request.headers.get("Idempotency-Key")
-    fp = fingerprint(request.method, request.path, request.get_json(silent=True))
+    fp = fingerprint(request.method, request.path, request.get_json(silent=True)) if key else ""
     with runtime.current().db.write() as conn:
         scope = tenancy.begin(conn, tenant_id)
         if key:

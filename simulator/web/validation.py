@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator, Iterable
 from datetime import date, datetime
 from typing import Any
 
+import jsonschema_rs
 from connexion.json_schema import Draft4RequestValidator
 from connexion.utils import is_null, is_nullable
 from connexion.validators import FormDataValidator, JSONRequestBodyValidator, ParameterValidator
@@ -62,6 +63,27 @@ def compiled(schema: dict[str, Any], factory: Any = Draft4RequestValidator) -> A
         hit = (schema, factory(schema, format_checker=FORMATS))
         _compiled[key] = hit
     return hit[1]
+
+
+_fast: dict[int, tuple[Any, Any]] = {}
+
+
+def fast_valid(schema: dict[str, Any], instance: Any) -> bool:
+    """True when the Rust validator (jsonschema-rs, ~30x faster) accepts the instance.
+
+    It is a pre-check only: when it says no, or cannot compile the schema, the Python validator
+    decides and names the errors, so its messages and OpenAPI extensions (``nullable``) stay the
+    reference. It is never stricter than that: a "no" here just costs the slow path.
+    """
+    key = id(schema)
+    hit = _fast.get(key)
+    if hit is None or hit[0] is not schema:
+        try:
+            hit = (schema, jsonschema_rs.Draft4Validator(schema, validate_formats=True))
+        except (ValueError, TypeError):  # a schema the Rust side cannot compile
+            hit = (schema, None)
+        _fast[key] = hit
+    return hit[1] is not None and bool(hit[1].is_valid(instance))
 
 
 def field_of(error: ValidationError, prefix: str = "") -> str | None:
@@ -120,7 +142,8 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
                 raise DomainError("E_VALIDATION", "The request body must not be empty.",
                                   "请求体不能为空。")
             return None
-        raise_for(self._validator.iter_errors(body))
+        if not fast_valid(self._schema, body):
+            raise_for(self._validator.iter_errors(body))
         return None
 
 

@@ -7,7 +7,7 @@ import copy
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from simulator.core.errors import DomainError, not_found
 from simulator.core.points import category_for_points
@@ -134,12 +134,16 @@ def fire(rec: Record, event: str, actor: str, at: str, note: str | None = None) 
         fire(rec, FOLLOW_UPS[event], "SYSTEM", at)
 
 
-def _facts(scope: TenantScope, principal: Principal, rec: Record) -> rules.Facts:
+def _foreigner(scope: TenantScope, principal: Principal, rec: Record) -> RowMapping:
     foreigner = foreigners.row_of(scope.conn, principal, rec["foreigner_id"])
     if foreigner is None:
         raise DomainError("E_FOREIGNER_NOT_FOUND",
                           f"This employer has no foreigner {rec['foreigner_id']}.",
                           f"本单位未登记外国人{rec['foreigner_id']}。", "foreigner_id")
+    return foreigner
+
+
+def _facts(scope: TenantScope, rec: Record, foreigner: RowMapping) -> rules.Facts:
     return rules.Facts(
         today=scope.now.date(), category=rec["category"], route=rec["qualification_route"],
         relaxation_reason=rec.get("relaxation_reason"), bonuses=frozenset(rec.get("bonuses") or []),
@@ -151,13 +155,14 @@ def _facts(scope: TenantScope, principal: Principal, rec: Record) -> rules.Facts
     )
 
 
-def _check_submission(scope: TenantScope, principal: Principal, rec: Record) -> None:
-    """Every rule a submission must pass; records the points and the derived category."""
-    require_registered(scope.conn, principal)
-    facts = _facts(scope, principal, rec)
-    points = rules.evaluate(facts)
-    foreigner = foreigners.row_of(scope.conn, principal, rec["foreigner_id"])
-    assert foreigner is not None
+def _check_submission(scope: TenantScope, principal: Principal, rec: Record,
+                      foreigner: RowMapping | None = None) -> None:
+    """Every rule a submission must pass; records the points and the derived category.
+    ``foreigner`` is given when the caller already checked the employer and loaded the row."""
+    if foreigner is None:
+        require_registered(scope.conn, principal)
+        foreigner = _foreigner(scope, principal, rec)
+    points = rules.evaluate(_facts(scope, rec, foreigner))
     permits.refuse_second_active(scope, foreigner)
     rec["points"] = points.as_dict()
     rec["derived_category"] = category_for_points(points.total)
@@ -194,21 +199,23 @@ def create(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> di
         "work_permit_number": None, "created_at": at, "submitted_at": None, "updated_at": at,
     }
     require_registered(scope.conn, principal)
-    if foreigners.row_of(scope.conn, principal, rec["foreigner_id"]) is None:
-        raise DomainError("E_FOREIGNER_NOT_FOUND", f"This employer has no foreigner {rec['foreigner_id']}.",
-                          f"本单位未登记外国人{rec['foreigner_id']}。", "foreigner_id")
+    foreigner = _foreigner(scope, principal, rec)
     if body.get("submit", True):
-        _submit(scope, principal, rec)
-    scope.conn.execute(applications.insert().values(
-        tenant_id=scope.tenant_id, id=app_id, seq=seq, employer_id=principal.subject,
-        foreigner_id=rec["foreigner_id"], type=rec["type"], created_at=at, **_columns(rec),
-    ))
+        _submit(scope, principal, rec, foreigner)
+    scope.conn.execute(_INSERT, {
+        "tenant_id": scope.tenant_id, "id": app_id, "seq": seq, "employer_id": principal.subject,
+        "foreigner_id": rec["foreigner_id"], "type": rec["type"], "created_at": at, **_columns(rec),
+    })
     return view(rec)
 
 
-def _submit(scope: TenantScope, principal: Principal, rec: Record) -> None:
+_INSERT = applications.insert()
+
+
+def _submit(scope: TenantScope, principal: Principal, rec: Record,
+            foreigner: RowMapping | None = None) -> None:
     _require(rec, "submit", "EMPLOYER")  # refuse illegal states before any rule
-    _check_submission(scope, principal, rec)
+    _check_submission(scope, principal, rec, foreigner)
     fire(rec, "submit", "EMPLOYER", scope.now_iso)
     rec["submitted_at"] = scope.now_iso
 
@@ -245,13 +252,17 @@ def get(db: Database, principal: Principal, app_id: str) -> Record:
         return load(conn, principal.tenant_id, app_id, principal.subject)
 
 
+_STATUS = select(applications.c.id, applications.c.status, applications.c.updated_at,
+                 applications.c.work_permit_number).where(
+    applications.c.tenant_id == bindparam("tenant"), applications.c.id == bindparam("app"),
+    applications.c.employer_id == bindparam("employer"))
+"""Built once: the status read is what clients poll, and building a select costs more than running it."""
+
+
 def status(db: Database, principal: Principal, app_id: str) -> dict[str, Any]:
-    query = select(applications.c.id, applications.c.status, applications.c.updated_at,
-                   applications.c.work_permit_number).where(
-        applications.c.tenant_id == principal.tenant_id, applications.c.id == app_id,
-        applications.c.employer_id == principal.subject)
     with db.read() as conn:
-        row = conn.execute(query).first()
+        row = conn.execute(_STATUS, {"tenant": principal.tenant_id, "app": app_id,
+                                     "employer": principal.subject}).first()
     if row is None:
         raise not_found("application", app_id, "applicationId")
     return status_view(dict(row._mapping))
@@ -322,9 +333,8 @@ def officer_approve(scope: TenantScope, app_id: str) -> Record:
     rec = load(scope.conn, scope.tenant_id, app_id)
     _require(rec, "approve", "OFFICER")
     owner = Principal(tenant_id=scope.tenant_id, subject=rec["employer_id"], kind="employer")
-    rules.check_dates(_facts(scope, owner, rec))  # else the permit would end before it starts
-    foreigner = foreigners.row_of(scope.conn, owner, rec["foreigner_id"])
-    assert foreigner is not None, "foreigners are never deleted while their applications exist"
+    foreigner = _foreigner(scope, owner, rec)
+    rules.check_dates(_facts(scope, rec, foreigner))  # else the permit would end before it starts
     permits.refuse_second_active(scope, foreigner)
     grant = permits.issue(scope, rec, foreigner)
     rec["work_permit_number"] = grant["work_permit_number"]

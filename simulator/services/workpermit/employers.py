@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from simulator.core.errors import DomainError
 from simulator.core.ids import IdentifierError, normalize_uscc
@@ -44,10 +44,12 @@ def issue_token(db: Database, signer: TokenSigner, client_id: str, client_secret
             "scope": "employer"}
 
 
+_ROW = select(employers).where(employers.c.tenant_id == bindparam("tenant"),
+                               employers.c.id == bindparam("id"))
+
+
 def _row(conn: Connection, principal: Principal) -> RowMapping:
-    row = conn.execute(select(employers).where(
-        employers.c.tenant_id == principal.tenant_id, employers.c.id == principal.subject
-    )).mappings().first()
+    row = conn.execute(_ROW, {"tenant": principal.tenant_id, "id": principal.subject}).mappings().first()
     if row is None:
         raise DomainError("E_UNAUTHORIZED", "The employer of this token no longer exists.",
                           "该令牌对应的用人单位已不存在。")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select
+from sqlalchemy import Connection, RowMapping, bindparam, select
 
 from simulator.core.errors import DomainError, not_found
 from simulator.core.ids import IdentifierError, country, normalize_passport_number
@@ -54,28 +54,38 @@ def normalised(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+PERSON_NUMBER = select(persons.c.work_permit_number).where(
+    persons.c.tenant_id == bindparam("tenant"), persons.c.nationality == bindparam("nationality"),
+    persons.c.passport_number == bindparam("passport"), persons.c.birth_date == bindparam("birth"))
+"""A person's permit number for life (nationality + passport + birth date), if ever assigned."""
+
+
 def permit_number_of(conn: Connection, tenant_id: str, row: RowMapping) -> str | None:
-    return conn.execute(select(persons.c.work_permit_number).where(
-        persons.c.tenant_id == tenant_id, persons.c.nationality == row["nationality"],
-        persons.c.passport_number == row["passport_number"], persons.c.birth_date == row["birth_date"],
-    )).scalar_one_or_none()
+    return conn.execute(PERSON_NUMBER, {
+        "tenant": tenant_id, "nationality": row["nationality"],
+        "passport": row["passport_number"], "birth": row["birth_date"]}).scalar_one_or_none()
 
 
 def create(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
     values = normalised(body)
     foreigner_id, seq = scope.new_id("frn")
-    scope.conn.execute(foreigners.insert().values(
-        tenant_id=scope.tenant_id, id=foreigner_id, employer_id=principal.subject, seq=seq,
-        created_at=scope.now_iso, **values,
-    ))
+    scope.conn.execute(_INSERT, {
+        "tenant_id": scope.tenant_id, "id": foreigner_id, "employer_id": principal.subject,
+        "seq": seq, "created_at": scope.now_iso, **values})
     return fetch(scope.conn, principal, foreigner_id)
 
 
+_ROW = select(foreigners).where(
+    foreigners.c.tenant_id == bindparam("tenant"), foreigners.c.id == bindparam("id"),
+    foreigners.c.employer_id == bindparam("employer"))
+
+
+_INSERT = foreigners.insert()
+
+
 def row_of(conn: Connection, principal: Principal, foreigner_id: str) -> RowMapping | None:
-    return conn.execute(select(foreigners).where(
-        foreigners.c.tenant_id == principal.tenant_id, foreigners.c.id == foreigner_id,
-        foreigners.c.employer_id == principal.subject,
-    )).mappings().first()
+    return conn.execute(_ROW, {"tenant": principal.tenant_id, "id": foreigner_id,
+                               "employer": principal.subject}).mappings().first()
 
 
 def fetch(conn: Connection, principal: Principal, foreigner_id: str) -> dict[str, Any]:

@@ -10,11 +10,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Connection, RowMapping, select
+from sqlalchemy import Connection, RowMapping, bindparam, select
 
 from simulator.core import rng
 from simulator.core.errors import DomainError, not_found
 from simulator.core.ids import work_permit_number
+from simulator.services.workpermit.foreigners import permit_number_of
 from simulator.services.workpermit.states import ACTIVE_PERMIT_STATUSES
 from simulator.store import paging
 from simulator.store.db import Database
@@ -32,21 +33,20 @@ def _person_key(tenant_id: str, foreigner: RowMapping) -> dict[str, Any]:
 
 
 def person_number(conn: Connection, tenant_id: str, foreigner: RowMapping) -> str | None:
-    key = _person_key(tenant_id, foreigner)
-    return conn.execute(select(persons.c.work_permit_number).where(
-        *(persons.c[name] == value for name, value in key.items())
-    )).scalar_one_or_none()
+    return permit_number_of(conn, tenant_id, foreigner)
+
+
+_ACTIVE = select(work_permits.c.status, work_permits.c.valid_to).where(
+    work_permits.c.tenant_id == bindparam("tenant"), work_permits.c.number == bindparam("number"),
+    work_permits.c.status.in_(ACTIVE_PERMIT_STATUSES), work_permits.c.valid_to >= bindparam("today"))
 
 
 def refuse_second_active(scope: TenantScope, foreigner: RowMapping) -> None:
     number = person_number(scope.conn, scope.tenant_id, foreigner)
     if number is None:
         return
-    active = scope.conn.execute(select(work_permits.c.status, work_permits.c.valid_to).where(
-        work_permits.c.tenant_id == scope.tenant_id, work_permits.c.number == number,
-        work_permits.c.status.in_(ACTIVE_PERMIT_STATUSES),
-        work_permits.c.valid_to >= scope.now.date().isoformat(),
-    )).first()
+    active = scope.conn.execute(_ACTIVE, {"tenant": scope.tenant_id, "number": number,
+                                          "today": scope.now.date().isoformat()}).first()
     if active is not None:
         raise DomainError(
             "E_PERMIT_ALREADY_ACTIVE",

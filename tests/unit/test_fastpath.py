@@ -1,0 +1,86 @@
+"""The connexion patches of simulator.fastpath: pinned version, applied, and doing their job.
+
+If connexion changes, these fail before a silent slowdown or a broken request path ships."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from connexion.apps.flask import FlaskOperation
+from connexion.decorators import parameter as parameter_decorators
+from connexion.decorators.main import FlaskDecorator
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.security import AbstractSecurityHandler
+
+from simulator import fastpath
+from simulator.app import create_app
+from simulator.settings import Settings
+
+
+def test_connexion_is_the_patched_version() -> None:
+    assert importlib.metadata.version("connexion") == fastpath.PATCHED_CONNEXION
+
+
+def test_patches_are_installed() -> None:
+    fastpath.install()
+    assert FlaskDecorator.__call__ is fastpath.decorate_once
+    assert SwaggerUIMiddleware.__call__ is fastpath.docs_only_swagger_ui
+    assert hasattr(AbstractSecurityHandler._accepts_kwarg, "cache_info")
+    assert hasattr(parameter_decorators.pythonic, "cache_info")
+    assert isinstance(FlaskOperation.fn, property)
+
+
+def test_install_refuses_another_connexion(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastpath, "PATCHED_CONNEXION", "0.0.0")
+    with pytest.raises(RuntimeError, match="patches connexion 0.0.0"):
+        fastpath.install()
+
+
+@pytest.mark.parametrize(("path", "docs"), [
+    ("/fwp/v1/ui/", True), ("/fwp/v1/ui", True), ("/sandbox/v1/ui/swagger-ui.css", True),
+    ("/fwp/v1/openapi.json", True), ("/fwp/v1/openapi.yaml", True),
+    ("/fwp/v1/applications/app_aaaaaaaaaaaa/status", False), ("/fwp/v1/employer", False),
+    ("/", False), ("/problems/E_NOT_FOUND", False)])
+def test_only_documentation_paths_go_through_swagger_ui(path: str, docs: bool) -> None:
+    assert fastpath.is_docs_path(path) is docs
+
+
+@pytest.fixture(params=[True, False], ids=["inline", "a2wsgi"])
+def bridged_app(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    return create_app(Settings(database_url=f"sqlite:///{tmp_path / 'f.db'}", inline_wsgi=request.param))
+
+
+def test_inline_and_threaded_bridges_answer_alike(bridged_app: Any) -> None:
+    """The inline bridge is swapped in only when asked, and serves what a2wsgi serves."""
+    inline = isinstance(bridged_app._middleware_app.asgi_app, fastpath.InlineWSGI)
+    assert inline is bridged_app.runtime.settings.inline_wsgi
+    with bridged_app.test_client() as client:
+        created = client.post("/sandbox/v1/tenants", json={"seed": 3})
+        assert created.status_code == 201
+        key = {"X-Sandbox-Key": created.json()["admin_key"]}
+        clock = client.get(f"/sandbox/v1/tenants/{created.json()['id']}/clock", headers=key)
+        assert clock.status_code == 200
+        assert client.get("/fwp/v1/ui/").status_code == 200
+        problem = client.post("/sandbox/v1/tenants", content=b"{", headers={"Content-Type": "application/json"})
+        assert problem.json()["code"] == "E_MALFORMED_JSON"
+
+
+def test_views_are_decorated_once(app: Any, client: Any) -> None:
+    calls = []
+    original = FlaskDecorator.decorate
+
+    def counting(self: FlaskDecorator, function: Any) -> Any:
+        calls.append(function)
+        return original(self, function)
+
+    FlaskDecorator.decorate = counting  # type: ignore[method-assign]
+    try:
+        for _ in range(3):
+            client.get("/fwp/v1/employer", headers={"Authorization": "Bearer nope"})
+            client.post("/sandbox/v1/tenants", json={"seed": 1})
+    finally:
+        FlaskDecorator.decorate = original  # type: ignore[method-assign]
+    assert len(calls) <= 1, "connexion re-decorated a view on a later request"
