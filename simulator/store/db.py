@@ -2,8 +2,9 @@
 
 SQLite: WAL journal so that readers never wait for the writer, ``synchronous=NORMAL`` (survives a
 killed process; only a power loss can drop the last commits), ``BEGIN IMMEDIATE`` for writes so
-that two worker processes never deadlock upgrading a read lock, and reads without a transaction. PostgreSQL: psycopg 3, READ
-COMMITTED; writers of one tenant serialise on the tenant row (see ``models.next_sequence``).
+that two worker processes never deadlock upgrading a read lock, a kernel-woken writer lock
+(:class:`WriterLock`) in front of it, and reads without a transaction. PostgreSQL: psycopg 3,
+READ COMMITTED; writers of one tenant serialise on the tenant row (``store.tenancy.begin``).
 """
 
 from __future__ import annotations

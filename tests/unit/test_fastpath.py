@@ -35,7 +35,7 @@ def test_patches_are_installed() -> None:
 
 def test_install_refuses_another_connexion(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fastpath, "PATCHED_CONNEXION", "0.0.0")
-    with pytest.raises(RuntimeError, match="patches connexion 0.0.0"):
+    with pytest.raises(RuntimeError, match=r"patches connexion 0\.0\.0"):
         fastpath.install()
 
 
@@ -50,7 +50,8 @@ def test_only_documentation_paths_go_through_swagger_ui(path: str, docs: bool) -
 
 @pytest.fixture(params=[True, False], ids=["inline", "a2wsgi"])
 def bridged_app(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    return create_app(Settings(database_url=f"sqlite:///{tmp_path / 'f.db'}", inline_wsgi=request.param))
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'f.db'}", inline_wsgi=request.param)
+    return create_app(settings)
 
 
 def test_inline_and_threaded_bridges_answer_alike(bridged_app: Any) -> None:

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from connexion.json_schema import Draft4ResponseValidator
 
 from simulator import specs
