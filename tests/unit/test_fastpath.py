@@ -65,7 +65,8 @@ def test_inline_and_threaded_bridges_answer_alike(bridged_app: Any) -> None:
         clock = client.get(f"/sandbox/v1/tenants/{created.json()['id']}/clock", headers=key)
         assert clock.status_code == 200
         assert client.get("/fwp/v1/ui/").status_code == 200
-        problem = client.post("/sandbox/v1/tenants", content=b"{", headers={"Content-Type": "application/json"})
+        problem = client.post("/sandbox/v1/tenants", content=b"{",
+                              headers={"Content-Type": "application/json"})
         assert problem.json()["code"] == "E_MALFORMED_JSON"
 
 
