@@ -260,12 +260,11 @@ _STATUS = select(applications.c.id, applications.c.status, applications.c.update
 
 
 def status(db: Database, principal: Principal, app_id: str) -> dict[str, Any]:
-    with db.read() as conn:
-        row = conn.execute(_STATUS, {"tenant": principal.tenant_id, "app": app_id,
-                                     "employer": principal.subject}).first()
+    row = db.fetch_one(_STATUS, {"tenant": principal.tenant_id, "app": app_id,
+                                 "employer": principal.subject})
     if row is None:
         raise not_found("application", app_id, "applicationId")
-    return status_view(dict(row._mapping))
+    return status_view(row)
 
 
 def list_page(db: Database, tenant_id: str, limit: int, cursor: str | None, *,
