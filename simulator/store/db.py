@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, Select, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 
-from simulator.store.schema import meta, metadata
+from simulator.store.schema import SCHEMA_VERSION, meta, metadata
 
 
 def normalise_url(url: str) -> str:
@@ -87,6 +87,11 @@ class Database:
         """Create missing tables and the token-signing secret. Run once before workers start."""
         metadata.create_all(self.engine)
         with self.write() as conn:
+            found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+            if found is None:
+                conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
+            elif found != SCHEMA_VERSION:
+                raise SchemaMismatch(self.engine.url.render_as_string(), found)
             if conn.execute(select(meta.c.value).where(meta.c.key == "signing_secret")).first():
                 return
             conn.execute(meta.insert().values(key="signing_secret", value=secrets.token_hex(32)))
@@ -145,6 +150,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class SchemaMismatch(RuntimeError):
+    def __init__(self, url: str, found: str) -> None:
+        super().__init__(
+            f"{url} holds fwp-sandbox schema {found}, this version needs {SCHEMA_VERSION}. Sandbox "
+            "databases are disposable: delete the file (SQLite, e.g. rm var/fwp-sandbox.db*) or "
+            "drop the database (PostgreSQL) and start again.")
 
 
 class WriterLock:

@@ -24,6 +24,10 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+SCHEMA_VERSION = "3"
+"""Bumped whenever a table changes. There are no migrations: a sandbox database is disposable, and
+``Database.create_schema`` refuses an older one with a clear message instead of failing later."""
+
 meta = Table(
     "meta",
     metadata,
@@ -42,6 +46,8 @@ tenants = Table(
     Column("clock_base_tenant", Float, nullable=False),
     Column("clock_base_wall", Float, nullable=False),
     Column("clock_frozen", Boolean, nullable=False, default=False),
+    Column("seed_data", Boolean, nullable=False, default=True),
+    Column("settings", JSON, nullable=False, default=dict),
     Column("created_at", String(40), nullable=False),
 )
 
@@ -80,6 +86,7 @@ foreigners = Table(
     Column("experience_years", Integer, nullable=False),
     Column("chinese_level", String(30), nullable=False),
     Column("email", String(200)),
+    Column("pr_card_number", String(18)),
     Column("created_at", String(40), nullable=False),
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
     Index("ix_foreigners_employer", "tenant_id", "employer_id", "seq"),
@@ -94,8 +101,11 @@ persons = Table(
     Column("nationality", String(3), primary_key=True),
     Column("passport_number", String(20), primary_key=True),
     Column("birth_date", String(10), primary_key=True),
-    Column("work_permit_number", String(18), nullable=False),
+    Column("work_permit_number", String(18)),
+    Column("ssn", String(18)),
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+    Index("ix_persons_permit", "tenant_id", "work_permit_number"),
+    Index("ix_persons_ssn", "tenant_id", "ssn", unique=True),
 )
 
 applications = Table(
@@ -139,6 +149,8 @@ work_permits = Table(
     Column("valid_from", String(10), nullable=False),
     Column("valid_to", String(10), nullable=False),
     Column("issued_at", String(40), nullable=False),
+    Column("ended_on", String(10)),
+    Column("end_reason", String(1000)),
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
     Index("ix_work_permits_number", "tenant_id", "number"),
     Index("ix_work_permits_employer", "tenant_id", "employer_id", "seq"),
@@ -158,5 +170,77 @@ idempotency_keys = Table(
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
 )
 
-TENANT_DATA_TABLES = (idempotency_keys, work_permits, applications, persons, foreigners)
+# --- social-security-card backend --------------------------------------------------------------
+
+insurance_registrations = Table(
+    "insurance_registrations",
+    metadata,
+    Column("tenant_id", String(32), primary_key=True),
+    Column("ssn", String(18), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("employer_id", String(32), nullable=False),
+    Column("foreigner_id", String(32), nullable=False),
+    Column("work_permit_number", String(18)),
+    Column("insured_from", String(10), nullable=False),
+    Column("registered_on", String(10), nullable=False),
+    Column("late", Boolean, nullable=False),
+    Column("days_after_permit", Integer),
+    Column("registered_at", String(40), nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+    Index("ix_insurance_employer", "tenant_id", "employer_id", "seq"),
+)
+
+essc_accounts = Table(
+    "essc_accounts",
+    metadata,
+    Column("tenant_id", String(32), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("nationality", String(3), nullable=False),
+    Column("passport_number", String(20), nullable=False),
+    Column("birth_date", String(10), nullable=False),
+    Column("full_name", String(100), nullable=False),
+    Column("work_permit_number", String(18)),
+    Column("ssn", String(18)),
+    Column("password_hash", String(200), nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("issued_at", String(40)),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+    Index("ix_essc_person", "tenant_id", "nationality", "passport_number", "birth_date"),
+)
+
+social_security_cards = Table(
+    "social_security_cards",
+    metadata,
+    Column("tenant_id", String(32), primary_key=True),
+    Column("card_number", String(20), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("ssn", String(18), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+    Index("ix_cards_ssn", "tenant_id", "ssn", "seq"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("tenant_id", String(32), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("recipient", String(100), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("code", String(20)),
+    Column("created_at", String(40), nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+)
+"""Messages the sandbox would send (SMS codes, reminders), readable through the control plane."""
+
+TENANT_DATA_TABLES = (idempotency_keys, outbox, social_security_cards, essc_accounts,
+                      insurance_registrations, work_permits, applications, persons, foreigners)
 """Tables a tenant reset empties (employers are reset to unregistered, not deleted)."""

@@ -27,6 +27,18 @@ MAX_YEARS = {"A": 5, "B": 5, "C": 1}
 """ASSUMPTION (domain.md §5.4): no authoritative maximum validity per category was found."""
 
 
+ENDED_STATUSES = ("CANCELLED", "EXPIRED", "REVOKED")
+
+
+def effective_status(row: Any, today: date) -> str:
+    """The permit's status on ``today``: a permit past its ``valid_to`` is EXPIRED even before
+    anything else has looked at it, so every service sees the same state at the same moment."""
+    status = str(row["status"])
+    if status not in ENDED_STATUSES and date.fromisoformat(row["valid_to"]) < today:
+        return "EXPIRED"
+    return status
+
+
 def _person_key(tenant_id: str, foreigner: RowMapping) -> dict[str, Any]:
     return {"tenant_id": tenant_id, "nationality": foreigner["nationality"],
             "passport_number": foreigner["passport_number"], "birth_date": foreigner["birth_date"]}
