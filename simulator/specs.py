@@ -19,6 +19,7 @@ import yaml
 SPEC_DIR = Path(os.environ.get("FWP_SPEC_DIR") or Path(__file__).resolve().parent.parent / "specs")
 SURFACES = {
     "work-permit": ("/fwp/v1", "Work-permit service (employer side)"),
+    "social-security": ("/ssc/v1", "Social-security-card backend and e-SSC"),
     "sandbox": ("/sandbox/v1", "Sandbox control plane"),
 }
 

@@ -179,8 +179,12 @@ class Sandbox:
     http: Any
     admin_token: str | None = None
 
-    def create_tenant(self, name: str | None = None, seed: int | None = None) -> Tenant:
+    def create_tenant(self, name: str | None = None, seed: int | None = None,
+                      seed_data: bool = False) -> Tenant:
+        """A new tenant. Unlike the API's default, no seeded people unless ``seed_data``: a
+        test starts from an empty world."""
         body: dict[str, Any] = {k: v for k, v in {"name": name, "seed": seed}.items() if v is not None}
+        body["seed_data"] = seed_data
         headers = {"X-Sandbox-Admin-Token": self.admin_token} if self.admin_token else {}
         created = expect(self.http.post("/sandbox/v1/tenants", json=body, headers=headers), 201)
         return Tenant(self.http, created["id"], created["admin_key"], created["employer"], created["seed"])

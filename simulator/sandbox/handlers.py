@@ -11,7 +11,7 @@ from flask import Response
 from simulator import runtime
 from simulator.core.errors import DomainError
 from simulator.sandbox import tenants
-from simulator.services.workpermit import applications
+from simulator.services.workpermit import applications, permits
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
 from simulator.web import auth
@@ -25,7 +25,7 @@ def create_tenant(body: dict[str, Any] | None = None) -> Response:
                           "This server creates tenants only with X-Sandbox-Admin-Token.",
                           "本服务器创建租户须提供 X-Sandbox-Admin-Token。", "X-Sandbox-Admin-Token")
     body = body or {}
-    tenant = tenants.create_tenant(rt.db, body.get("name"), body.get("seed"))
+    tenant = tenants.create_tenant(rt.db, body.get("name"), body.get("seed"), body.get("seed_data", True))
     return created(tenant, f"/sandbox/v1/tenants/{tenant['id']}")
 
 
@@ -89,3 +89,42 @@ def officer_approve(tenant_id: str, application_id: str) -> Response:
 
 def officer_reject(tenant_id: str, application_id: str, body: dict[str, Any]) -> Response:
     return _officer(tenant_id, applications.officer_reject, application_id, body["reason"])
+
+
+def _end_permit(tenant_id: str, permit_number: str, status: str, reason: str) -> Response:
+    auth.require_tenant(tenant_id)
+    with runtime.current().db.write() as conn:
+        scope = tenancy.begin(conn, tenant_id)
+        return json_response(permits.end(scope, permit_number, status, reason))
+
+
+def officer_cancel_permit(tenant_id: str, permit_number: str, body: dict[str, Any]) -> Response:
+    return _end_permit(tenant_id, permit_number, "CANCELLED", body["reason"])
+
+
+def officer_revoke_permit(tenant_id: str, permit_number: str, body: dict[str, Any]) -> Response:
+    return _end_permit(tenant_id, permit_number, "REVOKED", body["reason"])
+
+
+def get_essc_settings(tenant_id: str) -> Response:
+    with runtime.current().db.read() as conn:
+        settings = tenants.settings_of(conn, auth.require_tenant(tenant_id))
+    return json_response({"face_check": settings["face_check"]})
+
+
+def set_essc_settings(tenant_id: str, body: dict[str, Any]) -> Response:
+    auth.require_tenant(tenant_id)
+    with runtime.current().db.write() as conn:
+        settings = tenants.update_settings(conn, tenant_id, face_check=body["face_check"])
+    return json_response({"face_check": settings["face_check"]})
+
+
+def list_outbox(tenant_id: str, limit: int = 20) -> Response:
+    items = tenants.list_outbox(runtime.current().db, auth.require_tenant(tenant_id), limit)
+    return json_response({"items": items})
+
+
+def list_personas(tenant_id: str) -> Response:
+    with runtime.current().db.read() as conn:
+        settings = tenants.settings_of(conn, auth.require_tenant(tenant_id))
+    return json_response({"items": settings["personas"]})

@@ -11,9 +11,10 @@ from sqlalchemy import Connection, delete, select, update
 from simulator.core import rng
 from simulator.core.clock import SHANGHAI, Clock, iso, wall_now
 from simulator.core.errors import DomainError, not_found
+from simulator.sandbox import seeding
 from simulator.store import tenancy
 from simulator.store.db import Database
-from simulator.store.schema import TENANT_DATA_TABLES, employers, tenants
+from simulator.store.schema import TENANT_DATA_TABLES, employers, outbox, tenants
 from simulator.web.tokens import secret_hash
 
 TOKEN_URL = "/fwp/v1/oauth/token"
@@ -31,7 +32,11 @@ def _employer_credentials(conn: Connection, tenant_id: str, seed: int, seq: int)
             "client_secret": client_secret, "token_url": TOKEN_URL}
 
 
-def create_tenant(db: Database, name: str | None = None, seed: int | None = None) -> dict[str, Any]:
+DEFAULT_SETTINGS: dict[str, Any] = {"face_check": "PASS", "personas": []}
+
+
+def create_tenant(db: Database, name: str | None = None, seed: int | None = None,
+                  seed_data: bool = True) -> dict[str, Any]:
     seed = secrets.randbits(32) if seed is None else seed
     admin_key = f"sk_{secrets.token_urlsafe(24)}"
     tenant_id = f"ten_{rng.code(secrets.randbits(63), 'tenant', length=12).lower()}"
@@ -39,11 +44,32 @@ def create_tenant(db: Database, name: str | None = None, seed: int | None = None
     with db.write() as conn:
         conn.execute(tenants.insert().values(
             id=tenant_id, name=name or tenant_id, seed=seed, admin_key_hash=secret_hash(admin_key),
-            counter=1, created_at=iso(wall_now()), **tenancy.clock_columns(clock),
+            counter=1, created_at=iso(wall_now()), seed_data=seed_data, settings=DEFAULT_SETTINGS,
+            **tenancy.clock_columns(clock),
         ))
         employer = _employer_credentials(conn, tenant_id, seed, 1)
+        if seed_data:
+            _seed(conn, tenant_id, employer["employer_id"])
         view = tenant_view(conn, tenant_id)
     return {**view, "admin_key": admin_key, "employer": employer}
+
+
+def _seed(conn: Connection, tenant_id: str, employer_id: str) -> None:
+    personas = seeding.seed(tenancy.begin(conn, tenant_id), employer_id)
+    update_settings(conn, tenant_id, personas=personas)
+
+
+def settings_of(conn: Connection, tenant_id: str) -> dict[str, Any]:
+    row = conn.execute(select(tenants.c.settings).where(tenants.c.id == tenant_id)).first()
+    if row is None:
+        raise not_found("tenant", tenant_id, "tenantId")
+    return {**DEFAULT_SETTINGS, **(row.settings or {})}
+
+
+def update_settings(conn: Connection, tenant_id: str, **changes: Any) -> dict[str, Any]:
+    merged = {**settings_of(conn, tenant_id), **changes}
+    conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(settings=merged))
+    return merged
 
 
 def add_employer(db: Database, tenant_id: str) -> dict[str, Any]:
@@ -73,7 +99,8 @@ def get_tenant(db: Database, tenant_id: str) -> dict[str, Any]:
 
 
 def reset_tenant(db: Database, tenant_id: str) -> dict[str, Any]:
-    """Empty the tenant's data, unregister its employers, put the clock back to real time."""
+    """Empty the tenant's data, unregister its employers, put the clock back to real time,
+    and seed its people again when it was created with seed data."""
     with db.write() as conn:
         for table in TENANT_DATA_TABLES:
             conn.execute(delete(table).where(table.c.tenant_id == tenant_id))
@@ -82,9 +109,12 @@ def reset_tenant(db: Database, tenant_id: str) -> dict[str, Any]:
             contact_email=None, registered_at=None,
         ))
         conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(
-            counter=select(tenants.c.counter).where(tenants.c.id == tenant_id).scalar_subquery(),
-            **tenancy.clock_columns(Clock.real_time()),
-        ))
+            settings=DEFAULT_SETTINGS, **tenancy.clock_columns(Clock.real_time())))
+        row = conn.execute(select(tenants.c.seed_data).where(tenants.c.id == tenant_id)).first()
+        first = conn.execute(select(employers.c.id).where(employers.c.tenant_id == tenant_id)
+                             .order_by(employers.c.seq).limit(1)).scalar()
+        if row is not None and row.seed_data and first is not None:
+            _seed(conn, tenant_id, first)
         return tenant_view(conn, tenant_id)
 
 
@@ -129,3 +159,11 @@ def advance_clock(db: Database, tenant_id: str, delta: timedelta) -> dict[str, A
 def has_tenants(db: Database) -> bool:
     with db.read() as conn:
         return conn.execute(select(tenants.c.id).limit(1)).first() is not None
+
+
+def list_outbox(db: Database, tenant_id: str, limit: int) -> list[dict[str, Any]]:
+    with db.read() as conn:
+        rows = conn.execute(select(outbox).where(outbox.c.tenant_id == tenant_id)
+                            .order_by(outbox.c.seq.desc()).limit(limit)).mappings().all()
+    return [{"channel": r["channel"], "recipient": r["recipient"], "subject": r["subject"],
+             "body": r["body"], "code": r["code"], "created_at": r["created_at"]} for r in rows]

@@ -138,7 +138,7 @@ work_permits = Table(
     Column("number", String(18), nullable=False),
     Column("employer_id", String(32), nullable=False),
     Column("foreigner_id", String(32), nullable=False),
-    Column("application_id", String(32), nullable=False),
+    Column("application_id", String(32)),
     Column("full_name", String(100), nullable=False),
     Column("category", String(1), nullable=False),
     Column("status", String(30), nullable=False),

@@ -25,6 +25,13 @@ def employer_token_info(token: str) -> dict[str, Any] | None:
     return {"sub": principal.subject, "tenant_id": principal.tenant_id, "scope": ["employer"]}
 
 
+def essc_token_info(token: str) -> dict[str, Any] | None:
+    principal = runtime.current().signer.verify(token)
+    if principal is None or principal.kind != "essc":
+        return None
+    return {"sub": principal.subject, "tenant_id": principal.tenant_id}
+
+
 def tenant_key_info(apikey: str, required_scopes: Any = None) -> dict[str, Any] | None:
     with runtime.current().db.read() as conn:
         tenant = conn.execute(
@@ -50,6 +57,11 @@ def _token_info() -> dict[str, Any]:
 def employer() -> Principal:
     info = _token_info()
     return Principal(tenant_id=info["tenant_id"], subject=info["sub"], kind="employer")
+
+
+def essc_holder() -> Principal:
+    info = _token_info()
+    return Principal(tenant_id=info["tenant_id"], subject=info["sub"], kind="essc")
 
 
 def require_tenant(tenant_id: str) -> str:

@@ -27,6 +27,11 @@ class TokenSigner:
         self._secret = secret
         self.ttl_seconds = ttl_seconds
 
+    @property
+    def secret(self) -> bytes:
+        """The server's signing secret, also used to sign permit QR codes."""
+        return self._secret
+
     def _sign(self, payload: str) -> str:
         mac = hmac.new(self._secret, payload.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).decode().rstrip("=")

@@ -73,7 +73,8 @@ def _unused_ssn(scope: TenantScope, foreigner: RowMapping, division: str) -> str
         if taken is None:
             return ssn
     raise DomainError("E_SSN_NOT_UNIQUE", "No free social security number is left for this person's "
-                      "nationality, division and birth date.", "该国籍、地区和出生日期下已无可用的社会保障号码。")
+                      "nationality, division and birth date.",
+                      "该国籍、地区和出生日期下已无可用的社会保障号码。")
 
 
 def _current_permit(scope: TenantScope, principal: Principal, foreigner: RowMapping) -> RowMapping | None:

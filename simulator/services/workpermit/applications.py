@@ -159,6 +159,9 @@ def _check_submission(scope: TenantScope, principal: Principal, rec: Record,
                       foreigner: RowMapping | None = None) -> None:
     """Every rule a submission must pass; records the points and the derived category.
     ``foreigner`` is given when the caller already checked the employer and loaded the row."""
+    if rec["type"] == "REISSUE_ELECTRONIC":
+        _reissuable(scope, principal, rec["work_permit_number"])
+        return
     if foreigner is None:
         require_registered(scope.conn, principal)
         foreigner = _foreigner(scope, principal, rec)
@@ -285,6 +288,10 @@ def list_page(db: Database, tenant_id: str, limit: int, cursor: str | None, *,
 
 def notification_letter(db: Database, principal: Principal, app_id: str) -> dict[str, Any]:
     rec = get(db, principal, app_id)
+    if rec["type"] == "REISSUE_ELECTRONIC":
+        raise DomainError("E_ILLEGAL_STATE", "A reissue gives no notification letter: the permit itself "
+                          "becomes electronic.", "补发电子工作许可不产生工作许可通知。",
+                          extra={"allowed_actions": employer_actions(rec["status"]), "state": rec["status"]})
     if rec["status"] != "APPROVED" or not rec.get("letter"):
         raise DomainError("E_ILLEGAL_STATE",
                           "The notification letter exists once the application is APPROVED; "
@@ -293,6 +300,59 @@ def notification_letter(db: Database, principal: Principal, app_id: str) -> dict
                           extra={"allowed_actions": employer_actions(rec["status"]), "state": rec["status"]})
     letter: dict[str, Any] = rec["letter"]
     return letter
+
+
+# Reissue Electronic Work Permit ------------------------------------------------------------------
+
+_OPEN_REISSUE = select(applications.c.id).where(
+    applications.c.tenant_id == bindparam("tenant"), applications.c.type == "REISSUE_ELECTRONIC",
+    applications.c.work_permit_number == bindparam("number"),
+    applications.c.status.not_in(("APPROVED", "REJECTED", "WITHDRAWN")))
+
+
+def _reissuable(scope: TenantScope, principal: Principal, number: str) -> RowMapping:
+    grant = permits.latest(scope.conn, scope.tenant_id, number, principal.subject)
+    if grant is None:
+        raise not_found("work permit", number, "permitNumber")
+    status = permits.effective_status(grant, scope.now.date())
+    if grant["form"] != "PHYSICAL_LEGACY" or status in permits.ENDED_STATUSES:
+        raise DomainError(
+            "E_REISSUE_NOT_APPLICABLE",
+            f"Work permit {number} is {grant['form']} and {status}: only a physical permit still in "
+            "force is reissued as electronic.",
+            f"工作许可{number}为{grant['form']}、{status}：仅对有效的实体工作许可补发电子工作许可。",
+            "permitNumber")
+    return grant
+
+
+def request_reissue(scope: TenantScope, principal: Principal, number: str) -> dict[str, Any]:
+    """File "Reissue Electronic Work Permit" (补发电子工作许可) for a physical permit."""
+    require_registered(scope.conn, principal)
+    grant = _reissuable(scope, principal, number)
+    if scope.conn.execute(_OPEN_REISSUE, {"tenant": scope.tenant_id, "number": number}).first():
+        raise DomainError("E_REISSUE_PENDING", f"Work permit {number} already has a reissue under way.",
+                          f"工作许可{number}已有补发申请在办理中。", "permitNumber")
+    app_id, seq = scope.new_id("app")
+    at = scope.now_iso
+    rec: Record = {
+        "tenant_id": scope.tenant_id, "id": app_id, "seq": seq, "employer_id": principal.subject,
+        "foreigner_id": grant["foreigner_id"], "type": "REISSUE_ELECTRONIC", "status": "DRAFT",
+        "category": grant["category"], "qualification_route": None, "relaxation_reason": None,
+        "bonuses": [], "job": {
+            "position": grant["position"], "annual_salary_cny": 0, "months_in_china_per_year": 12,
+            "province": grant["province"], "contract_start": grant["valid_from"],
+            "contract_end": grant["valid_to"]},
+        "documents": [], "points": None, "derived_category": None, "defects": None,
+        "correction_requested": False, "decision": None, "letter": None, "history": [
+            {"at": at, "event": "create", "from_status": None, "to_status": "DRAFT",
+             "actor": "EMPLOYER", "note": None}],
+        "work_permit_number": number, "created_at": at, "submitted_at": at, "updated_at": at,
+    }
+    fire(rec, "submit", "EMPLOYER", at)
+    scope.conn.execute(_INSERT, {
+        "tenant_id": scope.tenant_id, "id": app_id, "seq": seq, "employer_id": principal.subject,
+        "foreigner_id": rec["foreigner_id"], "type": rec["type"], "created_at": at, **_columns(rec)})
+    return view(rec)
 
 
 # Officer operations -----------------------------------------------------------------------------
@@ -331,6 +391,12 @@ def officer_request_supplement(scope: TenantScope, app_id: str, defects: list[di
 def officer_approve(scope: TenantScope, app_id: str) -> Record:
     rec = load(scope.conn, scope.tenant_id, app_id)
     _require(rec, "approve", "OFFICER")
+    if rec["type"] == "REISSUE_ELECTRONIC":
+        permits.make_electronic(scope, rec["work_permit_number"])
+        rec["decision"] = {"outcome": "APPROVED", "reason": None, "decided_at": scope.now_iso}
+        fire(rec, "approve", "OFFICER", scope.now_iso, "permit reissued as electronic")
+        save(scope.conn, rec)
+        return rec
     owner = Principal(tenant_id=scope.tenant_id, subject=rec["employer_id"], kind="employer")
     foreigner = _foreigner(scope, owner, rec)
     rules.check_dates(_facts(scope, rec, foreigner))  # else the permit would end before it starts

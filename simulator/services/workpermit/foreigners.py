@@ -8,7 +8,12 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, bindparam, select
 
 from simulator.core.errors import DomainError, not_found
-from simulator.core.ids import IdentifierError, country, normalize_passport_number
+from simulator.core.ids import (
+    IdentifierError,
+    country,
+    normalize_passport_number,
+    validate_pr_card_number,
+)
 from simulator.store import paging
 from simulator.store.db import Database
 from simulator.store.schema import foreigners, persons
@@ -24,7 +29,8 @@ def view(row: RowMapping, permit_number: str | None = None) -> dict[str, Any]:
         "passport_number": row["passport_number"], "passport_expiry": row["passport_expiry"],
         "education": row["education"], "experience_years": row["experience_years"],
         "chinese_level": row["chinese_level"], "email": row["email"],
-        "work_permit_number": permit_number, "created_at": row["created_at"],
+        "pr_card_number": row["pr_card_number"], "work_permit_number": permit_number,
+        "created_at": row["created_at"],
     }
 
 
@@ -41,6 +47,14 @@ def normalised(body: dict[str, Any]) -> dict[str, Any]:
     except IdentifierError:
         raise DomainError("E_VALIDATION", "The passport number must be 5 to 20 letters and digits.",
                           "护照号码须为5至20位字母或数字。", "passport_number") from None
+    pr_card = body.get("pr_card_number")
+    if pr_card is not None:
+        try:
+            pr_card = validate_pr_card_number(pr_card)
+        except IdentifierError as exc:
+            raise DomainError("E_PR_CARD_INVALID",
+                              f"The permanent-resident card number fails its check ({exc.reason}).",
+                              "外国人永久居留身份证号码校验未通过。", "pr_card_number") from None
     birth = date.fromisoformat(body["birth_date"])
     if date.fromisoformat(body["passport_expiry"]) <= birth:
         raise DomainError("E_DATES_INCONSISTENT", "The passport cannot expire before its holder was born.",
@@ -51,6 +65,7 @@ def normalised(body: dict[str, Any]) -> dict[str, Any]:
         "passport_expiry": body["passport_expiry"], "education": body["education"],
         "experience_years": body["experience_years"],
         "chinese_level": body.get("chinese_level", "NONE"), "email": body.get("email"),
+        "pr_card_number": pr_card,
     }
 
 

@@ -132,6 +132,16 @@ def get_work_permit(permit_number: str) -> Response:
     return json_response(permits.get(_db(), auth.employer(), permit_number))
 
 
+def request_reissue(permit_number: str) -> Response:
+    principal = auth.employer()
+
+    def produce(scope: TenantScope) -> tuple[dict[str, Any], str]:
+        view = applications.request_reissue(scope, principal, permit_number)
+        return view, f"{BASE}/applications/{view['id']}"
+
+    return create_idempotently(principal.tenant_id, principal.subject, produce)
+
+
 def book_appointment(body: Any = None) -> Response:
     auth.employer()
     raise DomainError(

@@ -10,14 +10,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Connection, RowMapping, bindparam, select
+from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from simulator.core import rng
 from simulator.core.errors import DomainError, not_found
 from simulator.core.ids import work_permit_number
 from simulator.services.workpermit.foreigners import permit_number_of
 from simulator.services.workpermit.states import ACTIVE_PERMIT_STATUSES
-from simulator.store import paging
+from simulator.store import paging, tenancy
 from simulator.store.db import Database
 from simulator.store.schema import employers, persons, work_permits
 from simulator.store.tenancy import TenantScope
@@ -53,6 +53,16 @@ _ACTIVE = select(work_permits.c.status, work_permits.c.valid_to).where(
     work_permits.c.status.in_(ACTIVE_PERMIT_STATUSES), work_permits.c.valid_to >= bindparam("today"))
 
 
+def _assign_number(scope: TenantScope, foreigner: RowMapping, number: str) -> None:
+    """Give the person their number for life; the person may already exist (an SSN first)."""
+    key = _person_key(scope.tenant_id, foreigner)
+    where = [persons.c[name] == value for name, value in key.items()]
+    if scope.conn.execute(select(persons.c.tenant_id).where(*where)).first() is None:
+        scope.conn.execute(persons.insert().values(work_permit_number=number, **key))
+    else:
+        scope.conn.execute(update(persons).where(*where).values(work_permit_number=number))
+
+
 def refuse_second_active(scope: TenantScope, foreigner: RowMapping) -> None:
     number = person_number(scope.conn, scope.tenant_id, foreigner)
     if number is None:
@@ -83,8 +93,7 @@ def issue(scope: TenantScope, rec: dict[str, Any], foreigner: RowMapping) -> dic
     seq = scope.next_seq()
     if number is None:
         number = work_permit_number(rec["job"]["province"], today.year, seq)
-        scope.conn.execute(persons.insert().values(
-            work_permit_number=number, **_person_key(scope.tenant_id, foreigner)))
+        _assign_number(scope, foreigner, number)
     valid_to = validity(today, rec["category"], date.fromisoformat(rec["job"]["contract_end"]),
                         date.fromisoformat(foreigner["passport_expiry"]))
     values = {
@@ -116,13 +125,16 @@ def notification_letter(scope: TenantScope, rec: dict[str, Any], foreigner: RowM
     }
 
 
-def view(row: Any) -> dict[str, Any]:
+def view(row: Any, today: date | None = None) -> dict[str, Any]:
+    """A grant as the APIs show it; with ``today``, its status on that day."""
     return {
         "work_permit_number": row["number"], "foreigner_id": row["foreigner_id"],
-        "full_name": row["full_name"], "category": row["category"], "status": row["status"],
+        "full_name": row["full_name"], "category": row["category"],
+        "status": effective_status(row, today) if today is not None else row["status"],
         "form": row["form"], "position": row["position"], "province": row["province"],
         "city": row["city"], "valid_from": row["valid_from"], "valid_to": row["valid_to"],
         "application_id": row["application_id"], "issued_at": row["issued_at"],
+        "ended_on": row.get("ended_on"), "end_reason": row.get("end_reason"),
     }
 
 
@@ -131,16 +143,77 @@ def _mine(principal: Principal) -> Any:
                                       work_permits.c.employer_id == principal.subject)
 
 
+def latest(conn: Connection, tenant_id: str, number: str,
+           employer_id: str | None = None) -> RowMapping | None:
+    """The newest grant of a permit number (a number is kept across grants and employers)."""
+    query = select(work_permits).where(work_permits.c.tenant_id == tenant_id,
+                                       work_permits.c.number == number)
+    if employer_id is not None:
+        query = query.where(work_permits.c.employer_id == employer_id)
+    return conn.execute(query.order_by(work_permits.c.seq.desc())).mappings().first()
+
+
 def get(db: Database, principal: Principal, number: str) -> dict[str, Any]:
-    query = _mine(principal).where(work_permits.c.number == number).order_by(work_permits.c.seq.desc())
     with db.read() as conn:
-        row = conn.execute(query).mappings().first()
+        row = latest(conn, principal.tenant_id, number, principal.subject)
+        today = tenancy.read_clock(conn, principal.tenant_id).today()
     if row is None:
         raise not_found("work permit", number, "permitNumber")
-    return view(row)
+    return view(row, today)
 
 
 def list_page(db: Database, principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
     with db.read() as conn:
         rows, page = paging.page(conn, _mine(principal), work_permits.c.seq, limit, cursor)
-    return {"items": [view(r._mapping) for r in rows], "page": page}
+        today = tenancy.read_clock(conn, principal.tenant_id).today()
+    return {"items": [view(r._mapping, today) for r in rows], "page": page}
+
+
+def in_force(scope: TenantScope, number: str) -> RowMapping:
+    """The permit's newest grant, which must still be in force today."""
+    row = latest(scope.conn, scope.tenant_id, number)
+    if row is None:
+        raise not_found("work permit", number, "permitNumber")
+    status = effective_status(row, scope.now.date())
+    if status in ENDED_STATUSES:
+        raise DomainError("E_PERMIT_NOT_ACTIVE", f"Work permit {number} is {status}.",
+                          f"工作许可{number}已{_ZH_STATUS.get(status, status)}。", "permitNumber",
+                          extra={"status": status})
+    return row
+
+
+_ZH_STATUS = {"CANCELLED": "注销", "EXPIRED": "过期", "REVOKED": "撤销"}
+
+
+def end(scope: TenantScope, number: str, status: str, reason: str) -> dict[str, Any]:
+    """The authority cancels or revokes a permit: one row changes, every service reads it."""
+    row = in_force(scope, number)
+    today = scope.now.date().isoformat()
+    scope.conn.execute(update(work_permits).where(
+        work_permits.c.tenant_id == scope.tenant_id, work_permits.c.seq == row["seq"],
+    ).values(status=status, ended_on=today, end_reason=reason))
+    return {"work_permit_number": number, "status": status, "form": row["form"],
+            "valid_to": row["valid_to"], "ended_on": today, "end_reason": reason}
+
+
+def make_electronic(scope: TenantScope, number: str) -> None:
+    """Reissue approved: the physical permit becomes electronic, same number (CAS FAQ Q3)."""
+    row = in_force(scope, number)
+    scope.conn.execute(update(work_permits).where(
+        work_permits.c.tenant_id == scope.tenant_id, work_permits.c.seq == row["seq"],
+    ).values(form="ELECTRONIC", status="ACTIVE"))
+
+
+def insert_legacy(scope: TenantScope, foreigner: RowMapping, employer_id: str, *, province: str,
+                  category: str, position: str, valid_from: date, valid_to: date) -> str:
+    """A physical permit issued before Notice 75 ("no change, no replacement"), for seeding."""
+    seq = scope.next_seq()
+    number = work_permit_number(province, valid_from.year, seq)
+    _assign_number(scope, foreigner, number)
+    scope.conn.execute(work_permits.insert().values(
+        tenant_id=scope.tenant_id, seq=seq, number=number, employer_id=employer_id,
+        foreigner_id=foreigner["id"], application_id=None, full_name=foreigner["full_name"],
+        category=category, status="LEGACY_PHYSICAL", form="PHYSICAL_LEGACY", position=position,
+        province=province, city=None, valid_from=valid_from.isoformat(),
+        valid_to=valid_to.isoformat(), issued_at=f"{valid_from.isoformat()}T10:00:00+08:00"))
+    return number
