@@ -182,6 +182,10 @@ _SPECS = [
 CATALOG: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}
 
 
+RESERVED_FIELDS = frozenset({"type", "title", "status", "detail", "instance", "code", "field",
+                             "title_zh", "detail_zh"})
+
+
 @dataclass
 class DomainError(Exception):
     """An error with a catalog code; ``detail``/``detail_zh`` say what went wrong this time."""
@@ -196,6 +200,9 @@ class DomainError(Exception):
     def __post_init__(self) -> None:
         if self.code not in CATALOG:
             raise KeyError(f"unknown error code {self.code}")
+        clash = RESERVED_FIELDS & self.extra.keys()
+        if clash:
+            raise KeyError(f"extra fields would overwrite the problem's own: {sorted(clash)}")
         super().__init__(f"{self.code}: {self.detail}")
 
     @property

@@ -42,6 +42,11 @@ def work_permit_schema(app: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
+def social_security_schema(app: Any) -> Any:
+    return schemathesis.openapi.from_asgi("/ssc/v1/openapi.json", app, config=CONFIG)
+
+
+@pytest.fixture(scope="module")
 def sandbox_schema(app: Any) -> Any:
     return schemathesis.openapi.from_asgi("/sandbox/v1/openapi.json", app, config=CONFIG)
 
@@ -61,6 +66,7 @@ def _control_headers(case: Any, tenant: Tenant) -> dict[str, str]:
 
 
 work_permit = schemathesis.pytest.from_fixture("work_permit_schema")
+social_security = schemathesis.pytest.from_fixture("social_security_schema")
 sandbox = schemathesis.pytest.from_fixture("sandbox_schema")
 
 
@@ -68,6 +74,32 @@ sandbox = schemathesis.pytest.from_fixture("sandbox_schema")
 @FAST
 def test_work_permit_operations(case: Any, employer_headers: dict[str, str]) -> None:
     case.call_and_validate(headers=employer_headers)
+
+
+def _ssc_headers(case: Any, tenant: Tenant, employer_headers: dict[str, str]) -> dict[str, str]:
+    """Employer token for the employer operations, the tenant header for the public ones."""
+    if not _positive(case):
+        return {}
+    headers = dict(employer_headers)
+    if any(p.name == "X-Sandbox-Tenant" for p in case.operation.iter_parameters()):
+        headers["X-Sandbox-Tenant"] = tenant.id
+    return headers
+
+
+@social_security.parametrize()
+@FAST
+def test_social_security_operations(case: Any, contract_tenant: Tenant,
+                                    employer_headers: dict[str, str]) -> None:
+    case.call_and_validate(headers=_ssc_headers(case, contract_tenant, employer_headers))
+
+
+def test_social_security_stateful(social_security_schema: Any, contract_tenant: Tenant,
+                                  employer_headers: dict[str, str]) -> None:
+    class Workflow(social_security_schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": _ssc_headers(case, contract_tenant, employer_headers)}
+
+    Workflow.run(settings=STATEFUL)
 
 
 @sandbox.parametrize()

@@ -17,10 +17,11 @@ pytestmark = pytest.mark.server
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _st(config: Path, url: str, header: str) -> subprocess.CompletedProcess[str]:
+def _st(config: Path, url: str, *headers: str) -> subprocess.CompletedProcess[str]:
     st = Path(sys.executable).with_name("st")
+    options = [part for header in headers for part in ("-H", header)]
     return subprocess.run(
-        [str(st), "--config-file", str(config), "--no-color", "run", url, "-H", header,
+        [str(st), "--config-file", str(config), "--no-color", "run", url, *options,
          "--max-examples", "25", "--seed", "20260302", "--phases", "examples,coverage,fuzzing,stateful"],
         cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
     )
@@ -40,6 +41,9 @@ def test_schemathesis_cli_finds_no_failure(serve: Any, sqlite_url: str, tmp_path
                            f"Authorization: {employer.headers['Authorization']}"),
         "sandbox": _st(config, f"{server.url}/sandbox/v1/openapi.json",
                        f"X-Sandbox-Key: {tenant.admin_key}"),
+        "social-security": _st(config, f"{server.url}/ssc/v1/openapi.json",
+                               f"Authorization: {employer.headers['Authorization']}",
+                               f"X-Sandbox-Tenant: {tenant.id}"),
     }
     for name, run in runs.items():
         report = run.stdout[-3000:] + run.stderr[-2000:]

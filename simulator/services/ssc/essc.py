@@ -135,7 +135,7 @@ def _check_permit(conn: Connection, tenant_id: str, person: RowMapping, today: d
             f"Work permit {grant['number']} is {status}: no e-SSC can carry it.",
             f"工作许可{grant['number']}状态为{status}，无法办理电子社保卡。",
             "id_number",
-            extra={"status": status},
+            extra={"permit_status": status},
         )
     if grant["form"] == "PHYSICAL_LEGACY":
         raise DomainError(
@@ -473,7 +473,7 @@ def issue_qr(db: Database, secret: bytes, holder: Principal) -> dict[str, Any]:
             "E_PERMIT_NOT_ACTIVE",
             "There is no work permit in force to show.",
             "没有可出示的有效工作许可。",
-            extra={"status": permit["status"] if permit else None},
+            extra={"permit_status": permit["status"] if permit else None},
         )
     expires = now + QR_TTL
     payload = f"FWPQR1.{holder.tenant_id}.{permit['work_permit_number']}.{int(expires.timestamp())}"

@@ -178,7 +178,7 @@ def in_force(scope: TenantScope, number: str) -> RowMapping:
     if status in ENDED_STATUSES:
         raise DomainError("E_PERMIT_NOT_ACTIVE", f"Work permit {number} is {status}.",
                           f"工作许可{number}已{_ZH_STATUS.get(status, status)}。", "permitNumber",
-                          extra={"status": status})
+                          extra={"permit_status": status})
     return row
 
 
