@@ -27,21 +27,38 @@ def public(tenant: Tenant) -> dict[str, str]:
     return {"X-Sandbox-Tenant": tenant.id}
 
 
-def register(tenant: Tenant, id_number: str, *, name: str = "MUELLER ANNA", password: str = PASSWORD,
-             id_type: str = "WORK_PERMIT_NUMBER") -> Any:
-    return tenant.http.post("/ssc/v1/essc/registrations", headers=public(tenant), json={
-        "full_name": name, "id_type": id_type, "id_number": id_number, "password": password})
+def register(
+    tenant: Tenant,
+    id_number: str,
+    *,
+    name: str = "MUELLER ANNA",
+    password: str = PASSWORD,
+    id_type: str = "WORK_PERMIT_NUMBER",
+) -> Any:
+    return tenant.http.post(
+        "/ssc/v1/essc/registrations",
+        headers=public(tenant),
+        json={"full_name": name, "id_type": id_type, "id_number": id_number, "password": password},
+    )
 
 
 def face(tenant: Tenant, registration: dict[str, Any], nonce: str | None = None) -> Any:
-    return tenant.http.post(f"/ssc/v1/essc/registrations/{registration['id']}/face-verification",
-                            headers=public(tenant),
-                            json={"nonce": nonce or registration["face_challenge"]["nonce"]})
+    return tenant.http.post(
+        f"/ssc/v1/essc/registrations/{registration['id']}/face-verification",
+        headers=public(tenant),
+        json={"nonce": nonce or registration["face_challenge"]["nonce"]},
+    )
 
 
 def login(tenant: Tenant, id_number: str, id_type: str = "WORK_PERMIT_NUMBER") -> dict[str, str]:
-    token = expect(tenant.http.post("/ssc/v1/essc/sessions", headers=public(tenant), json={
-        "id_type": id_type, "id_number": id_number, "password": PASSWORD}), 200)
+    token = expect(
+        tenant.http.post(
+            "/ssc/v1/essc/sessions",
+            headers=public(tenant),
+            json={"id_type": id_type, "id_number": id_number, "password": PASSWORD},
+        ),
+        200,
+    )
     return {"Authorization": f"Bearer {token['access_token']}"}
 
 
@@ -56,15 +73,25 @@ def card(tenant: Tenant, holder: dict[str, str]) -> dict[str, Any]:
 
 
 def inspect(tenant: Tenant, payload: str, tenant_header: str | None = None) -> dict[str, Any]:
-    return expect(tenant.http.post("/ssc/v1/inspections", json={"qr_payload": payload},  # type: ignore[no-any-return]
-                                   headers={"X-Sandbox-Tenant": tenant_header or tenant.id}), 200)
+    return expect(
+        tenant.http.post(
+            "/ssc/v1/inspections",
+            json={"qr_payload": payload},  # type: ignore[no-any-return]
+            headers={"X-Sandbox-Tenant": tenant_header or tenant.id},
+        ),
+        200,
+    )
 
 
 # Social insurance ---------------------------------------------------------------------------------
 
+
 def insure(employer: Employer, foreigner_id: str, insured_from: str = "2026-03-02") -> Any:
-    return employer.http.post("/ssc/v1/insured-persons", headers=employer.headers,
-                              json={"foreigner_id": foreigner_id, "insured_from": insured_from})
+    return employer.http.post(
+        "/ssc/v1/insured-persons",
+        headers=employer.headers,
+        json={"foreigner_id": foreigner_id, "insured_from": insured_from},
+    )
 
 
 def test_insurance_assigns_a_valid_ssn_that_never_changes(tenant: Tenant, employer: Employer) -> None:
@@ -76,8 +103,10 @@ def test_insurance_assigns_a_valid_ssn_that_never_changes(tenant: Tenant, employ
     assert insured["late_registration"] is False
     again = expect_problem(insure(employer, person["id"]), 409, "E_ALREADY_INSURED", "foreigner_id")
     assert again["ssn"] == insured["ssn"]
-    assert expect(employer.http.get(f"/ssc/v1/insured-persons/{insured['ssn']}",
-                                    headers=employer.headers), 200) == insured
+    assert (
+        expect(employer.http.get(f"/ssc/v1/insured-persons/{insured['ssn']}", headers=employer.headers), 200)
+        == insured
+    )
 
 
 @pytest.mark.parametrize(("days", "late"), [(30, False), (31, True)])
@@ -111,6 +140,7 @@ def test_insurance_needs_this_employers_permit(tenant: Tenant, employer: Employe
 
 # e-SSC registration --------------------------------------------------------------------------------
 
+
 def test_a_newly_approved_foreigner_gets_the_essc_with_the_permit(tenant: Tenant, employer: Employer) -> None:
     person = approved(tenant, employer)
     registration = expect(register(tenant, person["work_permit_number"], name="  mueller   anna "), 201)
@@ -121,21 +151,31 @@ def test_a_newly_approved_foreigner_gets_the_essc_with_the_permit(tenant: Tenant
     on_card = card(tenant, login(tenant, person["work_permit_number"]))
     assert on_card["full_name"] == "MUELLER ANNA"
     assert on_card["work_permit"] == {
-        "work_permit_number": person["work_permit_number"], "category": "B",
-        "employer_name_zh": "厦门示例科技有限公司", "position": "Senior battery engineer",
-        "valid_from": "2026-03-02", "valid_to": on_card["work_permit"]["valid_to"],
-        "status": "NOTICE_ISSUED", "form": "ELECTRONIC", "valid": True, "ended_on": None}
+        "work_permit_number": person["work_permit_number"],
+        "category": "B",
+        "employer_name_zh": "厦门示例科技有限公司",
+        "position": "Senior battery engineer",
+        "valid_from": "2026-03-02",
+        "valid_to": on_card["work_permit"]["valid_to"],
+        "status": "NOTICE_ISSUED",
+        "form": "ELECTRONIC",
+        "valid": True,
+        "ended_on": None,
+    }
     assert on_card["ssn_masked"] is None
-    expect_problem(register(tenant, person["work_permit_number"]), 409, "E_ESSC_ALREADY_REGISTERED",
-                   "id_number")
+    expect_problem(
+        register(tenant, person["work_permit_number"]), 409, "E_ESSC_ALREADY_REGISTERED", "id_number"
+    )
 
 
-@pytest.mark.parametrize("password", ["Short1!", "Abcdefghijklmnop1", "onlyletters", "1234567890",
-                                      "!!!!!!!!", "abcdefghijklmnopq"])
+@pytest.mark.parametrize(
+    "password", ["Short1!", "Abcdefghijklmnop1", "onlyletters", "1234567890", "!!!!!!!!", "abcdefghijklmnopq"]
+)
 def test_weak_passwords_are_refused(tenant: Tenant, employer: Employer, password: str) -> None:
     person = approved(tenant, employer)
-    expect_problem(register(tenant, person["work_permit_number"], password=password), 422,
-                   "E_PWD_POLICY", "password")
+    expect_problem(
+        register(tenant, person["work_permit_number"], password=password), 422, "E_PWD_POLICY", "password"
+    )
 
 
 @pytest.mark.parametrize("password", ["abcdefg1", "ABCDEFGHIJKLMNO!", "12345678-"])
@@ -146,14 +186,24 @@ def test_passwords_at_the_policy_edges_pass(tenant: Tenant, employer: Employer, 
 
 def test_identity_mismatches_are_refused(tenant: Tenant, employer: Employer) -> None:
     person = approved(tenant, employer)
-    expect_problem(register(tenant, person["work_permit_number"], name="MUELLER ANN"), 422,
-                   "E_ESSC_NAME_MISMATCH", "full_name")
+    expect_problem(
+        register(tenant, person["work_permit_number"], name="MUELLER ANN"),
+        422,
+        "E_ESSC_NAME_MISMATCH",
+        "full_name",
+    )
     expect_problem(register(tenant, "310202600000000096"), 404, "E_ESSC_ID_NOT_FOUND", "id_number")
-    expect_problem(register(tenant, "DEU310000900517016", id_type="SOCIAL_SECURITY_NUMBER"), 404,
-                   "E_ESSC_ID_NOT_FOUND", "id_number")
-    unknown = tenant.http.post("/ssc/v1/essc/registrations", headers={"X-Sandbox-Tenant": "ten_aaaaaaaaaaaa"},
-                               json={"full_name": "X", "id_type": "WORK_PERMIT_NUMBER", "id_number": "1",
-                                     "password": PASSWORD})
+    expect_problem(
+        register(tenant, "DEU310000900517016", id_type="SOCIAL_SECURITY_NUMBER"),
+        404,
+        "E_ESSC_ID_NOT_FOUND",
+        "id_number",
+    )
+    unknown = tenant.http.post(
+        "/ssc/v1/essc/registrations",
+        headers={"X-Sandbox-Tenant": "ten_aaaaaaaaaaaa"},
+        json={"full_name": "X", "id_type": "WORK_PERMIT_NUMBER", "id_number": "1", "password": PASSWORD},
+    )
     expect_problem(unknown, 404, "E_UNKNOWN_TENANT", "X-Sandbox-Tenant")
 
 
@@ -172,8 +222,9 @@ def test_registration_against_an_ended_permit_is_refused(
 ) -> None:
     person = approved(tenant, employer)
     end_permit(tenant, person["work_permit_number"], action)
-    problem = expect_problem(register(tenant, person["work_permit_number"]), 409, "E_PERMIT_NOT_ACTIVE",
-                             "id_number")
+    problem = expect_problem(
+        register(tenant, person["work_permit_number"]), 409, "E_PERMIT_NOT_ACTIVE", "id_number"
+    )
     assert problem["permit_status"] == status
 
 
@@ -188,11 +239,19 @@ def test_registration_after_expiry_on_the_tenant_clock_is_refused(tenant: Tenant
 
 
 def end_permit(tenant: Tenant, number: str, action: str = "cancellation") -> Any:
-    return expect(tenant.http.post(f"/sandbox/v1/tenants/{tenant.id}/officer/work-permits/{number}/{action}",
-                                   json={"reason": "Contract ended."}, headers=tenant.headers), 200)
+    return expect(
+        tenant.http.post(
+            f"/sandbox/v1/tenants/{tenant.id}/officer/work-permits/{number}/{action}",
+            json={"reason": "Contract ended."},
+            headers=tenant.headers,
+        ),
+        200,
+    )
 
 
-def test_face_check_can_be_forced_to_fail_and_checks_its_challenge(tenant: Tenant, employer: Employer) -> None:
+def test_face_check_can_be_forced_to_fail_and_checks_its_challenge(
+    tenant: Tenant, employer: Employer
+) -> None:
     person = approved(tenant, employer)
     registration = expect(register(tenant, person["work_permit_number"]), 201)
     expect_problem(face(tenant, registration, nonce="WRONG"), 422, "E_FACE_CHALLENGE_INVALID", "nonce")
@@ -210,14 +269,17 @@ def test_face_check_can_be_forced_to_fail_and_checks_its_challenge(tenant: Tenan
 
 # The legacy physical permit ---------------------------------------------------------------------------
 
+
 def test_legacy_holder_is_refused_until_the_reissue_is_approved(sandbox: Sandbox) -> None:
     tenant = sandbox.create_tenant(seed=75, seed_data=True)
     tenant.freeze_clock("2026-03-02T09:00:00+08:00")
-    persona = expect(tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/personas", headers=tenant.headers),
-                     200)["items"][0]
+    persona = expect(
+        tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/personas", headers=tenant.headers), 200
+    )["items"][0]
     number = persona["work_permit_number"]
-    refused = expect_problem(register(tenant, number, name=persona["full_name"]), 409,
-                             "E_LEGACY_NEEDS_REISSUE", "id_number")
+    refused = expect_problem(
+        register(tenant, number, name=persona["full_name"]), 409, "E_LEGACY_NEEDS_REISSUE", "id_number"
+    )
     assert f"/fwp/v1/work-permits/{number}/reissue-electronic" in refused["detail"]
     employer = tenant.employer()
     employer.register()
@@ -225,10 +287,12 @@ def test_legacy_holder_is_refused_until_the_reissue_is_approved(sandbox: Sandbox
     assert (legacy["form"], legacy["status"]) == ("PHYSICAL_LEGACY", "LEGACY_PHYSICAL")
     reissue = expect(employer.post(f"/work-permits/{number}/reissue-electronic"), 201)
     assert (reissue["type"], reissue["status"]) == ("REISSUE_ELECTRONIC", "PRE_REVIEW")
-    expect_problem(employer.post(f"/work-permits/{number}/reissue-electronic"), 409, "E_REISSUE_PENDING",
-                   "permitNumber")
-    expect_problem(register(tenant, number, name=persona["full_name"]), 409, "E_LEGACY_NEEDS_REISSUE",
-                   "id_number")
+    expect_problem(
+        employer.post(f"/work-permits/{number}/reissue-electronic"), 409, "E_REISSUE_PENDING", "permitNumber"
+    )
+    expect_problem(
+        register(tenant, number, name=persona["full_name"]), 409, "E_LEGACY_NEEDS_REISSUE", "id_number"
+    )
     tenant.officer.accept(reissue["id"])
     assert tenant.officer.approve(reissue["id"])["work_permit_number"] == number
     electronic = expect(employer.get(f"/work-permits/{number}"), 200)
@@ -236,19 +300,26 @@ def test_legacy_holder_is_refused_until_the_reissue_is_approved(sandbox: Sandbox
     holder = registered(tenant, number, name=persona["full_name"])
     on_card = card(tenant, holder)["work_permit"]
     assert (on_card["work_permit_number"], on_card["form"], on_card["valid"]) == (number, "ELECTRONIC", True)
-    expect_problem(employer.post(f"/work-permits/{number}/reissue-electronic"), 409,
-                   "E_REISSUE_NOT_APPLICABLE", "permitNumber")
+    expect_problem(
+        employer.post(f"/work-permits/{number}/reissue-electronic"),
+        409,
+        "E_REISSUE_NOT_APPLICABLE",
+        "permitNumber",
+    )
 
 
 def test_seeded_people_are_the_same_for_the_same_seed(sandbox: Sandbox) -> None:
     first, second = (sandbox.create_tenant(seed=99, seed_data=True) for _ in range(2))
-    personas = [expect(t.http.get(f"/sandbox/v1/tenants/{t.id}/personas", headers=t.headers), 200)
-                for t in (first, second)]
-    assert personas[0]["items"] and personas[0]["items"] == [
-        {**p, "employer_id": personas[0]["items"][0]["employer_id"]} for p in personas[1]["items"]]
+    personas = [
+        expect(t.http.get(f"/sandbox/v1/tenants/{t.id}/personas", headers=t.headers), 200)
+        for t in (first, second)
+    ]
+    assert personas[0]["items"]
+    assert personas[0]["items"] == personas[1]["items"]
 
 
 # Live reads and inspection ------------------------------------------------------------------------------
+
 
 def test_cancellation_shows_on_the_next_read_and_at_inspection(tenant: Tenant, employer: Employer) -> None:
     person = approved(tenant, employer)
@@ -261,10 +332,14 @@ def test_cancellation_shows_on_the_next_read_and_at_inspection(tenant: Tenant, e
     verdict = inspect(tenant, qr["qr_payload"])
     assert (verdict["valid"], verdict["reason"]) == (False, "PERMIT_CANCELLED")
     assert verdict["checked_at"] == "2026-03-02T09:00:00+08:00"
-    expect_problem(tenant.http.post("/ssc/v1/essc/card/permit-qr", headers=holder), 409, "E_PERMIT_NOT_ACTIVE")
+    expect_problem(
+        tenant.http.post("/ssc/v1/essc/card/permit-qr", headers=holder), 409, "E_PERMIT_NOT_ACTIVE"
+    )
 
 
-def test_expiry_on_the_tenant_clock_shows_on_the_card_and_at_inspection(tenant: Tenant, employer: Employer) -> None:
+def test_expiry_on_the_tenant_clock_shows_on_the_card_and_at_inspection(
+    tenant: Tenant, employer: Employer
+) -> None:
     person = approved(tenant, employer)
     holder = registered(tenant, person["work_permit_number"])
     valid_to = card(tenant, holder)["work_permit"]["valid_to"]
@@ -295,9 +370,14 @@ def test_login_refuses_wrong_passwords_and_unissued_accounts(tenant: Tenant, emp
     person = approved(tenant, employer)
     expect(register(tenant, person["work_permit_number"]), 201)
     body = {"id_type": "WORK_PERMIT_NUMBER", "id_number": person["work_permit_number"], "password": PASSWORD}
-    expect_problem(tenant.http.post("/ssc/v1/essc/sessions", headers=public(tenant), json=body), 401,
-                   "E_ESSC_LOGIN_FAILED")
+    expect_problem(
+        tenant.http.post("/ssc/v1/essc/sessions", headers=public(tenant), json=body),
+        401,
+        "E_ESSC_LOGIN_FAILED",
+    )
     registered(tenant, person["work_permit_number"])
-    wrong = tenant.http.post("/ssc/v1/essc/sessions", headers=public(tenant), json={**body, "password": "Nope12345"})
+    wrong = tenant.http.post(
+        "/ssc/v1/essc/sessions", headers=public(tenant), json={**body, "password": "Nope12345"}
+    )
     expect_problem(wrong, 401, "E_ESSC_LOGIN_FAILED")
     expect_problem(tenant.http.get("/ssc/v1/essc/card", headers=employer.headers), 401, "E_UNAUTHORIZED")

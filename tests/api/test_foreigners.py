@@ -23,7 +23,8 @@ def test_create_normalises_and_reads_back(employer: Employer) -> None:
         "id": "", "full_name": "MUELLER ANNA", "sex": "F", "birth_date": "1990-05-17",
         "nationality": "DEU", "nationality_name": "Germany", "passport_number": "C01X00T47",
         "passport_expiry": "2034-01-31", "education": "MASTER", "experience_years": 5,
-        "chinese_level": "NONE", "email": None, "pr_card_number": None, "work_permit_number": None, "created_at": "",
+        "chinese_level": "NONE", "email": None, "pr_card_number": None, "work_permit_number": None,
+        "created_at": "",
     }
     assert created["created_at"] == "2026-03-02T09:00:00+08:00"
     assert expect(employer.get(f"/foreigners/{created['id']}"), 200) == created
