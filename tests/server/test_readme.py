@@ -14,12 +14,16 @@ pytestmark = pytest.mark.server
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def walkthrough_script() -> str:
+def blocks(marker: str) -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("<!-- walkthrough:start -->", 1)[1].split("<!-- walkthrough:end -->", 1)[0]
-    blocks = re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)
-    assert len(blocks) >= 4, "the walk-through lost its code blocks"
-    return "set -euo pipefail\n" + "\n".join(blocks)
+    section = readme.split(f"<!-- {marker}:start -->", 1)[1].split(f"<!-- {marker}:end -->", 1)[0]
+    return re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)
+
+
+def walkthrough_script() -> str:
+    found = blocks("walkthrough") + blocks("essc-walkthrough")
+    assert len(found) >= 6, "the walk-through lost its code blocks"
+    return "set -euo pipefail\n" + "\n".join(found)
 
 
 def test_readme_walkthrough_runs_end_to_end(serve: Any, sqlite_url: str) -> None:
@@ -36,8 +40,11 @@ def test_readme_walkthrough_runs_end_to_end(serve: Any, sqlite_url: str) -> None
     status, permit = json.loads(lines["RESULT"]), json.loads(lines["PERMIT"])
     assert status["status"] == "APPROVED"
     assert status["allowed_actions"] == ["download_notification_letter"]
-    assert permit["status"] == "NOTICE_ISSUED"
+    assert permit["status"] == "CANCELLED"
     assert permit["form"] == "ELECTRONIC"
     assert permit["valid_to"] == "2028-04-30"
     assert "RETURNED_FOR_CORRECTION" in run.stdout
     assert '"code": "DOCUMENT_MISSING"' in run.stdout
+    assert '"reason": "PERMIT_CANCELLED"' in run.stdout
+    assert '"valid": false' in run.stdout
+    assert '"late_registration": false' in run.stdout
