@@ -61,7 +61,8 @@ _SPECS = [
           "Two dates of the request cannot both be true, e.g. a passport that expires before its "
           "holder was born."),
     _spec("E_CLOCK_RANGE", 422, "Tenant clock out of range", "租户时钟超出范围",
-          "The tenant clock can be set or moved only within 2000-2099."),
+          "The tenant clock can be set or moved only within 2001-2098, the years the working-day "
+          "calendar covers."),
     # Permits across services.
     _spec("E_PERMIT_NOT_ACTIVE", 409, "The work permit is not in force", "工作许可不在有效状态",
           "The permit was cancelled, revoked or has expired (on the tenant clock): it can no longer "
@@ -225,4 +226,7 @@ _ZH_NOUNS = {
     "work permit": "工作许可",
     "tenant": "租户",
     "notification letter": "工作许可通知",
+    "insured person": "参保人员",
+    "registration": "电子社保卡注册",
+    "card": "社保卡",
 }

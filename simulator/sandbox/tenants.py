@@ -123,8 +123,9 @@ def get_clock(db: Database, tenant_id: str) -> dict[str, Any]:
         return clock_view(tenancy.read_clock(conn, tenant_id))
 
 
-CLOCK_YEARS = range(2000, 2100)
-"""The tenant clock stays within this century: the policy data (holidays, ids) only covers it."""
+CLOCK_YEARS = range(2001, 2099)
+"""The tenant clock stays where the working-day calendar reaches (2001-2099, with room for a
+deadline counted in working days to run into the next year)."""
 
 
 def _check_range(moment: datetime, field_name: str) -> None:

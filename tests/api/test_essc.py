@@ -381,3 +381,78 @@ def test_login_refuses_wrong_passwords_and_unissued_accounts(tenant: Tenant, emp
     )
     expect_problem(wrong, 401, "E_ESSC_LOGIN_FAILED")
     expect_problem(tenant.http.get("/ssc/v1/essc/card", headers=employer.headers), 401, "E_UNAUTHORIZED")
+
+
+def test_a_physical_card_holder_passes_the_extra_real_name_check(tenant: Tenant, employer: Employer) -> None:
+    from stdnum import luhn
+
+    person = approved(tenant, employer)
+    ssn = expect(insure(employer, person["id"]), 201)["ssn"]
+    cards = f"/ssc/v1/insured-persons/{ssn}/cards"
+    applied = expect(
+        employer.http.post(
+            cards, headers=employer.headers, json={"bank": "CCB", "photo_receipt_number": "GZ2026030200017"}
+        ),
+        201,
+    )
+    tenant.freeze_clock(f"{applied['production_due_on']}T10:00:00+08:00")
+    number = applied["card_number"]
+    assert (
+        expect(employer.http.post(f"{cards}/{number}/activation", headers=employer.headers), 200)["status"]
+        == "NORMAL"
+    )
+    registration = expect(register(tenant, person["work_permit_number"]), 201)
+    checked = expect(face(tenant, registration), 200)
+    assert (checked["status"], checked["real_name_methods"]) == (
+        "REAL_NAME_CHECK_REQUIRED",
+        ["BANK_CARD", "MOBILE"],
+    )
+    check = f"/ssc/v1/essc/registrations/{registration['id']}/real-name-check"
+    union_pay = "622202020011223344" + luhn.calc_check_digit("622202020011223344")
+    for bad in ("4111111111111111", union_pay[:-1] + str((int(union_pay[-1]) + 1) % 10)):
+        refused = tenant.http.post(
+            check,
+            headers=public(tenant),
+            json={"method": "BANK_CARD", "bank_card_number": bad, "mobile": "13800138000"},
+        )
+        expect_problem(refused, 422, "E_ESSC_REALNAME_BANK_MISMATCH", "bank_card_number")
+    sent = expect(
+        tenant.http.post(
+            check,
+            headers=public(tenant),
+            json={"method": "BANK_CARD", "bank_card_number": union_pay, "mobile": "13800138000"},
+        ),
+        200,
+    )
+    assert (sent["status"], sent["sms_sent_to"]) == ("SMS_CODE_SENT", "138****8000")
+    outbox = expect(tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/outbox", headers=tenant.headers), 200)
+    code = outbox["items"][0]["code"]
+    assert outbox["items"][0]["recipient"] == "13800138000"
+    assert code in outbox["items"][0]["body"]
+    confirm = f"{check}/confirmation"
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    expect_problem(
+        tenant.http.post(confirm, headers=public(tenant), json={"sms_code": wrong}),
+        422,
+        "E_SMS_CODE_INVALID",
+        "sms_code",
+    )
+    issued = expect(tenant.http.post(confirm, headers=public(tenant), json={"sms_code": code}), 200)
+    assert issued["status"] == "ISSUED"
+    holder = login(tenant, person["work_permit_number"])
+    assert card(tenant, holder)["physical_card_status"] == "NORMAL"
+
+
+def test_without_an_activated_card_no_real_name_check_is_needed(tenant: Tenant, employer: Employer) -> None:
+    person = approved(tenant, employer)
+    ssn = expect(insure(employer, person["id"]), 201)["ssn"]
+    expect(
+        employer.http.post(
+            f"/ssc/v1/insured-persons/{ssn}/cards",
+            headers=employer.headers,
+            json={"bank": "ICBC", "photo_receipt_number": "SH2026030200001"},
+        ),
+        201,
+    )
+    registration = expect(register(tenant, person["work_permit_number"]), 201)
+    assert expect(face(tenant, registration), 200)["status"] == "ISSUED"
