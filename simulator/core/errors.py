@@ -63,6 +63,16 @@ _SPECS = [
     _spec("E_CLOCK_RANGE", 422, "Tenant clock out of range", "租户时钟超出范围",
           "The tenant clock can be set or moved only within 2001-2098, the years the working-day "
           "calendar covers."),
+    _spec("E_DOC_NOT_LEGALISED", 422, "Document not legalised", "材料未经认证",
+          "Foreign degree certificates and no-criminal-record certificates must be legalised by a "
+          "Chinese embassy or consulate, or verified by a recognised body.",
+          "zssvisa.cn (domain.md §2.3, §7)"),
+    _spec("E_TRANSLATION_MISSING", 422, "Chinese translation missing", "缺少中文翻译件",
+          "Every non-Chinese document except the passport needs a Chinese translation sealed by "
+          "the employer.", "zwdt.sh.gov.cn (domain.md §2.3, §6 rule 6)"),
+    _spec("E_DOC_MISSING", 422, "Required document missing", "缺少必要材料",
+          "The application lacks a document its type and route require.",
+          "Shanghai item list (domain.md §2.3)"),
     # Permits across services.
     _spec("E_PERMIT_NOT_ACTIVE", 409, "The work permit is not in force", "工作许可不在有效状态",
           "The permit was cancelled, revoked or has expired (on the tenant clock): it can no longer "
@@ -75,6 +85,26 @@ _SPECS = [
     _spec("E_PR_CARD_INVALID", 422, "Invalid permanent-resident card number", "外国人永久居留身份证号码无效",
           "A 2023 card number has 18 characters, starts with 9 and passes ISO 7064 MOD 11-2; a 2017 "
           "card number is three letters and twelve digits.", "NIA 2023 rules (domain.md §3.2)"),
+    _spec("E_EXTENSION_AFTER_EXPIRY", 422, "Permit already expired", "工作许可已过期",
+          "An extension must be filed before the permit's last day; after it, apply anew.",
+          "domain.md §5.1, §6 rule 11"),
+    _spec("E_ORIGINALS_OVERDUE", 409, "Originals check overdue", "原件核验已逾期",
+          "A category B or C holder did not show the originals within 30 days of entry: extension "
+          "and change are blocked until the check is done.", "cdamac.com (M); ASSUMPTION on blocking"),
+    _spec("E_CROSS_REGION_WORK", 422, "Work in another province", "跨省工作",
+          "A permit covers one province: working in another needs a new application there, not a "
+          "change.", "Shanghai FAQ (M); ASSUMPTION (domain.md §5.3)"),
+    _spec("E_ENTRY_NOT_ALLOWED", 409, "Entry cannot be recorded", "无法登记入境",
+          "Entry is recorded once, for a permit whose notification letter was issued, on a date "
+          "between the letter and today."),
+    _spec("E_NOTHING_TO_CHANGE", 422, "Nothing changes", "无变更内容",
+          "A change must alter at least one of the permit's details."),
+    _spec("E_IN_CHINA_NOT_ALLOWED", 422, "In-China application not allowed", "不符合境内申请条件",
+          "An application from inside China is for an existing holder whose previous permit was "
+          "cancelled, for the same occupation.", "whatsupchina.com (M)"),
+    _spec("E_EMPLOYER_NOT_DISSOLVED", 409, "The employer still exists", "用人单位未注销",
+          "A foreigner files the cancellation only when the employer has been dissolved.",
+          "georjob.com (M)"),
     # Social insurance and physical cards.
     _spec("E_NO_WORK_PERMIT", 422, "No work permit from this employer", "无本单位有效工作许可",
           "Social-insurance registration needs the employer's current work permit (or a 2023 "
@@ -229,4 +259,5 @@ _ZH_NOUNS = {
     "insured person": "参保人员",
     "registration": "电子社保卡注册",
     "card": "社保卡",
+    "employer": "用人单位",
 }

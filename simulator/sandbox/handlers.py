@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,8 @@ from flask import Response
 from simulator import runtime
 from simulator.core.errors import DomainError
 from simulator.sandbox import tenants
-from simulator.services.workpermit import applications, permits
+from simulator.services.workpermit import applications, lifecycle, permits
+from simulator.services.workpermit import policy as policies
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
 from simulator.web import auth
@@ -128,3 +130,29 @@ def list_personas(tenant_id: str) -> Response:
     with runtime.current().db.read() as conn:
         settings = tenants.settings_of(conn, auth.require_tenant(tenant_id))
     return json_response({"items": settings["personas"]})
+
+
+def officer_check_originals(tenant_id: str, permit_number: str) -> Response:
+    auth.require_tenant(tenant_id)
+    with runtime.current().db.write() as conn:
+        view = lifecycle.check_originals(tenancy.begin(conn, tenant_id), permit_number)
+    return json_response({key: view[key] for key in
+                          ("work_permit_number", "status", "form", "valid_to", "ended_on", "end_reason")})
+
+
+def dissolve_employer(tenant_id: str, employer_id: str) -> Response:
+    auth.require_tenant(tenant_id)
+    with runtime.current().db.write() as conn:
+        on = tenants.dissolve_employer(tenancy.begin(conn, tenant_id), employer_id)
+    return json_response({"employer_id": employer_id, "dissolved_on": on})
+
+
+def get_policy(tenant_id: str) -> Response:
+    with runtime.current().db.read() as conn:
+        return json_response(asdict(policies.of(conn, auth.require_tenant(tenant_id))))
+
+
+def update_policy(tenant_id: str, body: dict[str, Any]) -> Response:
+    auth.require_tenant(tenant_id)
+    with runtime.current().db.write() as conn:
+        return json_response(policies.update(conn, tenant_id, body))

@@ -32,7 +32,7 @@ def _employer_credentials(conn: Connection, tenant_id: str, seed: int, seq: int)
             "client_secret": client_secret, "token_url": TOKEN_URL}
 
 
-DEFAULT_SETTINGS: dict[str, Any] = {"face_check": "PASS", "personas": []}
+DEFAULT_SETTINGS = tenancy.DEFAULT_SETTINGS
 
 
 def create_tenant(db: Database, name: str | None = None, seed: int | None = None,
@@ -59,17 +59,8 @@ def _seed(conn: Connection, tenant_id: str, employer_id: str) -> None:
     update_settings(conn, tenant_id, personas=personas)
 
 
-def settings_of(conn: Connection, tenant_id: str) -> dict[str, Any]:
-    row = conn.execute(select(tenants.c.settings).where(tenants.c.id == tenant_id)).first()
-    if row is None:
-        raise not_found("tenant", tenant_id, "tenantId")
-    return {**DEFAULT_SETTINGS, **(row.settings or {})}
-
-
-def update_settings(conn: Connection, tenant_id: str, **changes: Any) -> dict[str, Any]:
-    merged = {**settings_of(conn, tenant_id), **changes}
-    conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(settings=merged))
-    return merged
+settings_of = tenancy.settings_of
+update_settings = tenancy.update_settings
 
 
 def add_employer(db: Database, tenant_id: str) -> dict[str, Any]:
@@ -168,3 +159,12 @@ def list_outbox(db: Database, tenant_id: str, limit: int) -> list[dict[str, Any]
                             .order_by(outbox.c.seq.desc()).limit(limit)).mappings().all()
     return [{"channel": r["channel"], "recipient": r["recipient"], "subject": r["subject"],
              "body": r["body"], "code": r["code"], "created_at": r["created_at"]} for r in rows]
+
+
+def dissolve_employer(scope: tenancy.TenantScope, employer_id: str) -> str:
+    found = scope.conn.execute(update(employers).where(
+        employers.c.tenant_id == scope.tenant_id, employers.c.id == employer_id,
+    ).values(dissolved_on=scope.now.date().isoformat())).rowcount
+    if not found:
+        raise not_found("employer", employer_id, "employerId")
+    return scope.now.date().isoformat()

@@ -24,7 +24,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 """Bumped whenever a table changes. There are no migrations: a sandbox database is disposable, and
 ``Database.create_schema`` refuses an older one with a clear message instead of failing later."""
 
@@ -66,6 +66,7 @@ employers = Table(
     Column("city", String(50)),
     Column("contact_email", String(200)),
     Column("registered_at", String(40)),
+    Column("dissolved_on", String(10)),
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
 )
 
@@ -151,6 +152,8 @@ work_permits = Table(
     Column("issued_at", String(40), nullable=False),
     Column("ended_on", String(10)),
     Column("end_reason", String(1000)),
+    Column("entry_date", String(10)),
+    Column("originals_checked_on", String(10)),
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
     Index("ix_work_permits_number", "tenant_id", "number"),
     Index("ix_work_permits_employer", "tenant_id", "employer_id", "seq"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
@@ -102,3 +103,22 @@ def read_clock(conn: Connection, tenant_id: str) -> Clock:
         raise DomainError("E_UNAUTHORIZED", "The tenant of these credentials no longer exists.",
                           "该凭证所属的租户已不存在。")
     return clock_from_row(*row)
+
+
+DEFAULT_SETTINGS: dict[str, Any] = {"face_check": "PASS", "personas": [], "policy": {}}
+"""A tenant's switches: e-SSC face check, seeded personas, policy overrides (see
+``services.workpermit.policy``)."""
+
+
+def settings_of(conn: Connection, tenant_id: str) -> dict[str, Any]:
+    row = conn.execute(select(tenants.c.settings).where(tenants.c.id == tenant_id)).first()
+    if row is None:
+        raise DomainError("E_NOT_FOUND", f"No tenant {tenant_id}.", f"不存在该租户：{tenant_id}。",
+                          "tenantId")
+    return {**DEFAULT_SETTINGS, **(row.settings or {})}
+
+
+def update_settings(conn: Connection, tenant_id: str, **changes: Any) -> dict[str, Any]:
+    merged = {**settings_of(conn, tenant_id), **changes}
+    conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(settings=merged))
+    return merged

@@ -23,9 +23,9 @@ from stdnum import luhn
 from simulator.core import rng
 from simulator.core.clock import iso
 from simulator.core.errors import DomainError, not_found
-from simulator.sandbox.tenants import settings_of
 from simulator.services.ssc import cards
-from simulator.services.workpermit import permits
+from simulator.services.workpermit import messages, permits
+from simulator.services.workpermit import policy as policies
 from simulator.store import tenancy
 from simulator.store.db import Database
 from simulator.store.schema import employers, essc_accounts, foreigners, outbox, persons, tenants
@@ -34,7 +34,8 @@ from simulator.web.tokens import Principal, TokenSigner
 
 FACE_CHALLENGE_TTL = timedelta(minutes=5)
 QR_TTL = timedelta(minutes=5)
-IN_FORCE = ("NOTICE_ISSUED", "ENTERED", "PENDING_ORIGINALS_CHECK", "ACTIVE", "EXPIRING")
+IN_FORCE = ("NOTICE_ISSUED", "ENTERED", "PENDING_ORIGINALS_CHECK", "ACTIVE", "EXPIRING",
+            "OVERDUE_VERIFICATION")
 """Permit states an e-SSC can be registered against (domain.md §6 rule 10)."""
 CARD_IN_HAND = ("NORMAL", "VERBAL_LOSS", "WRITTEN_LOSS", "FROZEN")
 """A physical card that was activated: the extra real-name check is then required."""
@@ -128,7 +129,7 @@ def _check_permit(conn: Connection, tenant_id: str, person: RowMapping, today: d
     grant = permits.latest(conn, tenant_id, person["work_permit_number"])
     if grant is None:
         return None
-    status = permits.effective_status(grant, today)
+    status = permits.effective_status(grant, today, policies.of(conn, tenant_id))
     if status not in IN_FORCE and status != "LEGACY_PHYSICAL":
         raise DomainError(
             "E_PERMIT_NOT_ACTIVE",
@@ -282,7 +283,7 @@ def verify_face(scope: TenantScope, registration_id: str, nonce: str) -> dict[st
             "nonce",
             extra={"expired": expired},
         )
-    if settings_of(scope.conn, scope.tenant_id)["face_check"] == "FAIL":
+    if tenancy.settings_of(scope.conn, scope.tenant_id)["face_check"] == "FAIL":
         raise DomainError(
             "E_FACE_FAIL",
             "The face check did not match the passport photo (forced by the tenant's e-SSC settings).",
@@ -412,7 +413,7 @@ def permit_on_card(
     grant = permits.latest(conn, tenant_id, number) if number else None
     if grant is None:
         return None
-    status = permits.effective_status(grant, today)
+    status = permits.effective_status(grant, today, policies.of(conn, tenant_id))
     employer = conn.execute(
         select(employers.c.name_zh).where(
             employers.c.tenant_id == tenant_id, employers.c.id == grant["employer_id"]
@@ -540,3 +541,25 @@ def require_tenant(conn: Connection, tenant_id: str) -> None:
             f"沙箱租户{tenant_id}不存在。",
             "X-Sandbox-Tenant",
         )
+
+
+def messages_for(db: Database, holder: Principal) -> list[dict[str, Any]]:
+    with db.read() as conn:
+        person = _person_of(conn, _account(conn, holder))
+        return messages.for_permit(conn, holder.tenant_id, person["work_permit_number"], 50)
+
+
+def cancel_own_permit(scope: TenantScope, holder: Principal) -> None:
+    """Cancellation by the foreigner, allowed only once the employer was dissolved (georjob.com, M)."""
+    person = _person_of(scope.conn, _account(scope.conn, holder))
+    number = person["work_permit_number"]
+    grant = permits.latest(scope.conn, scope.tenant_id, number) if number else None
+    if grant is None:
+        raise DomainError("E_PERMIT_NOT_ACTIVE", "There is no work permit on this card.",
+                          "该卡上没有工作许可。")
+    dissolved = scope.conn.execute(select(employers.c.dissolved_on).where(
+        employers.c.tenant_id == scope.tenant_id, employers.c.id == grant["employer_id"])).scalar()
+    if not dissolved:
+        raise DomainError("E_EMPLOYER_NOT_DISSOLVED", "The employer still exists: it files the cancellation.",
+                          "用人单位仍存续，应由单位申请注销。")
+    permits.end(scope, number, "CANCELLED", "Cancelled by the foreigner: the employer was dissolved.")

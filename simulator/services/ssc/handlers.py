@@ -82,3 +82,15 @@ def inspect_permit_qr(body: dict[str, Any]) -> Response:
     with rt.db.read() as conn:
         essc.require_tenant(conn, tenant_id)
     return json_response(essc.inspect(rt.db, rt.signer.secret, tenant_id, body["qr_payload"]))
+
+
+def list_card_messages() -> Response:
+    return json_response({"items": essc.messages_for(runtime.current().db, auth.essc_holder())})
+
+
+def cancel_own_permit() -> Response:
+    holder = auth.essc_holder()
+    db = runtime.current().db
+    with db.write() as conn:
+        essc.cancel_own_permit(tenancy.begin(conn, holder.tenant_id), holder)
+    return json_response(essc.card(db, holder))

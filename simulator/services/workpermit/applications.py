@@ -11,7 +11,7 @@ from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from simulator.core.errors import DomainError, not_found
 from simulator.core.points import category_for_points
-from simulator.services.workpermit import foreigners, permits, rules
+from simulator.services.workpermit import foreigners, lifecycle, permits, rules
 from simulator.services.workpermit.employers import require_registered
 from simulator.services.workpermit.states import (
     APPLICATION,
@@ -27,7 +27,10 @@ from simulator.web.tokens import Principal
 
 Record = dict[str, Any]
 _DATA_KEYS = ("qualification_route", "relaxation_reason", "bonuses", "job", "documents", "points",
-              "derived_category", "defects", "correction_requested", "decision", "letter")
+              "derived_category", "defects", "correction_requested", "decision", "letter", "request",
+              "flags")
+PERMIT_TYPES = ("REISSUE_ELECTRONIC", "EXTENSION", "CHANGE", "CANCELLATION")
+"""Applications about an existing permit: checked when filed, applied when approved."""
 
 
 def _with_defaults(job: dict[str, Any]) -> dict[str, Any]:
@@ -51,6 +54,7 @@ def view(rec: Record) -> dict[str, Any]:
         "points": rec.get("points"), "job": rec["job"], "documents": rec["documents"],
         "defects": rec.get("defects"), "decision": decision,
         "work_permit_number": rec.get("work_permit_number"), "history": rec["history"],
+        "request": rec.get("request"), "flags": rec.get("flags") or [],
         "created_at": rec["created_at"], "submitted_at": rec.get("submitted_at"),
         "updated_at": rec["updated_at"],
     }
@@ -161,6 +165,9 @@ def _check_submission(scope: TenantScope, principal: Principal, rec: Record,
     ``foreigner`` is given when the caller already checked the employer and loaded the row."""
     if rec["type"] == "REISSUE_ELECTRONIC":
         _reissuable(scope, principal, rec["work_permit_number"])
+        return
+    if rec["type"] in PERMIT_TYPES:
+        permits.in_force(scope, rec["work_permit_number"])
         return
     if foreigner is None:
         require_registered(scope.conn, principal)
@@ -332,21 +339,39 @@ def request_reissue(scope: TenantScope, principal: Principal, number: str) -> di
     if scope.conn.execute(_OPEN_REISSUE, {"tenant": scope.tenant_id, "number": number}).first():
         raise DomainError("E_REISSUE_PENDING", f"Work permit {number} already has a reissue under way.",
                           f"工作许可{number}已有补发申请在办理中。", "permitNumber")
+    return file_for_permit(scope, principal, grant, "REISSUE_ELECTRONIC", request=None, flags=[])
+
+
+_CHECKS = {"EXTENSION": lifecycle.extension, "CHANGE": lifecycle.change,
+           "CANCELLATION": lifecycle.cancellation}
+
+
+def request_for_permit(scope: TenantScope, principal: Principal, number: str, app_type: str,
+                       body: dict[str, Any]) -> dict[str, Any]:
+    """File an extension, change or cancellation: checked now, applied on approval."""
+    require_registered(scope.conn, principal)
+    grant, request, flags = _CHECKS[app_type](scope, principal, number, body)
+    return file_for_permit(scope, principal, grant, app_type, request=request, flags=flags)
+
+
+def file_for_permit(scope: TenantScope, principal: Principal, grant: RowMapping, app_type: str, *,
+                    request: dict[str, Any] | None, flags: list[str]) -> dict[str, Any]:
     app_id, seq = scope.new_id("app")
     at = scope.now_iso
     rec: Record = {
         "tenant_id": scope.tenant_id, "id": app_id, "seq": seq, "employer_id": principal.subject,
-        "foreigner_id": grant["foreigner_id"], "type": "REISSUE_ELECTRONIC", "status": "DRAFT",
+        "foreigner_id": grant["foreigner_id"], "type": app_type, "status": "DRAFT",
         "category": grant["category"], "qualification_route": None, "relaxation_reason": None,
         "bonuses": [], "job": {
             "position": grant["position"], "annual_salary_cny": 0, "months_in_china_per_year": 12,
             "province": grant["province"], "contract_start": grant["valid_from"],
             "contract_end": grant["valid_to"]},
         "documents": [], "points": None, "derived_category": None, "defects": None,
-        "correction_requested": False, "decision": None, "letter": None, "history": [
+        "correction_requested": False, "decision": None, "letter": None, "request": request,
+        "flags": flags, "history": [
             {"at": at, "event": "create", "from_status": None, "to_status": "DRAFT",
              "actor": "EMPLOYER", "note": None}],
-        "work_permit_number": number, "created_at": at, "submitted_at": at, "updated_at": at,
+        "work_permit_number": grant["number"], "created_at": at, "submitted_at": at, "updated_at": at,
     }
     fire(rec, "submit", "EMPLOYER", at)
     scope.conn.execute(_INSERT, {
@@ -391,10 +416,13 @@ def officer_request_supplement(scope: TenantScope, app_id: str, defects: list[di
 def officer_approve(scope: TenantScope, app_id: str) -> Record:
     rec = load(scope.conn, scope.tenant_id, app_id)
     _require(rec, "approve", "OFFICER")
-    if rec["type"] == "REISSUE_ELECTRONIC":
-        permits.make_electronic(scope, rec["work_permit_number"])
+    if rec["type"] in PERMIT_TYPES:
+        if rec["type"] == "REISSUE_ELECTRONIC":
+            permits.make_electronic(scope, rec["work_permit_number"])
+        else:
+            lifecycle.apply(scope, rec)
         rec["decision"] = {"outcome": "APPROVED", "reason": None, "decided_at": scope.now_iso}
-        fire(rec, "approve", "OFFICER", scope.now_iso, "permit reissued as electronic")
+        fire(rec, "approve", "OFFICER", scope.now_iso, f"{rec['type'].lower()} applied to the permit")
         save(scope.conn, rec)
         return rec
     owner = Principal(tenant_id=scope.tenant_id, subject=rec["employer_id"], kind="employer")

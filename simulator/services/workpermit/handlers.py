@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import date
 from typing import Any
 
 from flask import Response, request
 
 from simulator import runtime
 from simulator.core.errors import DomainError
-from simulator.services.workpermit import applications, employers, foreigners, permits
+from simulator.services.workpermit import applications, employers, foreigners, lifecycle, messages, permits
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
 from simulator.web import auth
@@ -140,6 +141,40 @@ def request_reissue(permit_number: str) -> Response:
         return view, f"{BASE}/applications/{view['id']}"
 
     return create_idempotently(principal.tenant_id, principal.subject, produce)
+
+
+def _permit_application(permit_number: str, app_type: str, body: dict[str, Any]) -> Response:
+    principal = auth.employer()
+
+    def produce(scope: TenantScope) -> tuple[dict[str, Any], str]:
+        view = applications.request_for_permit(scope, principal, permit_number, app_type, body)
+        return view, f"{BASE}/applications/{view['id']}"
+
+    return create_idempotently(principal.tenant_id, principal.subject, produce)
+
+
+def request_extension(permit_number: str, body: dict[str, Any]) -> Response:
+    return _permit_application(permit_number, "EXTENSION", body)
+
+
+def request_change(permit_number: str, body: dict[str, Any]) -> Response:
+    return _permit_application(permit_number, "CHANGE", body)
+
+
+def request_cancellation(permit_number: str, body: dict[str, Any]) -> Response:
+    return _permit_application(permit_number, "CANCELLATION", body)
+
+
+def record_entry(permit_number: str, body: dict[str, Any]) -> Response:
+    principal = auth.employer()
+    with _db().write() as conn:
+        scope = tenancy.begin(conn, principal.tenant_id)
+        entry = date.fromisoformat(body["entry_date"])
+        return json_response(lifecycle.record_entry(scope, principal, permit_number, entry))
+
+
+def list_messages(limit: int = 20) -> Response:
+    return json_response({"items": messages.for_employer(_db(), auth.employer(), limit)})
 
 
 def book_appointment(body: Any = None) -> Response:

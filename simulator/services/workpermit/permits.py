@@ -15,7 +15,9 @@ from sqlalchemy import Connection, RowMapping, bindparam, select, update
 from simulator.core import rng
 from simulator.core.errors import DomainError, not_found
 from simulator.core.ids import work_permit_number
+from simulator.services.workpermit import policy as policies
 from simulator.services.workpermit.foreigners import permit_number_of
+from simulator.services.workpermit.policy import Policy
 from simulator.services.workpermit.states import ACTIVE_PERMIT_STATUSES
 from simulator.store import paging, tenancy
 from simulator.store.db import Database
@@ -28,14 +30,26 @@ MAX_YEARS = {"A": 5, "B": 5, "C": 1}
 
 
 ENDED_STATUSES = ("CANCELLED", "EXPIRED", "REVOKED")
+DEFAULT_POLICY = Policy()
 
 
-def effective_status(row: Any, today: date) -> str:
-    """The permit's status on ``today``: a permit past its ``valid_to`` is EXPIRED even before
-    anything else has looked at it, so every service sees the same state at the same moment."""
+def effective_status(row: Any, today: date, rules: Policy = DEFAULT_POLICY) -> str:
+    """The permit's status on ``today``, derived from the stored one and the clock (domain.md §5.3):
+    past ``valid_to`` it is EXPIRED, a B/C holder past the originals-check deadline is
+    OVERDUE_VERIFICATION, an ACTIVE permit within the extension lead time is EXPIRING. Every
+    service reads it the same way, so nobody sees a stale state."""
     status = str(row["status"])
-    if status not in ENDED_STATUSES and date.fromisoformat(row["valid_to"]) < today:
+    if status in ENDED_STATUSES:
+        return status
+    valid_to = date.fromisoformat(row["valid_to"])
+    if valid_to < today:
         return "EXPIRED"
+    entry = row.get("entry_date") if hasattr(row, "get") else None
+    deadline = timedelta(days=rules.originals_check_days)
+    if status == "PENDING_ORIGINALS_CHECK" and entry and today > date.fromisoformat(entry) + deadline:
+        return "OVERDUE_VERIFICATION"
+    if status == "ACTIVE" and today >= valid_to - timedelta(days=rules.extension_lead_days):
+        return "EXPIRING"
     return status
 
 
@@ -125,16 +139,17 @@ def notification_letter(scope: TenantScope, rec: dict[str, Any], foreigner: RowM
     }
 
 
-def view(row: Any, today: date | None = None) -> dict[str, Any]:
+def view(row: Any, today: date | None = None, rules: Policy = DEFAULT_POLICY) -> dict[str, Any]:
     """A grant as the APIs show it; with ``today``, its status on that day."""
     return {
         "work_permit_number": row["number"], "foreigner_id": row["foreigner_id"],
         "full_name": row["full_name"], "category": row["category"],
-        "status": effective_status(row, today) if today is not None else row["status"],
+        "status": effective_status(row, today, rules) if today is not None else row["status"],
         "form": row["form"], "position": row["position"], "province": row["province"],
         "city": row["city"], "valid_from": row["valid_from"], "valid_to": row["valid_to"],
         "application_id": row["application_id"], "issued_at": row["issued_at"],
         "ended_on": row.get("ended_on"), "end_reason": row.get("end_reason"),
+        "entry_date": row.get("entry_date"), "originals_checked_on": row.get("originals_checked_on"),
     }
 
 
@@ -157,16 +172,18 @@ def get(db: Database, principal: Principal, number: str) -> dict[str, Any]:
     with db.read() as conn:
         row = latest(conn, principal.tenant_id, number, principal.subject)
         today = tenancy.read_clock(conn, principal.tenant_id).today()
+        rules = policies.of(conn, principal.tenant_id)
     if row is None:
         raise not_found("work permit", number, "permitNumber")
-    return view(row, today)
+    return view(row, today, rules)
 
 
 def list_page(db: Database, principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
     with db.read() as conn:
         rows, page = paging.page(conn, _mine(principal), work_permits.c.seq, limit, cursor)
         today = tenancy.read_clock(conn, principal.tenant_id).today()
-    return {"items": [view(r._mapping, today) for r in rows], "page": page}
+        rules = policies.of(conn, principal.tenant_id)
+    return {"items": [view(r._mapping, today, rules) for r in rows], "page": page}
 
 
 def in_force(scope: TenantScope, number: str) -> RowMapping:
@@ -174,7 +191,7 @@ def in_force(scope: TenantScope, number: str) -> RowMapping:
     row = latest(scope.conn, scope.tenant_id, number)
     if row is None:
         raise not_found("work permit", number, "permitNumber")
-    status = effective_status(row, scope.now.date())
+    status = effective_status(row, scope.now.date(), policies.of(scope.conn, scope.tenant_id))
     if status in ENDED_STATUSES:
         raise DomainError("E_PERMIT_NOT_ACTIVE", f"Work permit {number} is {status}.",
                           f"工作许可{number}已{_ZH_STATUS.get(status, status)}。", "permitNumber",

@@ -1,0 +1,283 @@
+"""The permit's life after approval (domain.md §5.1, §5.3): entry, the B/C originals check, and
+the extension, change and cancellation applications, each on the tenant clock and the tenant's
+policy settings. Filing checks run here; the effects run when the officer approves.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import RowMapping, update
+
+from simulator.core.calendar import SANDBOX
+from simulator.core.errors import DomainError, not_found
+from simulator.services.workpermit import permits
+from simulator.services.workpermit import policy as policies
+from simulator.store.schema import foreigners, persons, work_permits
+from simulator.store.tenancy import TenantScope
+from simulator.web.tokens import Principal
+
+CHANGE_FIELDS = ("full_name", "passport_number", "passport_expiry", "position", "province", "city")
+
+
+def _mine(scope: TenantScope, principal: Principal, number: str) -> RowMapping:
+    grant = permits.latest(scope.conn, scope.tenant_id, number, principal.subject)
+    if grant is None:
+        raise not_found("work permit", number, "permitNumber")
+    return grant
+
+
+def _status(scope: TenantScope, grant: RowMapping) -> str:
+    return permits.effective_status(grant, scope.now.date(), policies.of(scope.conn, scope.tenant_id))
+
+
+def _set(scope: TenantScope, grant: RowMapping, **values: Any) -> None:
+    scope.conn.execute(
+        update(work_permits)
+        .where(work_permits.c.tenant_id == scope.tenant_id, work_permits.c.seq == grant["seq"])
+        .values(**values)
+    )
+
+
+def _view(scope: TenantScope, number: str) -> dict[str, Any]:
+    grant = permits.latest(scope.conn, scope.tenant_id, number)
+    assert grant is not None
+    return permits.view(grant, scope.now.date(), policies.of(scope.conn, scope.tenant_id))
+
+
+def _refuse_ended(status: str, number: str) -> None:
+    if status in ("CANCELLED", "REVOKED", "EXPIRED"):
+        raise DomainError(
+            "E_PERMIT_NOT_ACTIVE",
+            f"Work permit {number} is {status}.",
+            f"工作许可{number}状态为{status}。",
+            "permitNumber",
+            extra={"permit_status": status},
+        )
+
+
+def _refuse_overdue(status: str, number: str) -> None:
+    if status == "OVERDUE_VERIFICATION":
+        raise DomainError(
+            "E_ORIGINALS_OVERDUE",
+            f"Work permit {number}'s originals check is overdue; extension and change wait until it is done.",
+            f"工作许可{number}原件核验已逾期，完成核验前不能延期或变更。",
+            "permitNumber",
+        )
+
+
+# Entry and the originals check ----------------------------------------------------------------
+
+
+def record_entry(scope: TenantScope, principal: Principal, number: str, entry_date: date) -> dict[str, Any]:
+    """NOTICE_ISSUED → ENTERED → ACTIVE (A) or PENDING_ORIGINALS_CHECK (B, C)."""
+    grant = _mine(scope, principal, number)
+    today = scope.now.date()
+    if _status(scope, grant) != "NOTICE_ISSUED":
+        raise DomainError(
+            "E_ENTRY_NOT_ALLOWED",
+            f"Work permit {number} is {_status(scope, grant)}; entry "
+            "is recorded once, after the notification letter.",
+            "仅可在工作许可通知签发后登记一次入境。",
+            "permitNumber",
+        )
+    if not date.fromisoformat(grant["valid_from"]) <= entry_date <= today:
+        raise DomainError(
+            "E_ENTRY_NOT_ALLOWED",
+            f"The entry date must fall between {grant['valid_from']} and {today}.",
+            f"入境日期须在{grant['valid_from']}至{today}之间。",
+            "entry_date",
+        )
+    status = "ACTIVE" if grant["category"] == "A" else "PENDING_ORIGINALS_CHECK"
+    _set(scope, grant, entry_date=entry_date.isoformat(), status=status)
+    return _view(scope, number)
+
+
+def check_originals(scope: TenantScope, number: str) -> dict[str, Any]:
+    """The window check of a B/C holder's originals (准予行政许可决定书): → ACTIVE."""
+    grant = permits.latest(scope.conn, scope.tenant_id, number)
+    if grant is None:
+        raise not_found("work permit", number, "permitNumber")
+    status = _status(scope, grant)
+    if status not in ("PENDING_ORIGINALS_CHECK", "OVERDUE_VERIFICATION"):
+        raise DomainError(
+            "E_ILLEGAL_STATE",
+            f"Work permit {number} is {status}: no originals check is due.",
+            f"工作许可{number}状态为{status}，无需原件核验。",
+            extra={"state": status, "allowed_actions": []},
+        )
+    _set(scope, grant, status="ACTIVE", originals_checked_on=scope.now.date().isoformat())
+    return _view(scope, number)
+
+
+# Filing -------------------------------------------------------------------------------------
+
+
+def extension(
+    scope: TenantScope, principal: Principal, number: str, body: dict[str, Any]
+) -> tuple[RowMapping, dict[str, Any], list[str]]:
+    grant = _mine(scope, principal, number)
+    status = _status(scope, grant)
+    if status == "EXPIRED":
+        raise DomainError(
+            "E_EXTENSION_AFTER_EXPIRY",
+            f"Work permit {number} expired on {grant['valid_to']}: file a new application instead.",
+            f"工作许可{number}已于{grant['valid_to']}过期，须重新申请。",
+            "permitNumber",
+        )
+    _refuse_ended(status, number)
+    _refuse_overdue(status, number)
+    if body["new_contract_end"] <= grant["valid_to"]:
+        raise DomainError(
+            "E_CONTRACT_DATES",
+            f"The new contract must end after the permit's current end ({grant['valid_to']}).",
+            f"新合同须晚于现有有效期（{grant['valid_to']}）结束。",
+            "new_contract_end",
+        )
+    rules = policies.of(scope.conn, scope.tenant_id)
+    lead_date = date.fromisoformat(grant["valid_to"]) - timedelta(days=rules.extension_lead_days)
+    flags = ["EXTENSION_LATE"] if scope.now.date() > lead_date else []
+    return grant, {"new_contract_end": body["new_contract_end"], "file_by": lead_date.isoformat()}, flags
+
+
+def change(
+    scope: TenantScope, principal: Principal, number: str, body: dict[str, Any]
+) -> tuple[RowMapping, dict[str, Any], list[str]]:
+    grant = _mine(scope, principal, number)
+    status = _status(scope, grant)
+    _refuse_ended(status, number)
+    _refuse_overdue(status, number)
+    event = date.fromisoformat(body["event_date"])
+    if event > scope.now.date():
+        raise DomainError(
+            "E_DATES_INCONSISTENT",
+            "The change cannot happen after today.",
+            "变更日期不能晚于今天。",
+            "event_date",
+        )
+    if body.get("province", grant["province"]) != grant["province"]:
+        raise DomainError(
+            "E_CROSS_REGION_WORK",
+            f"Work permit {number} is for province {grant['province']}: "
+            f"working in {body['province']} needs a new application there.",
+            f"工作许可{number}限于{grant['province']}省，跨省工作须在当地重新申请。",
+            "province",
+        )
+    foreigner = (
+        scope.conn.execute(
+            foreigners.select().where(
+                foreigners.c.tenant_id == scope.tenant_id, foreigners.c.id == grant["foreigner_id"]
+            )
+        )
+        .mappings()
+        .one()
+    )
+    current = {**foreigner, **grant}
+    changes = {k: body[k] for k in CHANGE_FIELDS if k in body and body[k] != current.get(k)}
+    if not changes:
+        raise DomainError(
+            "E_NOTHING_TO_CHANGE", "Every detail given equals the permit's.", "所填信息与现有信息一致。"
+        )
+    rules = policies.of(scope.conn, scope.tenant_id)
+    late = scope.now.date() > event + timedelta(days=rules.change_report_days)
+    return grant, {"event_date": body["event_date"], "changes": changes}, ["CHANGE_LATE"] if late else []
+
+
+def cancellation(
+    scope: TenantScope, principal: Principal, number: str, body: dict[str, Any]
+) -> tuple[RowMapping, dict[str, Any], list[str]]:
+    grant = _mine(scope, principal, number)
+    _refuse_ended(_status(scope, grant), number)
+    ended = date.fromisoformat(body["contract_end_date"])
+    if ended > scope.now.date():
+        raise DomainError(
+            "E_DATES_INCONSISTENT",
+            "Cancel once the contract has ended.",
+            "合同终止后方可注销。",
+            "contract_end_date",
+        )
+    rules = policies.of(scope.conn, scope.tenant_id)
+    due = SANDBOX.add_working_days(ended, rules.cancellation_working_days)
+    flags = ["CANCELLATION_LATE"] if scope.now.date() > due else []
+    return (
+        grant,
+        {
+            "contract_end_date": body["contract_end_date"],
+            "reason": body["reason"],
+            "file_by": due.isoformat(),
+        },
+        flags,
+    )
+
+
+# Effects on approval --------------------------------------------------------------------------
+
+
+def _electronic(grant: RowMapping) -> dict[str, Any]:
+    """A physical permit extended or changed comes out electronic, same number (Notice 75)."""
+    if grant["form"] == "PHYSICAL_LEGACY":
+        return {"form": "ELECTRONIC", "status": "ACTIVE"}
+    return {}
+
+
+def apply(scope: TenantScope, rec: dict[str, Any]) -> None:
+    number, request = rec["work_permit_number"], rec["request"]
+    grant = permits.in_force(scope, number)
+    if rec["type"] == "EXTENSION":
+        rules = policies.of(scope.conn, scope.tenant_id)
+        old_end = date.fromisoformat(grant["valid_to"])
+        passport = (
+            scope.conn.execute(
+                foreigners.select().where(
+                    foreigners.c.tenant_id == scope.tenant_id, foreigners.c.id == grant["foreigner_id"]
+                )
+            )
+            .mappings()
+            .one()["passport_expiry"]
+        )
+        cap = old_end + relativedelta(years=rules.max_years(grant["category"]))
+        new_end = min(
+            date.fromisoformat(request["new_contract_end"]),
+            date.fromisoformat(passport) - timedelta(days=1),
+            cap,
+        )
+        _set(scope, grant, valid_to=new_end.isoformat(), **_electronic(grant))
+    elif rec["type"] == "CHANGE":
+        _apply_change(scope, grant, request["changes"])
+    elif rec["type"] == "CANCELLATION":
+        permits.end(scope, number, "CANCELLED", f"Cancelled by the employer: {request['reason']}")
+
+
+def _apply_change(scope: TenantScope, grant: RowMapping, changes: dict[str, Any]) -> None:
+    on_permit = {k: changes[k] for k in ("full_name", "position", "city") if k in changes}
+    _set(scope, grant, **on_permit, **_electronic(grant))
+    on_person = {k: changes[k] for k in ("full_name", "passport_number", "passport_expiry") if k in changes}
+    if not on_person:
+        return
+    foreigner = (
+        scope.conn.execute(
+            foreigners.select().where(
+                foreigners.c.tenant_id == scope.tenant_id, foreigners.c.id == grant["foreigner_id"]
+            )
+        )
+        .mappings()
+        .one()
+    )
+    scope.conn.execute(
+        update(foreigners)
+        .where(foreigners.c.tenant_id == scope.tenant_id, foreigners.c.id == grant["foreigner_id"])
+        .values(**on_person)
+    )
+    if "passport_number" in on_person:  # the person (and their number and SSN) keeps going
+        scope.conn.execute(
+            update(persons)
+            .where(
+                persons.c.tenant_id == scope.tenant_id,
+                persons.c.nationality == foreigner["nationality"],
+                persons.c.passport_number == foreigner["passport_number"],
+                persons.c.birth_date == foreigner["birth_date"],
+            )
+            .values(passport_number=on_person["passport_number"])
+        )
