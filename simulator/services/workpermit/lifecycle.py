@@ -252,7 +252,8 @@ def apply(scope: TenantScope, rec: dict[str, Any]) -> None:
 
 def _apply_change(scope: TenantScope, grant: RowMapping, changes: dict[str, Any]) -> None:
     on_permit = {k: changes[k] for k in ("full_name", "position", "city") if k in changes}
-    _set(scope, grant, **on_permit, **_electronic(grant))
+    if on_permit or _electronic(grant):
+        _set(scope, grant, **on_permit, **_electronic(grant))
     on_person = {k: changes[k] for k in ("full_name", "passport_number", "passport_expiry") if k in changes}
     if not on_person:
         return

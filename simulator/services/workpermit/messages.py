@@ -55,7 +55,7 @@ def about(grant: RowMapping, today: date, rules: Policy) -> list[dict[str, Any]]
                 f"工作许可{number}已于{valid_to}过期。",
             )
         )
-    if grant["entry_date"] and grant["category"] != "A":
+    if grant["entry_date"] and grant["category"] != "A" and not grant["originals_checked_on"]:
         due = date.fromisoformat(grant["entry_date"]) + timedelta(days=rules.originals_check_days)
         found.append(
             _message(
