@@ -10,7 +10,7 @@ import pytest
 
 from simulator.testing import Employer, Sandbox, Tenant, expect
 from tests.api.test_errors import expect_problem
-from tests.api.test_essc import approved, card, end_permit, registered
+from tests.api.test_essc import approved, card, registered
 
 
 def permit(employer: Employer, number: str) -> dict[str, Any]:
