@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from simulator.testing import Employer, Sandbox, Tenant, expect
+from simulator.testing import Employer, Sandbox, Tenant, application_payload, expect
 from tests.api.test_errors import expect_problem
 from tests.api.test_essc import approved, card, registered
 
@@ -368,3 +368,33 @@ def test_policy_settings_read_and_change(tenant: Tenant) -> None:
     assert changed["change_report_days"] == 15
     reset = expect(tenant.http.patch(url, json={"profile": "extension-45"}, headers=tenant.headers), 200)
     assert (reset["extension_lead_days"], reset["change_report_days"]) == (45, 10)
+
+
+def test_change_of_employer_keeps_the_permit_number(tenant: Tenant, employer: Employer) -> None:
+    number = approved(tenant, employer)["work_permit_number"]
+    new = tenant.add_employer()
+    new.register("91350200776049653A")
+    person = new.create_foreigner()
+    in_china = {"type": "NEW_IN_CHINA"}
+    early = new.post("/applications", application_payload(person["id"], tenant.today(), **in_china))
+    expect_problem(early, 409, "E_PERMIT_ALREADY_ACTIVE", "foreigner_id")
+    cancel = expect(
+        employer.post(
+            f"/work-permits/{number}/cancellation",
+            {"contract_end_date": "2026-03-02", "reason": "CONTRACT_ENDED"},
+        ),
+        201,
+    )
+    approve(tenant, cancel["id"])
+    other_job = application_payload(
+        person["id"], tenant.today(), job={"position": "Sales director"}, **in_china
+    )
+    expect_problem(new.post("/applications", other_job), 422, "E_IN_CHINA_NOT_ALLOWED", "job.position")
+    filed = expect(
+        new.post("/applications", application_payload(person["id"], tenant.today(), **in_china)), 201
+    )
+    assert approve(tenant, filed["id"])["work_permit_number"] == number
+    assert (permit(new, number)["status"], permit(new, number)["form"]) == ("NOTICE_ISSUED", "ELECTRONIC")
+    stranger = new.create_foreigner(passport_number="Z9876543")
+    refused = new.post("/applications", application_payload(stranger["id"], tenant.today(), **in_china))
+    expect_problem(refused, 422, "E_IN_CHINA_NOT_ALLOWED", "type")

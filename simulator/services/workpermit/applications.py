@@ -174,8 +174,25 @@ def _check_submission(scope: TenantScope, principal: Principal, rec: Record,
         foreigner = _foreigner(scope, principal, rec)
     points = rules.evaluate(_facts(scope, rec, foreigner))
     permits.refuse_second_active(scope, foreigner)
+    if rec["type"] == "NEW_IN_CHINA":
+        _in_china_eligible(scope, foreigner, rec)
     rec["points"] = points.as_dict()
     rec["derived_category"] = category_for_points(points.total)
+
+
+def _in_china_eligible(scope: TenantScope, foreigner: RowMapping, rec: Record) -> None:
+    """A change of employer inside China: an existing holder whose previous permit was cancelled,
+    for the same occupation (whatsupchina.com, M); the permit number stays the person's."""
+    number = permits.person_number(scope.conn, scope.tenant_id, foreigner)
+    previous = permits.latest(scope.conn, scope.tenant_id, number) if number else None
+    if previous is None or previous["status"] != "CANCELLED":
+        raise DomainError("E_IN_CHINA_NOT_ALLOWED", "An in-China application needs a previous work permit "
+                          "that its employer has cancelled; otherwise apply from abroad (NEW_OVERSEAS).",
+                          "境内申请须持有已由原单位注销的工作许可，否则请提交境外申请。", "type")
+    if " ".join(previous["position"].lower().split()) != " ".join(rec["job"]["position"].lower().split()):
+        raise DomainError("E_IN_CHINA_NOT_ALLOWED", f"An in-China application is for the same occupation "
+                          f"({previous['position']}); another needs a new application from abroad.",
+                          f"境内申请须为同一职业（{previous['position']}）。", "job.position")
 
 
 def _refuse_post_entry(body: dict[str, Any]) -> None:
