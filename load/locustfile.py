@@ -82,6 +82,8 @@ class Employer(SandboxUser):
                     "contract_start": str(today + timedelta(days=60)),
                     "contract_end": str(today + timedelta(days=790))},
             "documents": [{"type": "CRIMINAL_RECORD", "issue_date": str(today - timedelta(days=30)),
+                           "legalised": True, "translated": True},
+                          {"type": "DEGREE_CERTIFICATE", "issue_date": "2014-07-01",
                            "legalised": True, "translated": True}]})
         if application is not None:
             self.applications.append(application["id"])

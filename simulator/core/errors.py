@@ -55,6 +55,9 @@ _SPECS = [
     _spec("E_IDEMPOTENCY_KEY_REUSED", 422, "Idempotency key reused with another request",
           "幂等键已用于其他请求",
           "An Idempotency-Key can be replayed only with the same method, path and body."),
+    _spec("E_UNSUPPORTED_CHARACTER", 422, "Text contains a NUL character", "文本含有空字符",
+          "Text fields cannot contain the NUL character (U+0000): no record of the real systems "
+          "can hold one."),
     _spec("E_INVALID_CURSOR", 422, "Unknown paging cursor", "分页游标无效",
           "Pass back a `page.next_cursor` exactly as a previous page returned it."),
     _spec("E_DATES_INCONSISTENT", 422, "Dates contradict each other", "日期相互矛盾",

@@ -286,3 +286,13 @@ def test_problem_index_lists_the_whole_catalog(client: Any) -> None:
 
 def test_unknown_problem_page_is_404(client: Any) -> None:
     expect_problem(client.get("/problems/E_NO_SUCH_CODE"), 404, "E_NOT_FOUND", "code")
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/sandbox/v1/tenants", {"name": "a\x00b"}, "name"),
+    ("/fwp/v1/employer", {"uscc": "91350200776049653A", "name_zh": "示例\x00"}, "name_zh"),
+])
+def test_nul_characters_are_refused_not_stored(employer: Employer, path: str, body: Any, field: str) -> None:
+    method = employer.http.put if path == "/fwp/v1/employer" else employer.http.post
+    response = method(path, json=body, headers=employer.headers)
+    expect_problem(response, 422, "E_UNSUPPORTED_CHARACTER", field)

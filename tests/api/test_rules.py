@@ -18,6 +18,8 @@ from simulator.testing import Employer, application_payload, documents, expect
 TODAY = date(2026, 3, 2)  # the tenant fixture's frozen date
 PROOF = {"type": "TALENT_CATEGORY_PROOF", "issue_date": "2025-12-01", "legalised": True,
          "translated": True}
+EXPERIENCE = {"type": "WORK_EXPERIENCE_CERTIFICATE", "issue_date": "2025-12-01", "translated": True}
+ONE_YEAR = {"contract_end": (TODAY + timedelta(days=60 + 365)).isoformat()}  # OTHER_C: at most 1 year
 
 
 def _file(employer: Employer, foreigner: dict[str, Any] | None = None, **application: Any) -> Any:
@@ -73,7 +75,8 @@ def test_category_b_age_limit(employer: Employer, birth_date: str, category: str
                               reason: str | None, refused: bool) -> None:
     extra = {"relaxation_reason": reason} if reason else {}
     response = _file(employer, {"birth_date": birth_date}, category=category,
-                     qualification_route=route, documents=[*documents(TODAY), PROOF], **extra)
+                     qualification_route=route, documents=[*documents(TODAY), PROOF, EXPERIENCE],
+                     job=ONE_YEAR if route == "OTHER_C" else {}, **extra)
     if refused:
         problem = _refused(employer, response, "E_AGE_LIMIT", "relaxation_reason")
         assert "61" in problem["detail"]
@@ -141,8 +144,8 @@ def test_qualification_route_needs_its_evidence(employer: Employer, route: str, 
                                                 foreigner: dict[str, Any], proof: bool,
                                                 salary: int | None, field: str | None) -> None:
     response = _file(employer, foreigner, category=claimed, qualification_route=route,
-                     documents=[*documents(TODAY), *([PROOF] if proof else [])],
-                     job={"annual_salary_cny": salary} if salary else {})
+                     documents=[*documents(TODAY), EXPERIENCE, *([PROOF] if proof else [])],
+                     job={"annual_salary_cny": salary} if salary else ONE_YEAR)
     if field:
         _refused(employer, response, "E_CATEGORY_MISMATCH", field)
     else:

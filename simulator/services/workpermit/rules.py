@@ -1,11 +1,12 @@
 """Policy rules checked when an application is submitted (domain.md §4, §6).
 
 Pure functions over the application's facts and the tenant's date; each broken rule raises its
-own :class:`DomainError` code, naming the field at fault.
+own :class:`DomainError` code, naming the field at fault. :func:`evaluate` lists the order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -38,6 +39,11 @@ ROUTE_CATEGORY = {
     "OTHER_C": "C",
 }
 A_EVIDENCE_ROUTES = ("TALENT_PLAN", "INTERNATIONAL_AWARD", "HIGH_SALARY")
+CHINESE = frozenset({"zh", "zho", "chi"})  # ISO 639-1 and both 639-2 codes: the spec allows 2-3 letters
+UNTRANSLATED = frozenset({"PASSPORT", "PHOTO"})  # the passport by §2.3; a photo has no text
+LEGALISED = ("DEGREE_CERTIFICATE", "CRIMINAL_RECORD")  # §2.3 items 3-4
+B_DEGREE_EVIDENCE = ("DEGREE_CERTIFICATE", "WORK_EXPERIENCE_CERTIFICATE")  # §2.3 items 2-3
+C_CONTRACT_LIMIT = relativedelta(years=1)  # C permits run at most 1 year (§5.4, ASSUMPTION)
 
 
 @dataclass(frozen=True)
@@ -90,9 +96,12 @@ def check_age(facts: Facts) -> None:
         )
 
 
+def _contract(facts: Facts) -> tuple[date, date]:
+    return date.fromisoformat(facts.job["contract_start"]), date.fromisoformat(facts.job["contract_end"])
+
+
 def check_dates(facts: Facts) -> None:
-    start = date.fromisoformat(facts.job["contract_start"])
-    end = date.fromisoformat(facts.job["contract_end"])
+    start, end = _contract(facts)
     if end <= start or end <= facts.today:
         raise DomainError(
             "E_CONTRACT_DATES",
@@ -110,6 +119,16 @@ def check_dates(facts: Facts) -> None:
 
 
 def check_documents(facts: Facts) -> None:
+    """The documents as sent, each rule over every document before the next rule: freshness,
+    then legalisation, then translation (the order a real file is put together in: an old
+    certificate is replaced, an original is legalised, the legalised original is translated)."""
+    check_freshness(facts)
+    check_legalisation(facts)
+    check_translation(facts)
+
+
+def check_freshness(facts: Facts) -> None:
+    """Criminal record and health certificate at most 6 months old (§6 rule 5; H)."""
     oldest_allowed = facts.today - FRESHNESS
     for index, document in enumerate(facts.documents):
         issued = date.fromisoformat(document["issue_date"])
@@ -123,11 +142,59 @@ def check_documents(facts: Facts) -> None:
             )
 
 
+def _foreign(documents: list[dict[str, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Documents not in Chinese, with their index. A document without a ``language`` counts as
+    foreign: the sandbox cannot read the file, and "foreign" is the side that asks for more."""
+    return ((i, d) for i, d in enumerate(documents) if d.get("language") not in CHINESE)
+
+
+def check_legalisation(facts: Facts) -> None:
+    """A foreign degree and a criminal record must be legalised by a Chinese embassy or consulate,
+    or verified by a recognised body (§2.3 items 3-4, §7 E_DOC_NOT_LEGALISED; zssvisa.cn, M).
+    Known gap: a Chinese-language document is taken as a Chinese (CHSI-verified) or Hong Kong,
+    Macao or Taiwan (notarised) one; those channels are not modelled, so it passes as sent."""
+    for index, document in _foreign(facts.documents):
+        if document["type"] in LEGALISED and not document.get("legalised"):
+            raise DomainError(
+                "E_DOC_NOT_LEGALISED",
+                f"The foreign {document['type']} at documents[{index}] must be legalised by a "
+                "Chinese embassy or consulate, or verified by a recognised body.",
+                f"境外材料{document['type']}（documents[{index}]）须经中国驻外使领馆认证或经认可机构核验。",
+                f"documents[{index}].legalised",
+            )
+
+
+def check_translation(facts: Facts) -> None:
+    """Every non-Chinese document except the passport needs a Chinese translation sealed by the
+    employer (§2.3 last paragraph, §6 rule 6; zwdt.sh.gov.cn, H for Shanghai). A photo has no
+    text to translate (ASSUMPTION)."""
+    for index, document in _foreign(facts.documents):
+        if document["type"] not in UNTRANSLATED and not document.get("translated"):
+            raise DomainError(
+                "E_TRANSLATION_MISSING",
+                f"The {document['type']} at documents[{index}] is not in Chinese "
+                f"(language {document.get('language', 'not given')}) and needs a Chinese "
+                "translation sealed by the employer.",
+                f"{document['type']}（documents[{index}]）非中文材料，须附加盖单位公章的中文翻译件。",
+                f"documents[{index}].translated",
+            )
+
+
+def _require_documents(facts: Facts, required: tuple[str, ...], why: str, why_zh: str) -> None:
+    present = {document["type"] for document in facts.documents}
+    missing = [kind for kind in required if kind not in present]
+    if missing:
+        names = ", ".join(missing)
+        raise DomainError("E_DOC_MISSING", f"{why}: add {names}.", f"{why_zh}：请提供{names}。",
+                          "documents")
+
+
 def _mismatch(detail: str, detail_zh: str, field: str = "category") -> DomainError:
     return DomainError("E_CATEGORY_MISMATCH", detail, detail_zh, field)
 
 
 def check_category(facts: Facts, points: PointsBreakdown) -> None:
+    """The claimed category against its route (§4.1, §6 rules 3-4; H), then the route's evidence."""
     claimed, route = facts.category, facts.route
     if route == "POINTS":
         derived = category_for_points(points.total)
@@ -138,6 +205,7 @@ def check_category(facts: Facts, points: PointsBreakdown) -> None:
                 f"the application scores {points.total} (category {derived}).",
                 f"以计分方式申请{claimed}类与得分不符：本申请计{points.total}分（{derived}类）。",
             )
+        _check_points_evidence(facts, points)
         return
     if ROUTE_CATEGORY[route] != claimed:
         raise _mismatch(
@@ -148,16 +216,24 @@ def check_category(facts: Facts, points: PointsBreakdown) -> None:
     _check_route_evidence(facts)
 
 
-def _check_route_evidence(facts: Facts) -> None:
-    if facts.route == "BACHELOR_EXPERIENCE" and (
-        facts.education == "BELOW_BACHELOR" or facts.experience_years < 2
-    ):
-        raise _mismatch(
-            "Category B by degree needs a bachelor's degree or higher and 2 years of experience; "
-            f"the applicant has {facts.education} and {facts.experience_years} year(s).",
-            f"B类须具有学士及以上学位和2年以上工作经历；申请人为{facts.education}、{facts.experience_years}年。",
-            "qualification_route",
+def _check_points_evidence(facts: Facts, points: PointsBreakdown) -> None:
+    """Education points need the DEGREE_CERTIFICATE they credit (§4.2, §2.3 item 3; ASSUMPTION,
+    M): without it the claim is unsupported, and leaving the certificate out would also dodge
+    the legalisation rule while keeping 10-20 points. Any category, A included: acceptance with
+    missing documents (容缺受理) defers a document, it does not waive what the score rests on.
+    Known gap: experience points are not tied to a WORK_EXPERIENCE_CERTIFICATE (no source says
+    the points route checks it; only route B by degree does, §6 rule 3)."""
+    if points.education > 0:
+        _require_documents(
+            facts, ("DEGREE_CERTIFICATE",),
+            f"The points route credits {points.education} points for {facts.education}",
+            f"计分中学历得{points.education}分（{facts.education}），须提供学历学位证书",
         )
+
+
+def _check_route_evidence(facts: Facts) -> None:
+    if facts.route == "BACHELOR_EXPERIENCE":
+        _check_bachelor_experience(facts)
     if facts.route in A_EVIDENCE_ROUTES and not any(
         d["type"] == "TALENT_CATEGORY_PROOF" for d in facts.documents
     ):
@@ -172,10 +248,59 @@ def _check_route_evidence(facts: Facts) -> None:
             f"高薪途径须年薪不低于{HIGH_SALARY_CNY}元。",
             "job.annual_salary_cny",
         )
+    if facts.route == "OTHER_C":
+        _check_other_c(facts)
+
+
+def _check_bachelor_experience(facts: Facts) -> None:
+    """B by degree: a bachelor's or higher and 2 years (§4.1, §6 rule 3; H), each shown by its
+    certificate (§2.3 items 2-3; H for the Shanghai item list)."""
+    if facts.education == "BELOW_BACHELOR" or facts.experience_years < 2:
+        raise _mismatch(
+            "Category B by degree needs a bachelor's degree or higher and 2 years of experience; "
+            f"the applicant has {facts.education} and {facts.experience_years} year(s).",
+            f"B类须具有学士及以上学位和2年以上工作经历；申请人为{facts.education}、{facts.experience_years}年。",
+            "qualification_route",
+        )
+    _require_documents(facts, B_DEGREE_EVIDENCE,
+                       "Category B by degree and experience needs both certificates",
+                       "以学历和工作经历申请B类须提供学历学位证书和工作经历证明")
+
+
+def _check_other_c(facts: Facts) -> None:
+    """C by OTHER_C claims temporary, seasonal or non-technical work or an internship (§4.1; M-H),
+    so its contract may run at most 1 year, the longest C permit (§5.4; ASSUMPTION). A score of
+    60 or more does not bar the route: §4.1 lists the kind of work and a score under 60 as
+    separate grounds for C, and a lower category gains the employer nothing (quota, 1-year
+    permit); the derived category stays on record for the officer. C by points is not held to
+    the 1-year contract: its permit is simply capped at 1 year and extended."""
+    start, end = _contract(facts)
+    latest = start + C_CONTRACT_LIMIT
+    if end > latest:
+        raise _mismatch(
+            f"Route OTHER_C is for temporary work: the contract {start} to {end} runs past one "
+            f"year (it must end on or before {latest}).",
+            f"OTHER_C途径适用于临时性工作：合同{start}至{end}超过一年（须不晚于{latest}结束）。",
+            "job.contract_end",
+        )
 
 
 def evaluate(facts: Facts) -> PointsBreakdown:
-    """Run every submission rule in a fixed order; return the points when all pass."""
+    """Run every submission rule in a fixed order; the first that fails is the answer, so a
+    client sees one problem at a time and always the same one for the same application.
+
+    1. Age: E_AGE_UNDER_18, then E_AGE_LIMIT (B over 60).
+    2. Dates: E_CONTRACT_DATES, then E_PASSPORT_EXPIRED.
+    3. Documents as sent, each rule over all documents in list order: E_DOC_EXPIRED, then
+       E_DOC_NOT_LEGALISED, then E_TRANSLATION_MISSING.
+    4. Category against route (E_CATEGORY_MISMATCH on ``category`` or ``qualification_route``),
+       then the route's evidence: POINTS - DEGREE_CERTIFICATE when education scores (E_DOC_MISSING);
+       BACHELOR_EXPERIENCE - degree and years (E_CATEGORY_MISMATCH), then both certificates
+       (E_DOC_MISSING); A routes - TALENT_CATEGORY_PROOF, then HIGH_SALARY's salary
+       (E_CATEGORY_MISMATCH); OTHER_C - a contract of at most one year (E_CATEGORY_MISMATCH).
+
+    What is sent is checked before what the claim needs: a defect in a document is the same
+    whatever category it supports."""
     check_age(facts)
     check_dates(facts)
     check_documents(facts)
