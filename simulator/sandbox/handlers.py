@@ -12,7 +12,7 @@ from flask import Response
 from simulator import runtime
 from simulator.core.errors import DomainError
 from simulator.sandbox import tenants
-from simulator.services.workpermit import applications, lifecycle, permits
+from simulator.services.workpermit import applications, lifecycle, officer, permits
 from simulator.services.workpermit import policy as policies
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
@@ -155,4 +155,6 @@ def get_policy(tenant_id: str) -> Response:
 def update_policy(tenant_id: str, body: dict[str, Any]) -> Response:
     auth.require_tenant(tenant_id)
     with runtime.current().db.write() as conn:
-        return json_response(policies.update(conn, tenant_id, body))
+        updated = policies.update(conn, tenant_id, body)
+        officer.clock_moved(conn, tenant_id)  # switching to AUTOMATIC acts on what is due at once
+        return json_response(updated)

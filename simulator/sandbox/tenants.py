@@ -12,6 +12,7 @@ from simulator.core import rng
 from simulator.core.clock import SHANGHAI, Clock, iso, wall_now
 from simulator.core.errors import DomainError, not_found
 from simulator.sandbox import seeding
+from simulator.services.workpermit import officer
 from simulator.store import tenancy
 from simulator.store.db import Database
 from simulator.store.schema import TENANT_DATA_TABLES, employers, outbox, tenants
@@ -136,6 +137,7 @@ def set_clock(db: Database, tenant_id: str, now: datetime | None, frozen: bool |
         clock = tenancy.read_clock(conn, tenant_id).set(now, frozen)
         conn.execute(update(tenants).where(tenants.c.id == tenant_id)
                      .values(**tenancy.clock_columns(clock)))
+        officer.clock_moved(conn, tenant_id)  # the automatic officer does what fell due
     return clock_view(clock)
 
 
@@ -145,6 +147,7 @@ def advance_clock(db: Database, tenant_id: str, delta: timedelta) -> dict[str, A
         _check_range(clock.now(), "days")
         conn.execute(update(tenants).where(tenants.c.id == tenant_id)
                      .values(**tenancy.clock_columns(clock)))
+        officer.clock_moved(conn, tenant_id)
     return clock_view(clock)
 
 

@@ -19,6 +19,7 @@ def test_serve_prints_swagger_ui_and_demo_credentials(serve: Any, sqlite_url: st
     printed = "".join(server.output)
     assert f"{server.url}/fwp/v1/ui/" in printed
     assert f"{server.url}/sandbox/v1/ui/" in printed
+    assert f"{server.url}/ssc/v1/ui/" in printed
     ui = httpx.get(f"{server.url}/fwp/v1/ui/")
     assert ui.status_code == 200
     assert "swagger-ui" in ui.text
@@ -27,7 +28,7 @@ def test_serve_prints_swagger_ui_and_demo_credentials(serve: Any, sqlite_url: st
         "client_secret": server.printed("client_secret")})
     assert token.status_code == 200
     index = httpx.get(f"{server.url}/", headers={"Accept": "application/json"}).json()
-    assert [s["swagger_ui"] for s in index["surfaces"]] == ["/fwp/v1/ui/", "/sandbox/v1/ui/"]
+    assert [s["swagger_ui"] for s in index["surfaces"]] == ["/fwp/v1/ui/", "/ssc/v1/ui/", "/sandbox/v1/ui/"]
 
 
 def _fresh_get(url: str, headers: dict[str, str]) -> httpx.Response:

@@ -47,6 +47,7 @@ def test_operation_is_complete(surface: str, path: str, method: str, operation: 
         assert "400" in responses, "a request with input can be malformed"
     if body:
         assert {"413", "415"} <= set(responses), "a body can be too large or of the wrong type"
+        assert "422" in responses, "a body can carry a NUL character (E_UNSUPPORTED_CHARACTER)"
     secured = operation.get("security", spec.get("security")) not in ([], [{}])
     if secured:
         assert "401" in responses

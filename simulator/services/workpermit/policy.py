@@ -65,11 +65,14 @@ def of(conn: Connection, tenant_id: str) -> Policy:
 
 
 def update(conn: Connection, tenant_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Set a profile and/or individual settings; switching profile resets the overrides."""
+    """Set a profile and/or individual settings; switching profile resets the overrides (but not
+    the officer mode)."""
     if "profile" in changes and changes["profile"] not in PROFILES:
         raise DomainError("E_VALIDATION", f"Unknown policy profile {changes['profile']}.",
                           f"未知的政策配置：{changes['profile']}。", "profile")
-    current = {} if "profile" in changes else dict(tenancy.settings_of(conn, tenant_id).get("policy") or {})
+    current = dict(tenancy.settings_of(conn, tenant_id).get("policy") or {})
+    if "profile" in changes:  # a profile resets the deadlines, not who decides
+        current = {key: value for key, value in current.items() if key == "officer"}
     merged = {**current, **changes}
     tenancy.update_settings(conn, tenant_id, policy=merged)
     return asdict(policy_from(merged))
