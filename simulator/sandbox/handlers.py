@@ -56,7 +56,8 @@ def set_clock(tenant_id: str, body: dict[str, Any]) -> Response:
 
 def advance_clock(tenant_id: str, body: dict[str, Any]) -> Response:
     delta = timedelta(days=body.get("days", 0), hours=body.get("hours", 0))
-    return json_response(tenants.advance_clock(runtime.current().db, auth.require_tenant(tenant_id), delta))
+    return json_response(tenants.advance_clock(runtime.current().db, auth.require_tenant(tenant_id), delta,
+                                               body.get("working_days", 0)))
 
 
 def list_officer_queue(tenant_id: str, status: str | None = None, limit: int = 20,

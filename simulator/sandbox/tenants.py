@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from simulator.core import rng
+from simulator.core.calendar import SANDBOX
 from simulator.core.clock import SHANGHAI, Clock, iso, wall_now
 from simulator.core.errors import DomainError, not_found
 from simulator.sandbox import seeding
@@ -141,9 +142,15 @@ def set_clock(db: Database, tenant_id: str, now: datetime | None, frozen: bool |
     return clock_view(clock)
 
 
-def advance_clock(db: Database, tenant_id: str, delta: timedelta) -> dict[str, Any]:
+def advance_clock(db: Database, tenant_id: str, delta: timedelta, working_days: int = 0) -> dict[str, Any]:
+    """Move the clock by ``delta`` and then by ``working_days`` of China's official calendar
+    (same time of day, landing on the n-th working day after today)."""
     with db.write() as conn:
         clock = tenancy.read_clock(conn, tenant_id).advance(delta)
+        if working_days:
+            today = clock.now().date()
+            _check_range(clock.now(), "working_days")
+            clock = clock.advance(timedelta(days=(SANDBOX.add_working_days(today, working_days) - today).days))
         _check_range(clock.now(), "days")
         conn.execute(update(tenants).where(tenants.c.id == tenant_id)
                      .values(**tenancy.clock_columns(clock)))

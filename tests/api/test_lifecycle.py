@@ -398,3 +398,47 @@ def test_change_of_employer_keeps_the_permit_number(tenant: Tenant, employer: Em
     stranger = new.create_foreigner(passport_number="Z9876543")
     refused = new.post("/applications", application_payload(stranger["id"], tenant.today(), **in_china))
     expect_problem(refused, 422, "E_IN_CHINA_NOT_ALLOWED", "type")
+
+
+@pytest.mark.parametrize(
+    ("start", "working_days", "lands"),
+    [
+        ("2026-02-12T10:00:00+08:00", 5, "2026-02-26"),  # Spring Festival, make-up Sat 14 Feb counted
+        ("2026-09-29T10:00:00+08:00", 5, "2026-10-12"),  # National Day, make-up Sat 10 Oct counted
+        ("2026-03-06T10:00:00+08:00", 1, "2026-03-09"),  # Friday to Monday
+    ],
+)
+def test_the_clock_advances_by_working_days(
+    tenant: Tenant, start: str, working_days: int, lands: str
+) -> None:
+    tenant.freeze_clock(start)
+    clock = expect(
+        tenant.http.post(
+            f"/sandbox/v1/tenants/{tenant.id}/clock/advance",
+            json={"working_days": working_days},
+            headers=tenant.headers,
+        ),
+        200,
+    )
+    assert (clock["today"], clock["now"][11:]) == (lands, "10:00:00+08:00")
+
+
+@pytest.mark.parametrize(("max_years_c", "valid_to"), [(1, "2027-03-01"), (2, "2027-05-01")])
+def test_the_category_maximum_setting_caps_a_new_permit(
+    tenant: Tenant, employer: Employer, max_years_c: int, valid_to: str
+) -> None:
+    expect(
+        tenant.http.patch(
+            f"/sandbox/v1/tenants/{tenant.id}/policy",
+            json={"max_years_c": max_years_c},
+            headers=tenant.headers,
+        ),
+        200,
+    )
+    person = employer.create_foreigner()
+    job = {"contract_start": "2026-05-01", "contract_end": "2027-05-01"}
+    filed = employer.file_application(
+        person["id"], tenant.today(), category="C", qualification_route="OTHER_C", job=job
+    )
+    number = approve(tenant, filed["id"])["work_permit_number"]
+    assert permit(employer, number)["valid_to"] == valid_to

@@ -25,8 +25,6 @@ from simulator.store.schema import employers, persons, work_permits
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
 
-MAX_YEARS = {"A": 5, "B": 5, "C": 1}
-"""ASSUMPTION (domain.md §5.4): no authoritative maximum validity per category was found."""
 
 
 ENDED_STATUSES = ("CANCELLED", "EXPIRED", "REVOKED")
@@ -94,10 +92,11 @@ def refuse_second_active(scope: TenantScope, foreigner: RowMapping) -> None:
         )
 
 
-def validity(start: date, category: str, contract_end: date, passport_expiry: date) -> date:
+def validity(start: date, category: str, contract_end: date, passport_expiry: date,
+             rules: Policy = DEFAULT_POLICY) -> date:
     """ASSUMPTION (domain.md §5.4): the earliest of contract end, the day before the passport
     expires, and the category's maximum."""
-    cap = start + relativedelta(years=MAX_YEARS[category]) - timedelta(days=1)
+    cap = start + relativedelta(years=rules.max_years(category)) - timedelta(days=1)
     return min(contract_end, passport_expiry - timedelta(days=1), cap)
 
 
@@ -109,7 +108,8 @@ def issue(scope: TenantScope, rec: dict[str, Any], foreigner: RowMapping) -> dic
         number = work_permit_number(rec["job"]["province"], today.year, seq)
         _assign_number(scope, foreigner, number)
     valid_to = validity(today, rec["category"], date.fromisoformat(rec["job"]["contract_end"]),
-                        date.fromisoformat(foreigner["passport_expiry"]))
+                        date.fromisoformat(foreigner["passport_expiry"]),
+                        policies.of(scope.conn, scope.tenant_id))
     values = {
         "tenant_id": scope.tenant_id, "seq": seq, "number": number, "employer_id": rec["employer_id"],
         "foreigner_id": rec["foreigner_id"], "application_id": rec["id"],
