@@ -150,7 +150,8 @@ def advance_clock(db: Database, tenant_id: str, delta: timedelta, working_days: 
         if working_days:
             today = clock.now().date()
             _check_range(clock.now(), "working_days")
-            clock = clock.advance(timedelta(days=(SANDBOX.add_working_days(today, working_days) - today).days))
+            target = SANDBOX.add_working_days(today, working_days)
+            clock = clock.advance(timedelta(days=(target - today).days))
         _check_range(clock.now(), "days")
         conn.execute(update(tenants).where(tenants.c.id == tenant_id)
                      .values(**tenancy.clock_columns(clock)))

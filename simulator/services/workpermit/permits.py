@@ -25,8 +25,6 @@ from simulator.store.schema import employers, persons, work_permits
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
 
-
-
 ENDED_STATUSES = ("CANCELLED", "EXPIRED", "REVOKED")
 DEFAULT_POLICY = Policy()
 
