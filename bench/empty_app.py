@@ -1,13 +1,19 @@
-"""The framework floor: connexion's FlaskApp on the simulator's bundled work-permit spec, with
-handlers that return canned, schema-valid responses and touch no database.
+"""The framework floor: connexion's FlaskApp on the simulator's bundled work-permit and
+social-security specs, with handlers that return canned, schema-valid responses and touch no
+database.
 
-Everything that sits in front of a simulator handler is kept: the same bundled spec
-(``simulator.specs.load("work-permit")``), ``strict_validation=True``, ``pythonic_params=True``,
-``validate_responses=False`` (as in ``fwp-sandbox serve``), and the bearer-token security check. The
-spec's ``x-tokenInfoFunc`` is pointed at :func:`token_info`, which verifies an HMAC-signed token
-with the simulator's own :class:`~simulator.web.tokens.TokenSigner` (the same work the simulator
-does per request, without its runtime/database). ``POST /oauth/token`` hands out such tokens for
-any client credentials, so the benchmark prepares this target over HTTP like the others.
+Everything that sits in front of a simulator handler is kept: the same bundled specs
+(``simulator.specs.load("work-permit")`` at ``/fwp/v1``, ``simulator.specs.load("social-security")``
+at ``/ssc/v1``, mounted in the simulator's order), ``strict_validation=True``,
+``pythonic_params=True``, ``validate_responses=False`` (as in ``fwp-sandbox serve``), and the
+bearer-token security checks. The specs' ``x-tokenInfoFunc`` (employer OAuth2) and
+``x-bearerInfoFunc`` (the e-SSC holder's bearer token) are pointed at :func:`token_info` and
+:func:`essc_token_info`, which verify an HMAC-signed token with the simulator's own
+:class:`~simulator.web.tokens.TokenSigner` and check its kind (the same work the simulator does per
+request, without its runtime/database). ``POST /fwp/v1/oauth/token`` (employer) and
+``POST /ssc/v1/essc/sessions`` (e-SSC holder) hand out such tokens for any credentials, so the
+benchmark prepares this target over HTTP like the others. The simulator's third surface, the
+sandbox control plane, is not mounted: no benchmarked request goes there.
 
 Two variants, chosen by the environment (uvicorn workers re-read it):
 
@@ -48,12 +54,16 @@ from simulator.web.tokens import Principal, TokenSigner
 
 SURFACE = "work-permit"
 BASE = "/fwp/v1"
+SSC_SURFACE = "social-security"
+SSC_BASE = "/ssc/v1"
 DEFAULT_SECRET = "fwp-sandbox-bench-empty-app"
 TOKEN_TTL_SECONDS = 3600
 
-# Valid ids for the spec's patterns (^app_[a-z2-7]{12}$, ^frn_[a-z2-7]{12}$).
+# Valid ids for the spec's patterns (^app_[a-z2-7]{12}$, ^frn_[a-z2-7]{12}$, ^ten_[a-z2-7]{12}$).
 APPLICATION_ID = "app_bench2345abc"
 FOREIGNER_ID = "frn_bench2345abc"
+TENANT_ID = "ten_bench2345abc"
+ESSC_ACCOUNT_ID = "reg_bench2345abc"
 _AT = "2026-03-02T09:00:00+08:00"
 
 STATUS_VIEW: dict[str, Any] = {
@@ -94,6 +104,20 @@ APPLICATION: dict[str, Any] = {
 }
 """Shaped and sized like the simulator's 201 answer to POST /applications (about 1.5 kB)."""
 
+ELECTRONIC_CARD: dict[str, Any] = {
+    "full_name": "MUELLER ANNA", "nationality": "DEU", "ssn_masked": None, "status": "ISSUED",
+    "issued_at": _AT,
+    "work_permit": {
+        "work_permit_number": "312026000000000348", "category": "B",
+        "employer_name_zh": "厦门示例科技有限公司", "position": "Senior battery engineer",
+        "valid_from": "2026-03-02", "valid_to": "2028-04-30", "status": "NOTICE_ISSUED",
+        "form": "ELECTRONIC", "valid": True, "ended_on": None,
+    },
+    "physical_card_status": None, "checked_at": _AT,
+}
+"""What the simulator answers to GET /ssc/v1/essc/card for a holder whose pre-entry application
+was just approved (479 bytes)."""
+
 
 def _dumps(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
@@ -101,6 +125,7 @@ def _dumps(body: Any) -> bytes:
 
 _STATUS_BYTES = _dumps(STATUS_VIEW)
 _APPLICATION_BYTES = _dumps(APPLICATION)
+_CARD_BYTES = _dumps(ELECTRONIC_CARD)
 _NOT_IMPLEMENTED = _dumps({
     "type": "about:blank", "title": "Not implemented", "status": 501,
     "detail": "The empty-handler benchmark app only answers the benchmarked operations.",
@@ -121,6 +146,15 @@ def token_info(token: str) -> dict[str, Any] | None:
     return {"sub": principal.subject, "tenant_id": principal.tenant_id, "scope": ["employer"]}
 
 
+def essc_token_info(token: str) -> dict[str, Any] | None:
+    """``x-bearerInfoFunc`` of ``EsscAuth``: as ``simulator.web.auth.essc_token_info``, minus the
+    runtime lookup of the signer."""
+    principal = _signer.verify(token)
+    if principal is None or principal.kind != "essc":
+        return None
+    return {"sub": principal.subject, "tenant_id": principal.tenant_id}
+
+
 # Handlers (names match the spec's operationIds) --------------------------------------------------
 
 def issue_token(body: dict[str, Any] | None = None, **_: Any) -> Response:
@@ -131,6 +165,21 @@ def issue_token(body: dict[str, Any] | None = None, **_: Any) -> Response:
                "expires_in": TOKEN_TTL_SECONDS, "scope": "employer"}
     return Response(_dumps(payload), status=200, headers={"Cache-Control": "no-store"},
                     mimetype="application/json")
+
+
+def essc_login(body: dict[str, Any]) -> Response:
+    """``POST /essc/sessions``: an e-SSC holder's token for any credentials (the tenant header is
+    checked by the spec's pattern only)."""
+    token = _signer.issue(Principal(tenant_id=TENANT_ID, subject=ESSC_ACCOUNT_ID, kind="essc"),
+                          now=time.time())
+    payload = {"access_token": token, "token_type": "Bearer",
+               "expires_in": TOKEN_TTL_SECONDS, "scope": "essc"}
+    return Response(_dumps(payload), status=200, headers={"Cache-Control": "no-store"},
+                    mimetype="application/json")
+
+
+def get_essc_card() -> Response:
+    return Response(_CARD_BYTES, status=200, mimetype="application/json")
 
 
 def get_application_status(application_id: str) -> Response:
@@ -150,11 +199,17 @@ HANDLERS: dict[str, Callable[..., Response]] = {
     "issue_token": issue_token,
     "get_application_status": get_application_status,
     "create_application": create_application,
+    # social-security: full operationIds, as "get_card" is also the physical card's handler
+    "simulator.services.ssc.handlers.login": essc_login,
+    "simulator.services.ssc.handlers.get_card": get_essc_card,
 }
 
 
 def _resolve(operation_id: str) -> Callable[..., Response]:
-    return HANDLERS.get(operation_id.rpartition(".")[2], not_implemented)
+    found = HANDLERS.get(operation_id)
+    if found is None and operation_id.startswith("simulator.services.workpermit."):
+        found = HANDLERS.get(operation_id.rpartition(".")[2])
+    return found or not_implemented
 
 
 # App factory -------------------------------------------------------------------------------------
@@ -163,12 +218,17 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def bench_spec() -> dict[str, Any]:
-    """The bundled spec, unchanged but for the security scheme's ``x-tokenInfoFunc``."""
-    spec = specs.load(SURFACE)
+SECURITY_FUNCTIONS = {"x-tokenInfoFunc": token_info, "x-bearerInfoFunc": essc_token_info}
+
+
+def bench_spec(surface: str = SURFACE) -> dict[str, Any]:
+    """The bundled spec, unchanged but for the security schemes' ``x-tokenInfoFunc`` (employer
+    OAuth2) and ``x-bearerInfoFunc`` (e-SSC bearer), which point at this module's checks."""
+    spec = specs.load(surface)
     for scheme in spec["components"]["securitySchemes"].values():
-        if "x-tokenInfoFunc" in scheme:
-            scheme["x-tokenInfoFunc"] = f"{token_info.__module__}.token_info"
+        for key, function in SECURITY_FUNCTIONS.items():
+            if key in scheme:
+                scheme[key] = f"{function.__module__}.{function.__name__}"
     return spec
 
 
@@ -190,7 +250,8 @@ def create_app(*, fastpath: bool | None = None,
         pythonic_params=True,
         **options,
     )
-    app.add_api(bench_spec(), name=SURFACE, resolver=Resolver(_resolve))
+    for surface in (SURFACE, SSC_SURFACE):  # the simulator's order (simulator.specs.SURFACES)
+        app.add_api(bench_spec(surface), name=surface, resolver=Resolver(_resolve))
     if fast:
         from simulator import fastpath as simulator_fastpath
 
@@ -210,6 +271,10 @@ def check() -> int:
         token = client.post(f"{BASE}/oauth/token", data={
             "grant_type": "client_credentials", "client_id": "c", "client_secret": "s"})
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        session = client.post(f"{SSC_BASE}/essc/sessions", headers={"X-Sandbox-Tenant": TENANT_ID},
+                              json={"id_type": "WORK_PERMIT_NUMBER",
+                                    "id_number": "312026000000000348", "password": "Secret2026"})
+        holder = {"Authorization": f"Bearer {session.json()['access_token']}"}
         answers = {
             "GET status": (client.get(f"{BASE}/applications/{APPLICATION_ID}/status",
                                       headers=headers), 200),
@@ -217,6 +282,11 @@ def check() -> int:
                 f"{BASE}/applications", headers=headers,
                 json=application_payload(FOREIGNER_ID, date(2026, 3, 2))), 201),
             "no token": (client.get(f"{BASE}/applications/{APPLICATION_ID}/status"), 401),
+            "e-SSC card read": (client.get(f"{SSC_BASE}/essc/card", headers=holder), 200),
+            "e-SSC, no token": (client.get(f"{SSC_BASE}/essc/card"), 401),
+            "e-SSC, employer": (client.get(f"{SSC_BASE}/essc/card", headers=headers), 401),
+            "employer, e-SSC": (client.get(f"{BASE}/applications/{APPLICATION_ID}/status",
+                                           headers=holder), 401),
         }
         for label, (response, expected) in answers.items():
             ok = response.status_code == expected

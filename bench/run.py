@@ -2,19 +2,23 @@
 
 One run, one load tool (wrk), one machine. For each target it starts a server subprocess on its
 own loopback port, waits until it answers, prepares data over HTTP, checks one request of each
-kind, warms up, then drives two scenarios with wrk:
+kind, warms up, then drives three scenarios with wrk:
 
-- ``GET status``: ``GET /applications/{id}/status`` of an existing application;
-- ``POST application``: ``POST /applications``, every request creating a new application.
+- ``GET status``: ``GET /fwp/v1/applications/{id}/status`` of an existing application;
+- ``POST application``: ``POST /fwp/v1/applications``, every request creating a new application;
+- ``e-SSC card read``: ``GET /ssc/v1/essc/card`` with an e-SSC holder's bearer token (the card
+  with the work permit on it, read live).
 
 Targets: the simulator (``fwp-sandbox serve``, 2 workers, SQLite); ``bench/empty_app.py`` as shipped
-(connexion FlaskApp, same spec, canned answers: the floor); the same with ``simulator.fastpath``;
-Prism mocking the same bundled spec. It prints requests/s, p50, p99, ratios to Prism and to the
+(connexion FlaskApp, same specs, canned answers: the floor); the same with ``simulator.fastpath``;
+Prism mocking the same bundled specs, one process per spec (``prism`` the work-permit spec,
+``prism ssc`` the social-security spec). It prints requests/s, p50, p99, ratios to Prism and to the
 floor, the simulator's goals, the resident memory of every server process, and writes everything
 to ``bench/results/<timestamp>.json``. Every subprocess it starts is stopped before it exits, on
 errors and Ctrl-C too.
 
     .venv/bin/python bench/run.py [--duration 15] [--connections 32] [--threads 2] [--skip-prism]
+                                  [--scenarios get_status,post_application,essc_card]
 """
 
 from __future__ import annotations
@@ -60,17 +64,31 @@ RESULTS_DIR = BENCH / "results"
 PRISM_BIN = BENCH / "node_modules" / ".bin" / "prism"
 MB = 1024 * 1024
 
-SCENARIOS = {"get_status": "GET status", "post_application": "POST application"}
+SCENARIOS = {"get_status": "GET status", "post_application": "POST application",
+             "essc_card": "e-SSC card read"}
+WORK_PERMIT = "work-permit"
+SOCIAL_SECURITY = "social-security"
+SCENARIO_SURFACE = {"get_status": WORK_PERMIT, "post_application": WORK_PERMIT,
+                    "essc_card": SOCIAL_SECURITY}
+"""The spec (``fwp-sandbox spec <surface>``) each scenario's operation belongs to."""
+SCENARIO_SHORT = {"get_status": "GET", "post_application": "POST", "essc_card": "e-SSC"}
+EXPECTED_STATUS = {"get_status": 200, "post_application": 201, "essc_card": 200}
+BASE_PATHS = {WORK_PERMIT: "/fwp/v1", SOCIAL_SECURITY: "/ssc/v1"}  # the spec's servers URL
 FLOOR = "floor"
 PRISM = "prism"
+PRISM_SSC = "prism_ssc"  # Prism mocks one document per process: a second one for social-security
+PRISM_TARGETS = (PRISM, PRISM_SSC)
 SIMULATOR = "simulator"
-SHORT_KEYS = (SIMULATOR, FLOOR, "floor_fastpath", PRISM)
+SHORT_KEYS = (SIMULATOR, FLOOR, "floor_fastpath", PRISM)  # --targets; "prism" means both Prisms
 SHORT = {SIMULATOR: "simulator", FLOOR: "floor", "floor_fastpath": "floor+fastpath",
-         PRISM: "prism"}
+         PRISM: "prism", PRISM_SSC: "prism ssc"}
 NOISY_CORES = 0.25  # other processes' CPU during a run above which its numbers are noisy
+# Least busy ÷ busiest uvicorn worker's CPU during a run below which the load went to one worker:
+# wrk opens all its connections at once, and one worker's event loop can accept every one of them.
+WORKER_BALANCE_MIN = 0.5
 
 # The issue's goals for the simulator (reported, not asserted).
-GOAL_RPS_VS_PRISM = {"get_status": 2.0, "post_application": 1.3}
+GOAL_RPS_VS_PRISM = {"get_status": 2.0, "post_application": 1.3, "essc_card": 2.0}
 GOAL_P99_VS_PRISM = 0.25
 GOAL_RSS_MB = 150.0
 # A run where more than this share of the answers are not 2xx measures errors, not the target.
@@ -79,6 +97,9 @@ INVALID_ERROR_SHARE = 0.01
 # Must match bench/empty_app.py (kept literal so this process does not import connexion).
 EMPTY_APPLICATION_ID = "app_bench2345abc"
 EMPTY_FOREIGNER_ID = "frn_bench2345abc"
+EMPTY_TENANT_ID = "ten_bench2345abc"
+ESSC_PASSWORD = "Secret2026"
+FROZEN_NOW = "2026-03-02T09:00:00+08:00"  # the e-SSC tenant's clock (a Monday, as in the tests)
 
 console = Console(width=max(shutil.get_terminal_size((150, 40)).columns, 120))
 
@@ -148,7 +169,9 @@ class Target:
     key: str
     label: str
     command: list[str]
-    base_path: str  # Prism serves the spec's paths at the root: its servers URL is relative
+    # surface -> path prefix of the surfaces it serves (and the run needs). Prism serves the
+    # spec's paths at the root: the specs' servers URLs are relative.
+    base_paths: dict[str, str]
     env: dict[str, str] = field(default_factory=dict)
     uvicorn_workers: int = 0  # 0: not uvicorn (Prism)
     port: int = 0
@@ -157,13 +180,30 @@ class Target:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def serves(self, scenario: str) -> bool:
+        return SCENARIO_SURFACE[scenario] in self.base_paths
+
+    def base(self, scenario: str) -> str:
+        return f"{self.url}{self.base_paths[SCENARIO_SURFACE[scenario]]}"
+
 
 @dataclass
 class Prepared:
-    authorization: str
-    application_id: str
-    body: dict[str, Any]
+    """What the load sends: per surface served, a bearer token and the ids in the paths."""
+
+    authorization: str = ""  # employer (work-permit)
+    application_id: str = ""
+    body: dict[str, Any] = field(default_factory=dict)
+    essc_authorization: str = ""  # e-SSC holder (social-security)
     notes: list[str] = field(default_factory=list)
+
+    def request(self, scenario: str) -> tuple[str, str, str]:
+        """Method, path under the surface's base, Authorization header of a scenario."""
+        if scenario == "get_status":
+            return "GET", f"/applications/{self.application_id}/status", self.authorization
+        if scenario == "post_application":
+            return "POST", "/applications", self.authorization
+        return "GET", "/essc/card", self.essc_authorization
 
 
 def cli() -> list[str]:
@@ -172,9 +212,17 @@ def cli() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "simulator"]
 
 
+def surfaces_of(scenarios: list[str]) -> list[str]:
+    return list(dict.fromkeys(SCENARIO_SURFACE[s] for s in scenarios))
+
+
 def build_targets(args: argparse.Namespace, workdir: Path) -> list[Target]:
+    """The targets of ``--targets`` that serve at least one of ``--scenarios``: every Python
+    target serves both surfaces; Prism runs one process per spec."""
     workers = str(args.workers)
     token_secret = secrets.token_urlsafe(24)
+    needed = surfaces_of(args.scenarios)
+    python_bases = {surface: BASE_PATHS[surface] for surface in needed}
 
     def empty_app(key: str, label: str, fastpath: str) -> Target:
         port = free_port()
@@ -182,26 +230,31 @@ def build_targets(args: argparse.Namespace, workdir: Path) -> list[Target]:
             sys.executable, "-m", "uvicorn", "empty_app:create_app", "--factory", "--app-dir",
             str(BENCH), "--host", "127.0.0.1", "--port", str(port), "--workers", workers,
             "--no-access-log",
-        ], "/fwp/v1", {"BENCH_FASTPATH": fastpath, "BENCH_TOKEN_SECRET": token_secret},
+        ], python_bases, {"BENCH_FASTPATH": fastpath, "BENCH_TOKEN_SECRET": token_secret},
             args.workers, port)
+
+    def prism(key: str, surface: str) -> Target:
+        port = free_port()
+        return Target(key, f"Stoplight Prism {prism_version()} mock of the {surface} spec, one "
+                           f"node process, --verboseLevel {args.prism_log_level}", [
+            str(PRISM_BIN), "mock", "-h", "127.0.0.1", "-p", str(port),
+            "-v", args.prism_log_level, str(workdir / f"{surface}.yaml"),
+        ], {surface: ""} if surface in needed else {}, port=port)
 
     port = free_port()
     targets = [
         Target(SIMULATOR, f"simulator ({workers} workers, SQLite)", [
             *cli(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", workers,
             "--database", f"sqlite:///{workdir / 'bench.db'}", "--no-access-log",
-        ], "/fwp/v1", uvicorn_workers=args.workers, port=port),
+        ], python_bases, uvicorn_workers=args.workers, port=port),
         empty_app(FLOOR, "empty handlers, connexion FlaskApp as shipped: the floor", "0"),
         empty_app("floor_fastpath", "empty handlers + simulator.fastpath (inline WSGI, "
                   "decorate once, cached validators)", "1"),
     ]
-    port = free_port()
-    targets.append(Target(PRISM, f"Stoplight Prism {prism_version()} mock, one node process, "
-                                 f"--verboseLevel {args.prism_log_level}", [
-        str(PRISM_BIN), "mock", "-h", "127.0.0.1", "-p", str(port),
-        "-v", args.prism_log_level, str(workdir / "work-permit.yaml"),
-    ], "", port=port))
-    return [t for t in targets if t.key in args.targets]
+    if PRISM in args.targets:
+        targets += [prism(PRISM, WORK_PERMIT), prism(PRISM_SSC, SOCIAL_SECURITY)]
+    return [t for t in targets if (t.key in args.targets or t.key in PRISM_TARGETS)
+            and t.base_paths]
 
 
 def prism_version() -> str:
@@ -244,7 +297,9 @@ def log_tail(log: Path, lines: int = 15) -> str:
 def wait_ready(target: Target, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> float:
     """Until the target answers HTTP (any status) and, for uvicorn, every worker has started."""
     started = time.monotonic()
-    probe = f"{target.url}{target.base_path}/applications/{EMPTY_APPLICATION_ID}/status"
+    surface = next(iter(target.base_paths))
+    probe = f"{target.url}{target.base_paths[surface]}" + (
+        f"/applications/{EMPTY_APPLICATION_ID}/status" if surface == WORK_PERMIT else "/essc/card")
     with httpx.Client(timeout=2.0) as client:
         while True:
             if proc.poll() is not None:
@@ -272,37 +327,95 @@ def _expect(response: httpx.Response, status: int, what: str) -> Any:
 
 
 def prepare_simulator(target: Target) -> Prepared:
-    """Tenant, token, registered employer, one foreigner and one application, over HTTP."""
+    """Over HTTP, for each surface the run needs: work-permit, a tenant with a registered employer,
+    one foreigner and one application; social-security, an e-SSC holder in a tenant of its own."""
     from simulator.testing import Sandbox, application_payload
 
+    prepared = Prepared()
     with httpx.Client(base_url=target.url, timeout=30.0) as http:
-        tenant = Sandbox(http).create_tenant(name="bench", seed=2024)
-        employer = tenant.employer()
-        employer.register()
-        foreigner = employer.create_foreigner()
-        today = tenant.today()
-        application = employer.file_application(foreigner["id"], today)
-        body = application_payload(foreigner["id"], today)
-        # POSTs reuse one foreigner: filing does not conflict until a permit is approved.
-        ids = {_expect(employer.post("/applications", body), 201, "second application")["id"]
-               for _ in range(2)}
-        if len(ids) != 2 or application["id"] in ids:
-            raise BenchError("re-posting the same body did not create new applications")
-        notes = [f"tenant {tenant.id}, foreigner {foreigner['id']} reused by every POST "
-                 "(verified: 3 POSTs created 3 applications)"]
-        return Prepared(employer.headers["Authorization"], application["id"], body, notes)
+        if WORK_PERMIT in target.base_paths:
+            tenant = Sandbox(http).create_tenant(name="bench", seed=2024)
+            employer = tenant.employer()
+            employer.register()
+            foreigner = employer.create_foreigner()
+            today = tenant.today()
+            application = employer.file_application(foreigner["id"], today)
+            body = application_payload(foreigner["id"], today)
+            # POSTs reuse one foreigner: filing does not conflict until a permit is approved.
+            ids = {_expect(employer.post("/applications", body), 201, "second application")["id"]
+                   for _ in range(2)}
+            if len(ids) != 2 or application["id"] in ids:
+                raise BenchError("re-posting the same body did not create new applications")
+            prepared.authorization = employer.headers["Authorization"]
+            prepared.application_id = application["id"]
+            prepared.body = body
+            prepared.notes.append(f"tenant {tenant.id}, foreigner {foreigner['id']} reused by "
+                                  "every POST (verified: 3 POSTs created 3 applications)")
+        if SOCIAL_SECURITY in target.base_paths:
+            prepared.essc_authorization, note = prepare_essc_holder(http)
+            prepared.notes.append(note)
+    return prepared
+
+
+def prepare_essc_holder(http: httpx.Client) -> tuple[str, str]:
+    """A tenant of its own (seed 1, no seeded people, clock frozen), an approved pre-entry
+    application, the foreigner's e-SSC registered with the permit number, face-verified, and a
+    session: the holder's ``Authorization`` header, and a note."""
+    from simulator.testing import Sandbox
+
+    tenant = Sandbox(http).create_tenant(name="bench-essc", seed=1)
+    tenant.freeze_clock(FROZEN_NOW)
+    employer = tenant.employer()
+    employer.register()
+    foreigner = employer.create_foreigner()
+    application = employer.file_application(foreigner["id"], tenant.today())
+    tenant.officer.accept(application["id"])
+    number = tenant.officer.approve(application["id"])["work_permit_number"]
+    public = {"X-Sandbox-Tenant": tenant.id}
+    registration = _expect(http.post("/ssc/v1/essc/registrations", headers=public, json={
+        "full_name": foreigner["full_name"], "id_type": "WORK_PERMIT_NUMBER", "id_number": number,
+        "password": ESSC_PASSWORD}), 201, "POST /ssc/v1/essc/registrations")
+    issued = _expect(http.post(
+        f"/ssc/v1/essc/registrations/{registration['id']}/face-verification", headers=public,
+        json={"nonce": registration["face_challenge"]["nonce"]}), 200, "face verification")
+    if issued["status"] != "ISSUED":
+        raise BenchError(f"the e-SSC was not issued after face verification: {issued}")
+    session = _expect(http.post("/ssc/v1/essc/sessions", headers=public, json={
+        "id_type": "WORK_PERMIT_NUMBER", "id_number": number, "password": ESSC_PASSWORD}),
+        200, "POST /ssc/v1/essc/sessions")
+    authorization = f"Bearer {session['access_token']}"
+    card = _expect(http.get("/ssc/v1/essc/card", headers={"Authorization": authorization}), 200,
+                   "GET /ssc/v1/essc/card")
+    permit = card.get("work_permit") or {}
+    if permit.get("work_permit_number") != number or not permit.get("valid"):
+        raise BenchError(f"the e-SSC does not show permit {number} in force: {card}")
+    return authorization, (f"e-SSC tenant {tenant.id} (clock frozen at {FROZEN_NOW}), holder "
+                           f"{registration['id']}, permit {number} {permit.get('status')} on the "
+                           "card")
 
 
 def prepare_mock(target: Target) -> Prepared:
-    """The floor and Prism: a token from their POST /oauth/token, fixed valid ids."""
+    """The floor and Prism: tokens from their POST /oauth/token (employer) and POST
+    /essc/sessions (e-SSC holder), fixed valid ids."""
     from simulator.testing import application_payload
 
+    prepared = Prepared()
     with httpx.Client(base_url=target.url, timeout=30.0) as http:
-        token = _expect(http.post(f"{target.base_path}/oauth/token", data={
-            "grant_type": "client_credentials", "client_id": "cli_bench", "client_secret": "cs"}),
-            200, "POST /oauth/token")
-    body = application_payload(EMPTY_FOREIGNER_ID, date.today())
-    return Prepared(f"Bearer {token['access_token']}", EMPTY_APPLICATION_ID, body)
+        if WORK_PERMIT in target.base_paths:
+            token = _expect(http.post(f"{target.base_paths[WORK_PERMIT]}/oauth/token", data={
+                "grant_type": "client_credentials", "client_id": "cli_bench",
+                "client_secret": "cs"}), 200, "POST /oauth/token")
+            prepared.authorization = f"Bearer {token['access_token']}"
+            prepared.application_id = EMPTY_APPLICATION_ID
+            prepared.body = application_payload(EMPTY_FOREIGNER_ID, date.today())
+        if SOCIAL_SECURITY in target.base_paths:
+            session = _expect(http.post(
+                f"{target.base_paths[SOCIAL_SECURITY]}/essc/sessions",
+                headers={"X-Sandbox-Tenant": EMPTY_TENANT_ID},
+                json={"id_type": "WORK_PERMIT_NUMBER", "id_number": "312026000000000097",
+                      "password": ESSC_PASSWORD}), 200, "POST /essc/sessions")
+            prepared.essc_authorization = f"Bearer {session['access_token']}"
+    return prepared
 
 
 def request_violations(response: httpx.Response) -> list[str]:
@@ -318,25 +431,24 @@ def request_violations(response: httpx.Response) -> list[str]:
             if v.get("location", [""])[0] == "request"]
 
 
-def smoke_check(target: Target, prepared: Prepared) -> dict[str, Any]:
-    """One request of each benchmarked kind must succeed before any load is sent."""
-    headers = {"Authorization": prepared.authorization}
-    base = f"{target.url}{target.base_path}"
-    with httpx.Client(timeout=30.0) as http:
-        answers = {
-            "get_status": (http.get(f"{base}/applications/{prepared.application_id}/status",
-                                    headers=headers), 200),
-            "post_application": (http.post(f"{base}/applications", json=prepared.body,
-                                           headers=headers), 201),
-        }
+def smoke_check(target: Target, prepared: Prepared, scenarios: list[str]) -> dict[str, Any]:
+    """One request of each benchmarked kind the target serves must succeed before any load."""
     report: dict[str, Any] = {}
-    for scenario, (response, expected) in answers.items():
-        violations = request_violations(response)
-        report[scenario] = {"status": response.status_code, "body_bytes": len(response.content),
-                            "request_violations": violations}
-        if response.status_code != expected or violations:
-            raise BenchError(f"{target.key} {SCENARIOS[scenario]}: expected {expected}, got "
-                             f"{response.status_code} {violations or ''} {response.text[:300]}")
+    with httpx.Client(timeout=30.0) as http:
+        for scenario in (s for s in scenarios if target.serves(s)):
+            method, path, authorization = prepared.request(scenario)
+            response = http.request(method, f"{target.base(scenario)}{path}",
+                                    headers={"Authorization": authorization},
+                                    json=prepared.body if method == "POST" else None)
+            expected = EXPECTED_STATUS[scenario]
+            violations = request_violations(response)
+            report[scenario] = {"status": response.status_code,
+                                "body_bytes": len(response.content),
+                                "request_violations": violations}
+            if response.status_code != expected or violations:
+                raise BenchError(f"{target.key} {SCENARIOS[scenario]}: expected {expected}, got "
+                                 f"{response.status_code} {violations or ''} "
+                                 f"{response.text[:300]}")
     return report
 
 
@@ -433,11 +545,23 @@ class Run:
     wrk_cpu_cores: float
     system_busy: float  # share of all cores busy during the measured run
     other_cpu_cores: float  # cores used by processes outside this benchmark (noise)
+    worker_balance: float | None  # least busy ÷ busiest worker's CPU (uvicorn targets)
     processes: list[ProcessSample]
 
     @property
     def invalid(self) -> bool:
         return self.error_share > INVALID_ERROR_SHARE
+
+    @property
+    def one_worker(self) -> bool:
+        return self.worker_balance is not None and self.worker_balance < WORKER_BALANCE_MIN
+
+
+def worker_balance(procs: list[ProcessSample]) -> float | None:
+    cpu = [p.cpu_seconds for p in procs if p.role == "worker"]
+    if len(cpu) < 2 or max(cpu) <= 0:
+        return None
+    return round(min(cpu) / max(cpu), 2)
 
 
 _BENCH_JSON = re.compile(r"^BENCH_JSON (\{.*\})\s*$", re.MULTILINE)
@@ -465,12 +589,11 @@ class Bench:
 def run_wrk(bench: Bench, target: Target, prepared: Prepared, scenario: str, *,
             duration: float, body_file: Path, log: Path) -> dict[str, Any]:
     args = bench.args
-    path = (f"/applications/{prepared.application_id}/status" if scenario == "get_status"
-            else "/applications")
+    _, path, authorization = prepared.request(scenario)
     command = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d",
                f"{duration:g}s", "--timeout", f"{args.timeout:g}s", "-s",
-               str(WRK_DIR / f"{scenario}.lua"), f"{target.url}{target.base_path}{path}"]
-    env = {"BENCH_AUTHORIZATION": prepared.authorization, "BENCH_BODY_FILE": str(body_file)}
+               str(WRK_DIR / f"{scenario}.lua"), f"{target.base(scenario)}{path}"]
+    env = {"BENCH_AUTHORIZATION": authorization, "BENCH_BODY_FILE": str(body_file)}
     out_file = log.with_suffix(".out")
     with out_file.open("wb") as out:
         proc = bench.processes.start(command, log=log, env=env, stdout=out.fileno())
@@ -533,7 +656,7 @@ def measure(bench: Bench, live: Live, scenario: str, round_no: int) -> Run:
         non_2xx=requests - ok, error_share=round(failed / max(requests, 1), 4),
         server_cpu_cores=round(server_cpu, 2), wrk_cpu_cores=round(wrk_cpu / wall, 2),
         system_busy=round(busy, 3), other_cpu_cores=round(other, 2),
-        processes=procs,
+        worker_balance=worker_balance(procs), processes=procs,
     )
 
 
@@ -547,7 +670,7 @@ def start_target(bench: Bench, target: Target) -> tuple[TargetReport, Live | Non
         report.ready_seconds = round(wait_ready(target, server, log, bench.args.ready_timeout), 2)
         prepared = prepare_simulator(target) if target.key == SIMULATOR else prepare_mock(target)
         report.notes = prepared.notes
-        report.smoke = smoke_check(target, prepared)
+        report.smoke = smoke_check(target, prepared, bench.args.scenarios)
         report.idle_rss_mb = {
             f"{role_of(p, server.pid, target.uvicorn_workers > 0)} {p.pid}":
                 round(p.memory_info().rss / MB, 1) for p in server_processes(server)}
@@ -566,9 +689,10 @@ def measure_all(bench: Bench, live: list[Live]) -> list[Run]:
     args = bench.args
     runs: list[Run] = []
     for round_no in range(1, args.rounds + 1):
-        for scenario, label in SCENARIOS.items():
+        for scenario in bench.args.scenarios:
+            label = SCENARIOS[scenario]
             for up in live:
-                if up.report.error:
+                if up.report.error or not up.target.serves(scenario):
                     continue
                 where = f"round {round_no}/{args.rounds}, " if args.rounds > 1 else ""
                 console.print(f"{where}{label}, {SHORT.get(up.target.key, up.target.key)}: "
@@ -623,6 +747,8 @@ def summarize(runs: list[Run]) -> list[Run]:
             wrk_cpu_cores=round(mean(r.wrk_cpu_cores for r in group), 2),
             system_busy=round(mean(r.system_busy for r in group), 3),
             other_cpu_cores=round(mean(r.other_cpu_cores for r in group), 2),
+            worker_balance=min((r.worker_balance for r in group if r.worker_balance is not None),
+                               default=None),
             processes=list(processes.values()),
         ))
     return out
@@ -639,7 +765,9 @@ def ratios(runs: list[Run]) -> dict[str, dict[str, dict[str, float | None]]]:
     out: dict[str, dict[str, dict[str, float | None]]] = {}
     for scenario in SCENARIOS:
         by_target = {r.target: r for r in runs if r.scenario == scenario and not r.invalid}
-        prism, floor = by_target.get(PRISM), by_target.get(FLOOR)
+        # the Prism process that mocks this scenario's spec
+        prism = next((by_target[k] for k in PRISM_TARGETS if k in by_target), None)
+        floor = by_target.get(FLOOR)
         out[scenario] = {key: {
             "rps_vs_prism": ratio(run.rps, prism.rps if prism else None),
             "rps_vs_floor": ratio(run.rps, floor.rps if floor else None),
@@ -652,7 +780,10 @@ def ratios(runs: list[Run]) -> dict[str, dict[str, dict[str, float | None]]]:
 def goals(runs: list[Run], table: dict[str, dict[str, dict[str, float | None]]]
           ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    measured = {r.scenario for r in runs}
     for scenario, label in SCENARIOS.items():
+        if scenario not in measured:
+            continue
         sim = table[scenario].get(SIMULATOR, {})
         rps, p99 = sim.get("rps_vs_prism"), sim.get("p99_vs_prism")
         goal = GOAL_RPS_VS_PRISM[scenario]
@@ -693,6 +824,8 @@ def print_main_table(reports: list[TargetReport], runs: list[Run],
                    "req/s ÷floor", "p99 ÷Prism", "p99 ÷floor", "CPU srv/wrk/other"):
         main.add_column(column, justify="left" if column in {"scenario", "target"} else "right")
     for scenario, label in SCENARIOS.items():
+        if not any(r.scenario == scenario for r in runs):
+            continue
         for run in (r for r in runs if r.scenario == scenario):
             r = table[scenario].get(run.target, {})
             errors = Text(f"{run.non_2xx + sum(run.socket_errors.values())}")
@@ -702,8 +835,10 @@ def print_main_table(reports: list[TargetReport], runs: list[Run],
                 errors.stylize("yellow")
             cpu = Text(f"{run.server_cpu_cores:.2f}/{run.wrk_cpu_cores:.2f}/"
                        f"{run.other_cpu_cores:.2f}")
-            if run.other_cpu_cores > NOISY_CORES:
+            if run.other_cpu_cores > NOISY_CORES or run.one_worker:
                 cpu.stylize("yellow")
+            if run.one_worker:
+                cpu.append(" 1w")
             main.add_row(
                 label, SHORT.get(run.target, run.target), f"{run.rps:,.0f}",
                 f"{run.p50_ms:.1f}", f"{run.p99_ms:.1f}", errors,
@@ -719,11 +854,17 @@ def print_main_table(reports: list[TargetReport], runs: list[Run],
         f" above {INVALID_ERROR_SHARE:.0%} the row is INVALID and gets no ratios.\n"
         "  CPU: cores used by the target's processes, by wrk, and by other processes on the machine "
         f"({psutil.cpu_count()} cores); 'other' above {NOISY_CORES:g} (yellow) means the numbers are "
-        "noisy.")
+        "noisy; '1w' (yellow) that one uvicorn worker served almost all the load.")
     noisy = [r for r in runs if r.other_cpu_cores > NOISY_CORES]
     if noisy:
         console.print(f"[yellow]warning:[/] other processes took more than {NOISY_CORES:g} core "
                       f"during {len(noisy)} of {len(runs)} runs: rerun on an idle machine.")
+    for run in (r for r in runs if r.one_worker):
+        console.print(
+            f"[yellow]warning:[/] {SCENARIOS[run.scenario]}, {SHORT.get(run.target, run.target)}: "
+            f"the least busy worker used {run.worker_balance:.0%} of the busiest one's CPU (wrk "
+            "opens all its connections at once and one worker's event loop accepted nearly all "
+            "of them): the row measures about one worker, not the target; rerun.")
 
 
 def print_goals(goal_rows: list[dict[str, Any]]) -> None:
@@ -741,7 +882,9 @@ def print_goals(goal_rows: list[dict[str, Any]]) -> None:
 def print_memory(reports: list[TargetReport], runs: list[Run]) -> None:
     memory = Table(title="Resident memory (RSS, MB) of each server process: idle before the load, "
                          "peak during the measured runs, at the end", title_justify="left")
-    for column in ("target", "pid", "role", "idle", "peak GET", "peak POST", "end"):
+    scenarios = [s for s in SCENARIOS if any(r.scenario == s for r in runs)]
+    for column in ("target", "pid", "role", "idle", *(f"peak {SCENARIO_SHORT[s]}" for s in scenarios),
+                   "end"):
         memory.add_column(column, justify="left" if column in {"target", "role"} else "right")
     for report in reports:
         per_pid: dict[int, dict[str, Any]] = {}
@@ -752,8 +895,8 @@ def print_memory(reports: list[TargetReport], runs: list[Run]) -> None:
                 row["end"] = proc.rss_end_mb
         for pid, row in per_pid.items():
             memory.add_row(report.key, str(pid), row["role"], f"{row['idle']:.0f}",
-                           f"{row.get('get_status', 0):.0f}",
-                           f"{row.get('post_application', 0):.0f}", f"{row['end']:.0f}")
+                           *(f"{row[s]:.0f}" if s in row else "—" for s in scenarios),
+                           f"{row['end']:.0f}")
     console.print(memory)
 
 
@@ -794,6 +937,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=5, help="wrk request timeout, seconds")
     parser.add_argument("--ready-timeout", type=float, default=90)
     parser.add_argument("--skip-prism", action="store_true")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
+                        help=f"comma-separated subset of {','.join(SCENARIOS)}")
     parser.add_argument("--targets", default=",".join(SHORT_KEYS),
                         help=f"comma-separated subset of {','.join(SHORT_KEYS)}")
     parser.add_argument("--prism-log-level", default="warn",
@@ -808,6 +953,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"unknown --targets {unknown}; choose from {','.join(SHORT_KEYS)}")
     if args.skip_prism and PRISM in args.targets:
         args.targets.remove(PRISM)
+    chosen = {s.strip() for s in args.scenarios.split(",") if s.strip()}
+    if not chosen or chosen - set(SCENARIOS):
+        parser.error(f"unknown or no --scenarios {sorted(chosen - set(SCENARIOS))}; choose from "
+                     f"{','.join(SCENARIOS)}")
+    args.scenarios = [s for s in SCENARIOS if s in chosen]  # always in the table's order
     if not 0 < args.duration <= 600 or not 1 <= args.rounds <= 20:
         parser.error("need 0 < --duration <= 600 and 1 <= --rounds <= 20")
     if args.connections < args.threads:
@@ -851,9 +1001,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with workspace(args.keep_workdir) as workdir:
             try:
-                spec = subprocess.run([*cli(), "spec", "work-permit"], capture_output=True,
-                                      check=True, cwd=ROOT)
-                (workdir / "work-permit.yaml").write_bytes(spec.stdout)
+                for surface in surfaces_of(args.scenarios):  # the bundled specs Prism mocks
+                    spec = subprocess.run([*cli(), "spec", surface], capture_output=True,
+                                          check=True, cwd=ROOT)
+                    (workdir / f"{surface}.yaml").write_bytes(spec.stdout)
                 bench = Bench(args, workdir, processes)
                 live: list[Live] = []
                 for target in build_targets(args, workdir):

@@ -3,7 +3,8 @@
 -- socket errors and the status tally. bench/run.py parses that line.
 --
 -- Environment (read by every wrk thread, each in its own Lua state):
---   BENCH_AUTHORIZATION  the Authorization header value, e.g. "Bearer v1.employer...."
+--   BENCH_AUTHORIZATION  the Authorization header value, e.g. "Bearer v1.employer...." (or
+--                        "Bearer v1.essc...." for the e-SSC card read)
 local M = {}
 
 local threads = {}

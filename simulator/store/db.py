@@ -38,7 +38,7 @@ class Database:
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._writer: WriterLock | None = None
-        self._statements: dict[int, tuple[Any, tuple[str, list[str] | None, list[str]]]] = {}
+        self._statements: dict[int, tuple[Any, tuple[Any, list[str]]]] = {}
         if self.is_sqlite:
             self.engine = self._sqlite_engine(parsed.database)
             self._writer = WriterLock(f"{parsed.database}.writer-lock")
@@ -121,29 +121,29 @@ class Database:
     def fetch_one(self, statement: Select[Any], params: dict[str, Any]) -> dict[str, Any] | None:
         """Run a prebuilt Core ``select`` on a pooled driver connection and return one row.
 
-        For the few reads clients poll (application status): compiled once per statement, it
-        skips SQLAlchemy's per-execution machinery, which costs about three times the query
-        itself on SQLite. Everything else goes through ``read()``/``write()``.
+        For the few reads clients poll (application status, the e-SSC): compiled once per
+        statement, it skips SQLAlchemy's per-execution machinery, which costs about three times
+        the query itself on SQLite. Everything else goes through ``read()``/``write()``.
         """
-        sql, positions, names = self._driver_sql(statement)
-        bound = [params[name] for name in positions] if positions is not None else params
+        compiled, names = self._compiled(statement)
+        values = compiled.construct_params(params)  # literals in the statement have binds too
+        bound: Any = [values[name] for name in compiled.positiontup] if compiled.positional else values
         raw = self.engine.raw_connection()
         try:
             cursor = raw.cursor()
-            cursor.execute(sql, bound)
+            cursor.execute(compiled.string, bound)
             row = cursor.fetchone()
             cursor.close()
         finally:
             raw.close()  # back to the pool, which ends PostgreSQL's implicit transaction
         return None if row is None else dict(zip(names, row, strict=True))
 
-    def _driver_sql(self, statement: Select[Any]) -> tuple[str, list[str] | None, list[str]]:
+    def _compiled(self, statement: Select[Any]) -> tuple[Any, list[str]]:
         cached = self._statements.get(id(statement))
         if cached is None or cached[0] is not statement:
             compiled = statement.compile(dialect=self.engine.dialect)
-            positions = list(compiled.positiontup) if compiled.positional and compiled.positiontup else None
             names = [str(column.key) for column in statement.selected_columns]
-            entry = (statement, (compiled.string, positions, names))
+            entry = (statement, (compiled, names))
             self._statements[id(statement)] = entry
             return entry[1]
         return cached[1]

@@ -171,7 +171,7 @@ def test_extension_keeps_the_number_and_moves_validity_but_not_after_expiry(
     [
         ("2030-01-31", 5, "2030-01-30"),  # the day before the passport expires
         ("2040-01-31", 5, "2033-04-30"),  # five years past the current end (2028-04-30)
-        ("2040-01-31", 2, "2030-04-30"),  # a tenant's shorter category maximum
+        ("2040-01-31", 2, "2030-03-01"),  # a 2-year maximum caps the first permit (2028-03-01) and this
     ],
 )
 def test_extension_is_capped_by_passport_and_category_maximum(

@@ -12,12 +12,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, and_, bindparam, delete, func, insert, select, update
 from stdnum import luhn
 
 from simulator.core import rng
@@ -28,7 +29,15 @@ from simulator.services.workpermit import messages, permits
 from simulator.services.workpermit import policy as policies
 from simulator.store import tenancy
 from simulator.store.db import Database
-from simulator.store.schema import employers, essc_accounts, foreigners, outbox, persons, tenants
+from simulator.store.schema import (
+    employers,
+    essc_accounts,
+    foreigners,
+    outbox,
+    persons,
+    tenants,
+    work_permits,
+)
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal, TokenSigner
 
@@ -407,22 +416,13 @@ def _person_of(conn: Connection, account: RowMapping) -> RowMapping:
     )
 
 
-def permit_on_card(
-    conn: Connection, tenant_id: str, number: str | None, today: date
-) -> dict[str, Any] | None:
-    grant = permits.latest(conn, tenant_id, number) if number else None
-    if grant is None:
-        return None
-    status = permits.effective_status(grant, today, policies.of(conn, tenant_id))
-    employer = conn.execute(
-        select(employers.c.name_zh).where(
-            employers.c.tenant_id == tenant_id, employers.c.id == grant["employer_id"]
-        )
-    ).scalar()
+def _permit_view(grant: Any, employer_name: str | None, today: date,
+                 rules: policies.Policy) -> dict[str, Any]:
+    status = permits.effective_status(grant, today, rules)
     return {
         "work_permit_number": grant["number"],
         "category": grant["category"],
-        "employer_name_zh": employer,
+        "employer_name_zh": employer_name,
         "position": grant["position"],
         "valid_from": grant["valid_from"],
         "valid_to": grant["valid_to"],
@@ -434,24 +434,78 @@ def permit_on_card(
     }
 
 
+def permit_on_card(
+    conn: Connection, tenant_id: str, number: str | None, today: date
+) -> dict[str, Any] | None:
+    grant = permits.latest(conn, tenant_id, number) if number else None
+    if grant is None:
+        return None
+    employer = conn.execute(
+        select(employers.c.name_zh).where(
+            employers.c.tenant_id == tenant_id, employers.c.id == grant["employer_id"]
+        )
+    ).scalar()
+    return _permit_view(grant, employer, today, policies.of(conn, tenant_id))
+
+
+def _card_statement() -> Any:
+    """The whole card in one prebuilt read: account, person, tenant clock and policy, the
+    permit's newest grant and its employer. The card is what the app polls."""
+    account, person, tenant = essc_accounts.alias("a"), persons.alias("p"), tenants.alias("t")
+    grant, employer = work_permits.alias("w"), employers.alias("e")
+    newest = (
+        select(func.max(work_permits.c.seq))
+        .where(work_permits.c.tenant_id == account.c.tenant_id,
+               work_permits.c.number == person.c.work_permit_number)
+        .scalar_subquery()
+    )
+    joined = (
+        account.join(person, and_(person.c.tenant_id == account.c.tenant_id,
+                                  person.c.nationality == account.c.nationality,
+                                  person.c.passport_number == account.c.passport_number,
+                                  person.c.birth_date == account.c.birth_date))
+        .join(tenant, tenant.c.id == account.c.tenant_id)
+        .outerjoin(grant, and_(grant.c.tenant_id == account.c.tenant_id, grant.c.seq == newest))
+        .outerjoin(employer, and_(employer.c.tenant_id == account.c.tenant_id,
+                                  employer.c.id == grant.c.employer_id))
+    )
+    return select(
+        account.c.full_name.label("holder_name"), account.c.nationality, account.c.issued_at,
+        person.c.ssn, tenant.c.clock_base_tenant, tenant.c.clock_base_wall, tenant.c.clock_frozen,
+        tenant.c.settings, grant.c.number, grant.c.category, grant.c.position, grant.c.valid_from,
+        grant.c.valid_to, grant.c.status, grant.c.form, grant.c.ended_on, grant.c.entry_date,
+        grant.c.full_name, employer.c.name_zh,
+    ).select_from(joined).where(
+        account.c.tenant_id == bindparam("tenant"), account.c.id == bindparam("account"),
+        account.c.status == "ISSUED")
+
+
+_CARD = _card_statement()
+
+
 def card(db: Database, holder: Principal) -> dict[str, Any]:
-    with db.read() as conn:
-        account = _account(conn, holder)
-        person = _person_of(conn, account)
-        now = tenancy.read_clock(conn, holder.tenant_id).now()
-        permit = permit_on_card(conn, holder.tenant_id, person["work_permit_number"], now.date())
-        physical = None
-        if person["ssn"]:
-            physical = cards.holds_physical_card(conn, holder.tenant_id, person["ssn"], now.date())
-    if permit is not None:
+    row = db.fetch_one(_CARD, {"tenant": holder.tenant_id, "account": holder.subject})
+    if row is None:
+        raise DomainError("E_UNAUTHORIZED", "This e-SSC no longer exists.", "该电子社保卡已不存在。")
+    settings = row["settings"]
+    settings = json.loads(settings) if isinstance(settings, str) else settings or {}
+    rules = policies.policy_from(settings.get("policy") or {})
+    now = tenancy.clock_from_row(row["clock_base_tenant"], row["clock_base_wall"], row["clock_frozen"]).now()
+    permit = None
+    if row["number"] is not None:
+        permit = _permit_view(row, row["name_zh"], now.date(), rules)
         permit.pop("full_name")
-    ssn = person["ssn"]
+    ssn = row["ssn"]
+    physical = None
+    if ssn:
+        with db.read() as conn:
+            physical = cards.holds_physical_card(conn, holder.tenant_id, ssn, now.date())
     return {
-        "full_name": account["full_name"],
-        "nationality": account["nationality"],
+        "full_name": row["holder_name"],
+        "nationality": row["nationality"],
         "ssn_masked": f"{ssn[:4]}{'*' * 10}{ssn[-4:]}" if ssn else None,
         "status": "ISSUED",
-        "issued_at": account["issued_at"],
+        "issued_at": row["issued_at"],
         "work_permit": permit,
         "physical_card_status": physical,
         "checked_at": iso(now),

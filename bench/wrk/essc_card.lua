@@ -1,0 +1,11 @@
+-- GET /ssc/v1/essc/card: the URL given to wrk carries the path; the e-SSC holder's bearer token
+-- (from POST /ssc/v1/essc/sessions) comes from BENCH_AUTHORIZATION (see report.lua).
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local report = dofile(here .. "report.lua")
+
+wrk.method = "GET"
+report.apply_common_headers()
+
+setup = report.setup
+response = report.response
+done = report.done
