@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -21,6 +22,7 @@ from simulator.store.tenancy import TenantScope
 from simulator.web import auth
 from simulator.web.idempotency import create_idempotently
 from simulator.web.responses import json_response
+from simulator.web.tokens import Principal
 
 BASE = "/fwp/v1"
 
@@ -57,14 +59,20 @@ def register_employer(body: dict[str, Any]) -> Response:
     return json_response(employers.register(_db(), auth.employer(), body))
 
 
-def create_foreigner(body: dict[str, Any]) -> Response:
+def _create(collection: str, make: Callable[[TenantScope, Principal], dict[str, Any]]) -> Response:
+    """A creating POST: ``make`` builds the resource in the write transaction that also keeps
+    the request's Idempotency-Key; the answer is 201 with its Location."""
     principal = auth.employer()
 
     def produce(scope: TenantScope) -> tuple[dict[str, Any], str]:
-        view = foreigners.create(scope, principal, body)
-        return view, f"{BASE}/foreigners/{view['id']}"
+        view = make(scope, principal)
+        return view, f"{BASE}/{collection}/{view['id']}"
 
     return create_idempotently(principal.tenant_id, principal.subject, produce)
+
+
+def create_foreigner(body: dict[str, Any]) -> Response:
+    return _create("foreigners", lambda scope, principal: foreigners.create(scope, principal, body))
 
 
 def list_foreigners(limit: int = 20, cursor: str | None = None) -> Response:
@@ -76,13 +84,7 @@ def get_foreigner(foreigner_id: str) -> Response:
 
 
 def create_application(body: dict[str, Any]) -> Response:
-    principal = auth.employer()
-
-    def produce(scope: TenantScope) -> tuple[dict[str, Any], str]:
-        view = applications.create(scope, principal, body)
-        return view, f"{BASE}/applications/{view['id']}"
-
-    return create_idempotently(principal.tenant_id, principal.subject, produce)
+    return _create("applications", lambda scope, principal: applications.create(scope, principal, body))
 
 
 def list_applications(limit: int = 20, cursor: str | None = None, status: str | None = None,
@@ -134,23 +136,13 @@ def get_work_permit(permit_number: str) -> Response:
 
 
 def request_reissue(permit_number: str) -> Response:
-    principal = auth.employer()
-
-    def produce(scope: TenantScope) -> tuple[dict[str, Any], str]:
-        view = applications.request_reissue(scope, principal, permit_number)
-        return view, f"{BASE}/applications/{view['id']}"
-
-    return create_idempotently(principal.tenant_id, principal.subject, produce)
+    return _create("applications",
+                   lambda scope, principal: applications.request_reissue(scope, principal, permit_number))
 
 
 def _permit_application(permit_number: str, app_type: str, body: dict[str, Any]) -> Response:
-    principal = auth.employer()
-
-    def produce(scope: TenantScope) -> tuple[dict[str, Any], str]:
-        view = applications.request_for_permit(scope, principal, permit_number, app_type, body)
-        return view, f"{BASE}/applications/{view['id']}"
-
-    return create_idempotently(principal.tenant_id, principal.subject, produce)
+    return _create("applications", lambda scope, principal: applications.request_for_permit(
+        scope, principal, permit_number, app_type, body))
 
 
 def request_extension(permit_number: str, body: dict[str, Any]) -> Response:

@@ -41,6 +41,16 @@ def _set(scope: TenantScope, grant: RowMapping, **values: Any) -> None:
     )
 
 
+def _holder(scope: TenantScope, grant: RowMapping) -> RowMapping:
+    """The foreigner record the permit was granted to."""
+    return (
+        scope.conn.execute(foreigners.select().where(
+            foreigners.c.tenant_id == scope.tenant_id, foreigners.c.id == grant["foreigner_id"]))
+        .mappings()
+        .one()
+    )
+
+
 def _view(scope: TenantScope, number: str) -> dict[str, Any]:
     grant = permits.latest(scope.conn, scope.tenant_id, number)
     assert grant is not None
@@ -165,15 +175,7 @@ def change(
             f"工作许可{number}限于{grant['province']}省，跨省工作须在当地重新申请。",
             "province",
         )
-    foreigner = (
-        scope.conn.execute(
-            foreigners.select().where(
-                foreigners.c.tenant_id == scope.tenant_id, foreigners.c.id == grant["foreigner_id"]
-            )
-        )
-        .mappings()
-        .one()
-    )
+    foreigner = _holder(scope, grant)
     current = {**foreigner, **grant}
     changes = {k: body[k] for k in CHANGE_FIELDS if k in body and body[k] != current.get(k)}
     if not changes:
@@ -228,15 +230,7 @@ def apply(scope: TenantScope, rec: dict[str, Any]) -> None:
     if rec["type"] == "EXTENSION":
         rules = policies.of(scope.conn, scope.tenant_id)
         old_end = date.fromisoformat(grant["valid_to"])
-        passport = (
-            scope.conn.execute(
-                foreigners.select().where(
-                    foreigners.c.tenant_id == scope.tenant_id, foreigners.c.id == grant["foreigner_id"]
-                )
-            )
-            .mappings()
-            .one()["passport_expiry"]
-        )
+        passport = _holder(scope, grant)["passport_expiry"]
         cap = old_end + relativedelta(years=rules.max_years(grant["category"]))
         new_end = min(
             date.fromisoformat(request["new_contract_end"]),
@@ -257,15 +251,7 @@ def _apply_change(scope: TenantScope, grant: RowMapping, changes: dict[str, Any]
     on_person = {k: changes[k] for k in ("full_name", "passport_number", "passport_expiry") if k in changes}
     if not on_person:
         return
-    foreigner = (
-        scope.conn.execute(
-            foreigners.select().where(
-                foreigners.c.tenant_id == scope.tenant_id, foreigners.c.id == grant["foreigner_id"]
-            )
-        )
-        .mappings()
-        .one()
-    )
+    foreigner = _holder(scope, grant)
     scope.conn.execute(
         update(foreigners)
         .where(foreigners.c.tenant_id == scope.tenant_id, foreigners.c.id == grant["foreigner_id"])
