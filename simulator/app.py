@@ -16,9 +16,11 @@ from starlette.exceptions import HTTPException
 from simulator import fastpath, specs
 from simulator.core.errors import DomainError
 from simulator.runtime import Runtime, RuntimeMiddleware
+from simulator.sandbox import journal
 from simulator.settings import Settings
 from simulator.store.db import Database
 from simulator.web import pages, problems
+from simulator.web.journal_middleware import JournalMiddleware, with_ndjson
 from simulator.web.middleware import BodyLimitMiddleware
 from simulator.web.tokens import TokenSigner
 from simulator.web.validation import validator_map
@@ -64,12 +66,15 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         strict_validation=True,
         validate_responses=settings.validate_responses,
         pythonic_params=True,
-        validator_map=validator_map(),
+        validator_map=with_ndjson(validator_map()),
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
     )
     for name in specs.SURFACES:
         app.add_api(specs.load(name), name=name)
     app.add_middleware(RuntimeMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
+    if settings.journal:  # outside the ExceptionMiddleware: it sees rendered problems too
+        app.add_middleware(JournalMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
+                           journal=journal.for_database(db, runtime.signer))
     app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_SWAGGER,
                        max_bytes=settings.max_body_bytes)
     app.add_error_handler(DomainError, problems.on_domain_error)

@@ -1,4 +1,4 @@
-"""``fwp-sandbox``: serve the sandbox, print a bundled spec."""
+"""``fwp-sandbox``: serve the sandbox, print a bundled spec, seed random personas."""
 
 from __future__ import annotations
 
@@ -52,6 +52,43 @@ def _spec(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _seed(args: argparse.Namespace) -> int:
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from simulator.core.errors import DomainError
+    from simulator.sandbox import seeding
+    from simulator.store.db import Database
+
+    settings = Settings.from_env()
+    db = Database(args.database or settings.database_url)
+    db.create_schema()
+    columns = (TextColumn("seeding personas"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    started = time.perf_counter()
+    try:
+        with Progress(*columns) as progress:
+            task = progress.add_task("seed", total=args.personas)
+            done = seeding.seed_random(db, args.tenant, args.personas,
+                                       lambda size: progress.advance(task, size))
+    except DomainError as exc:
+        print(f"fwp-sandbox seed: {exc.code}: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    elapsed = time.perf_counter() - started
+    print(f"Seeded {done['personas']} personas for tenant {args.tenant} (employer {done['employer_id']}) "
+          f"in {elapsed:.1f} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fwp-sandbox", description=__doc__)
     parser.add_argument("--version", action="version", version=__version__)
@@ -68,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     spec = sub.add_parser("spec", help="print a surface's bundled OpenAPI spec (YAML)")
     spec.add_argument("surface", choices=sorted(specs.SURFACES))
     spec.set_defaults(run=_spec)
+    seed = sub.add_parser("seed", help="add N random personas (foreigners) to a tenant, from its seed")
+    seed.add_argument("--tenant", required=True, help="tenant id (ten_...)")
+    seed.add_argument("--personas", type=_positive, required=True, help="how many to add")
+    seed.add_argument("--database", help="SQLAlchemy URL (default: sqlite:///var/fwp-sandbox.db)")
+    seed.set_defaults(run=_seed)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -27,6 +27,8 @@ class Settings:
     token_ttl_seconds: int = 3600
     # Runs Flask on the event-loop thread instead of a2wsgi's thread pool (see simulator/fastpath.py).
     inline_wsgi: bool = True
+    # Records every request and response of a tenant (simulator/sandbox/journal.py).
+    journal: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -39,6 +41,7 @@ class Settings:
             max_body_bytes=int(env.get("FWP_MAX_BODY_BYTES") or 1024 * 1024),
             token_ttl_seconds=int(env.get("FWP_TOKEN_TTL_SECONDS") or 3600),
             inline_wsgi=_flag(env.get("FWP_INLINE_WSGI"), True),
+            journal=_flag(env.get("FWP_JOURNAL"), True),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -49,6 +52,7 @@ class Settings:
             "FWP_MAX_BODY_BYTES": str(self.max_body_bytes),
             "FWP_TOKEN_TTL_SECONDS": str(self.token_ttl_seconds),
             "FWP_INLINE_WSGI": "1" if self.inline_wsgi else "0",
+            "FWP_JOURNAL": "1" if self.journal else "0",
         }
         if self.admin_token:
             env["FWP_ADMIN_TOKEN"] = self.admin_token

@@ -127,12 +127,6 @@ def list_outbox(tenant_id: str, limit: int = 20) -> Response:
     return json_response({"items": items})
 
 
-def list_personas(tenant_id: str) -> Response:
-    with runtime.current().db.read() as conn:
-        settings = tenants.settings_of(conn, auth.require_tenant(tenant_id))
-    return json_response({"items": settings["personas"]})
-
-
 def officer_check_originals(tenant_id: str, permit_number: str) -> Response:
     auth.require_tenant(tenant_id)
     with runtime.current().db.write() as conn:

@@ -1,47 +1,93 @@
-"""People seeded into a new tenant, generated from its seed (same seed, same people).
+"""People seeded into a tenant, generated from its seed (same seed, same people, byte for byte).
 
-For now one persona: a holder of a valid physical (pre-2024) work permit of the tenant's first
-employer, the "no change, no replacement" (不变不换) case of Notice 75: registering an e-SSC with
-that permit is refused until the employer's "Reissue Electronic Work Permit" is approved.
-Names come from Faker in a locale that fits the nationality and are written as in a passport's
-machine-readable zone (upper case, no accents); the permit number passes its check digit.
+Two kinds:
+
+* **The catalog** (:func:`seed`, on tenant creation and reset): named personas covering the
+  lifecycle, each a record a tester can use at once (see ``CATALOG``). Items[0] stays the holder
+  of a valid physical (pre-2024) permit, the "no change, no replacement" (不变不换) case of
+  Notice 75. Dates never read the wall clock: they hang off ``ANCHOR`` (2026-03-02, the day the
+  tests freeze the clock on) and the seed. Application payloads are ready to file on ``ANCHOR``:
+  their criminal record and health certificate stay fresh for six months after it.
+* **Random personas** (:func:`seed_random`, ``fwp-sandbox seed``): N foreigners of the tenant's
+  first employer. Persona ``i`` is a pure function of (seed, i): its own ``random.Random`` derived
+  from both, drawing names from per-nationality pools that Faker fills once per seed (one Faker
+  per locale, seeded from the tenant seed and the nationality, called a fixed number of times).
+  Faker is slow per call and per instance, so it never runs per persona.
+
+Names come from a Faker locale that fits the nationality and are written as in a passport's
+machine-readable zone; passport numbers, permit numbers, PR card numbers and credit codes pass
+their validators (``simulator.core.ids``). Faker's word lists change between releases: the unit
+tests pin a SHA-256 of the output for a seed, so such a change is caught, not silently shipped.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from functools import lru_cache
+from random import Random
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from faker import Faker
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping, select, update
+from stdnum.cn import uscc as stdnum_uscc
 
 from simulator.core import rng
-from simulator.core.ids import normalize_passport_number
+from simulator.core.ids import (
+    USCC_ALPHABET,
+    IdentifierError,
+    generate_uscc,
+    normalize_passport_number,
+    normalize_uscc,
+    pr_card_number,
+    work_permit_number,
+)
 from simulator.services.workpermit import permits
-from simulator.store.schema import foreigners
+from simulator.store import tenancy
+from simulator.store.db import Database
+from simulator.store.schema import employers, foreigners, persons, tenants, work_permits
 from simulator.store.tenancy import TenantScope
 
 LEGACY = "LEGACY_PHYSICAL_PERMIT_HOLDER"
+ANCHOR = date(2026, 3, 2)
+"""The day the catalog is built for: permit dates, ages and document dates are set relative to it."""
 LATIN_LOCALES = {"AUS": "en_AU", "BRA": "pt_BR", "CAN": "en_CA", "DEU": "de_DE", "ESP": "es_ES",
                  "FRA": "fr_FR", "GBR": "en_GB", "ITA": "it_IT", "NLD": "nl_NL", "USA": "en_US"}
-"""Nationalities whose names Faker writes in Latin script, as a passport does."""
+"""Nationalities of the legacy holder (kept as they were, so its record does not move)."""
+LOCALES = LATIN_LOCALES | {"CZE": "cs_CZ", "IND": "en_IN", "IRL": "en_IE", "MEX": "es_MX", "NOR": "no_NO",
+                           "NZL": "en_NZ", "PHL": "en_PH", "POL": "pl_PL", "PRT": "pt_PT", "SWE": "sv_SE",
+                           "TUR": "tr_TR", "VNM": "vi_VN"}
+"""Every nationality the generators use, with a Faker locale whose names passports write in Latin
+script (diacritics are dropped or transliterated by :func:`mrz_name`)."""
+_ICAO = str.maketrans({"ß": "SS", "Æ": "AE", "æ": "AE", "Ø": "O", "ø": "O", "Ł": "L", "ł": "L",
+                       "Đ": "D", "đ": "D", "Þ": "TH", "þ": "TH", "ı": "I", "Œ": "OE", "œ": "OE"})
+"""ICAO 9303 transliterations of letters that Unicode decomposition does not reduce to ASCII."""
+CITIES = {"11": "Beijing", "31": "Shanghai", "32": "Suzhou", "33": "Hangzhou", "44": "Shenzhen"}
+POOL_SIZE = 256
+BATCH = 5_000
 
 
 def mrz_name(text: str) -> str:
     """Upper case, accents dropped, only letters, spaces, hyphens and apostrophes kept."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    plain = unicodedata.normalize("NFKD", text.translate(_ICAO)).encode("ascii", "ignore").decode()
     kept = "".join(c for c in plain.upper() if c.isalpha() or c in " -'")
     return " ".join(kept.split())
 
 
+def _passport(draw: Random) -> str:
+    return normalize_passport_number(f"{draw.choice('CEFGHKLMNPRTX')}{draw.randrange(10**8):08d}")
+
+
 def _person(seed: int, persona: str) -> dict[str, Any]:
+    """The legacy holder's profile, drawn exactly as before the catalog existed."""
     draw = rng.derive_random(seed, "persona", persona)
     nationality = draw.choice(sorted(LATIN_LOCALES))
     fake = Faker(LATIN_LOCALES[nationality])
     fake.seed_instance(draw.getrandbits(32))
     birth = date(1975, 1, 1) + timedelta(days=draw.randrange(17 * 365))
-    passport = normalize_passport_number(f"{draw.choice('CEFGHKLMNPRTX')}{draw.randrange(10**8):08d}")
+    passport = _passport(draw)
     return {
         "full_name": mrz_name(f"{fake.last_name()} {fake.first_name()}"), "sex": draw.choice("MF"),
         "birth_date": birth.isoformat(), "nationality": nationality, "passport_number": passport,
@@ -52,25 +98,310 @@ def _person(seed: int, persona: str) -> dict[str, Any]:
     }
 
 
-def seed_legacy_holder(scope: TenantScope, employer_id: str) -> dict[str, Any]:
-    person = _person(scope.seed, LEGACY)
+def _profile(draw: Random, ages: tuple[int, int], education: str, experience: tuple[int, int],
+             nationalities: tuple[str, ...] = tuple(sorted(LOCALES))) -> dict[str, Any]:
+    """A catalog foreigner aged ``ages`` (inclusive) on ANCHOR, named in their locale."""
+    nationality = draw.choice(nationalities)
+    fake = Faker(LOCALES[nationality])
+    fake.seed_instance(draw.getrandbits(32))
+    sex = draw.choice("MF")
+    first, last = ((fake.first_name_male, fake.last_name_male) if sex == "M"
+                   else (fake.first_name_female, fake.last_name_female))
+    age_days = draw.randrange(ages[0] * 365 + 1, (ages[1] + 1) * 365 - 1)
+    return {
+        "full_name": mrz_name(f"{last()} {first()}")[:100], "sex": sex,
+        "birth_date": (ANCHOR - timedelta(days=age_days)).isoformat(), "nationality": nationality,
+        "passport_number": _passport(draw),
+        "passport_expiry": date(2031 + draw.randrange(5), 1 + draw.randrange(12), 15).isoformat(),
+        "education": education, "experience_years": draw.randint(*experience),
+        "chinese_level": draw.choice(("NONE", "HSK1", "HSK2", "HSK3", "HSK4")),
+        "email": None, "pr_card_number": None,
+    }
+
+
+def _insert_foreigner(scope: TenantScope, employer_id: str, person: dict[str, Any],
+                      created: date) -> RowMapping:
     foreigner_id, seq = scope.new_id("frn")
     scope.conn.execute(foreigners.insert().values(
         tenant_id=scope.tenant_id, id=foreigner_id, employer_id=employer_id, seq=seq,
-        created_at=f"{person['issued'].isoformat()}T09:00:00+08:00",
-        **{k: v for k, v in person.items() if k not in ("position", "issued")}))
-    row: RowMapping = scope.conn.execute(select(foreigners).where(
+        created_at=f"{created.isoformat()}T09:00:00+08:00", **person))
+    return scope.conn.execute(select(foreigners).where(
         foreigners.c.tenant_id == scope.tenant_id, foreigners.c.id == foreigner_id)).mappings().one()
+
+
+def _record(name: str, kind: str, description: str, row: RowMapping, employer_id: str,
+            **extra: Any) -> dict[str, Any]:
+    """A persona as GET /personas shows it: the foreigner, then what this persona is for."""
+    return {"persona": name, "foreigner_id": row["id"], "employer_id": employer_id,
+            "full_name": row["full_name"], "nationality": row["nationality"],
+            "passport_number": row["passport_number"], "birth_date": row["birth_date"],
+            "work_permit_number": None, "permit_form": None, "kind": kind, "description": description,
+            "sex": row["sex"], "passport_expiry": row["passport_expiry"], "permit_valid_to": None,
+            "pr_card_number": row["pr_card_number"], "application": None, "expected_problem": None,
+            "uscc": None, "uscc_reason": None, "employer_profile": None, **extra}
+
+
+def seed_legacy_holder(scope: TenantScope, employer_id: str) -> dict[str, Any]:
+    person = _person(scope.seed, LEGACY)
+    row = _insert_foreigner(scope, employer_id,
+                            {k: v for k, v in person.items() if k not in ("position", "issued")},
+                            person["issued"])
     valid_to = person["issued"].replace(year=person["issued"].year + 4) - timedelta(days=1)
     number = permits.insert_legacy(scope, row, employer_id, province="31", category="B",
                                    position=person["position"], valid_from=person["issued"],
                                    valid_to=valid_to)
-    return {"persona": LEGACY, "foreigner_id": foreigner_id, "employer_id": employer_id,
-            "full_name": row["full_name"], "nationality": row["nationality"],
-            "passport_number": row["passport_number"], "birth_date": row["birth_date"],
-            "work_permit_number": number, "permit_form": "PHYSICAL_LEGACY"}
+    return _record(LEGACY, "PERMIT_HOLDER",
+                   "Holds a valid physical (pre-2024) permit: registering an e-SSC with it is refused "
+                   "(E_LEGACY_NEEDS_REISSUE) until the employer's reissue-electronic is approved.",
+                   row, employer_id, work_permit_number=number, permit_form="PHYSICAL_LEGACY",
+                   permit_valid_to=valid_to.isoformat())
+
+
+def _permit_holder(scope: TenantScope, employer_id: str, name: str, valid_to: date,
+                   years: int) -> tuple[RowMapping, date]:
+    draw = rng.derive_random(scope.seed, "persona", name)
+    valid_from = valid_to.replace(year=valid_to.year - years) + timedelta(days=1)
+    person = _profile(draw, (30, 50), "MASTER", (5, 15))
+    return _insert_foreigner(scope, employer_id, person, valid_from), valid_from
+
+
+def seed_near_expiry(scope: TenantScope, employer_id: str) -> dict[str, Any]:
+    """A legacy physical permit ending 1-30 days after ANCHOR: extend it (it then becomes
+    electronic) or watch it expire."""
+    name = "LEGACY_PERMIT_NEAR_EXPIRY"
+    valid_to = ANCHOR + timedelta(days=rng.derive_random(scope.seed, "valid-to", name).randint(1, 30))
+    row, valid_from = _permit_holder(scope, employer_id, name, valid_to, 4)
+    number = permits.insert_legacy(scope, row, employer_id, province="31", category="B",
+                                   position="Process engineer", valid_from=valid_from, valid_to=valid_to)
+    return _record(name, "PERMIT_HOLDER",
+                   "Holds a physical (pre-2024) permit that ends within 30 days of 2026-03-02; shown "
+                   "as EXPIRED once the tenant clock passes permit_valid_to.",
+                   row, employer_id, work_permit_number=number, permit_form="PHYSICAL_LEGACY",
+                   permit_valid_to=valid_to.isoformat())
+
+
+def seed_expired(scope: TenantScope, employer_id: str) -> dict[str, Any]:
+    """An electronic permit that ended 5-60 days before ANCHOR (stored ACTIVE: expiry is derived)."""
+    name = "EXPIRED_PERMIT_HOLDER"
+    valid_to = ANCHOR - timedelta(days=rng.derive_random(scope.seed, "valid-to", name).randint(5, 60))
+    row, valid_from = _permit_holder(scope, employer_id, name, valid_to, 2)
+    seq = scope.next_seq()
+    number = work_permit_number("44", valid_from.year, seq)
+    scope.conn.execute(persons.insert().values(
+        tenant_id=scope.tenant_id, nationality=row["nationality"], passport_number=row["passport_number"],
+        birth_date=row["birth_date"], work_permit_number=number))
+    scope.conn.execute(work_permits.insert().values(
+        tenant_id=scope.tenant_id, seq=seq, number=number, employer_id=employer_id,
+        foreigner_id=row["id"], application_id=None, full_name=row["full_name"], category="B",
+        status="ACTIVE", form="ELECTRONIC", position="Product designer", province="44", city="Shenzhen",
+        valid_from=valid_from.isoformat(), valid_to=valid_to.isoformat(),
+        issued_at=f"{valid_from.isoformat()}T10:00:00+08:00"))
+    return _record(name, "PERMIT_HOLDER",
+                   "Held an electronic permit that expired before 2026-03-02: reads as EXPIRED, "
+                   "refused for social insurance and at inspection.",
+                   row, employer_id, work_permit_number=number, permit_form="ELECTRONIC",
+                   permit_valid_to=valid_to.isoformat())
+
+
+def _documents(row: RowMapping, *extra: str) -> list[dict[str, Any]]:
+    """Fresh, legalised, translated documents for filing on ANCHOR (fresh until 2026-08-02)."""
+    graduated = date.fromisoformat(row["birth_date"]) + relativedelta(years=22, month=7, day=1)
+    issued = {"CRIMINAL_RECORD": ANCHOR - timedelta(days=30),
+              "HEALTH_CERTIFICATE": ANCHOR - timedelta(days=20),
+              "DEGREE_CERTIFICATE": min(graduated, ANCHOR - timedelta(days=90)),
+              "EMPLOYMENT_CONTRACT": ANCHOR - timedelta(days=10),
+              "PASSPORT": date.fromisoformat(row["passport_expiry"]).replace(day=1, year=2024)}
+    issued.update(dict.fromkeys(extra, ANCHOR - timedelta(days=40)))
+    return [{"type": kind, "issue_date": day.isoformat(), "legalised": kind != "PASSPORT",
+             "translated": True} for kind, day in issued.items()]
+
+
+def _application(row: RowMapping, category: str, route: str, job: dict[str, Any],
+                 *extra_documents: str) -> dict[str, Any]:
+    return {"type": "NEW_OVERSEAS", "foreigner_id": row["id"], "category": category,
+            "qualification_route": route, "job": job, "documents": _documents(row, *extra_documents)}
+
+
+def _job(draw: Random, position: str, salary: tuple[int, int], start_in: int, months: int) -> dict[str, Any]:
+    province = draw.choice(sorted(CITIES))
+    start = ANCHOR + timedelta(days=start_in)
+    end = start + relativedelta(months=months) - timedelta(days=1)
+    return {"position": position, "annual_salary_cny": draw.randrange(*salary, 1_000),
+            "months_in_china_per_year": 12, "province": province, "city": CITIES[province],
+            "contract_start": start.isoformat(), "contract_end": end.isoformat()}
+
+
+APPLICANTS: dict[str, tuple[str, tuple[int, int], str, tuple[int, int], str, str, str, tuple[int, int],
+                            int, tuple[str, ...], str | None]] = {
+    # name: (description, ages, education, experience, category, route, position, salary, months,
+    #        extra documents, expected problem)
+    "OVERSEAS_B_ENGINEER": (
+        "An engineer abroad, category B by degree and experience: the application is accepted.",
+        (28, 45), "MASTER", (4, 15), "B", "BACHELOR_EXPERIENCE", "Battery systems engineer",
+        (250_000, 500_000), 24, ("WORK_EXPERIENCE_CERTIFICATE",), None),
+    "A_CATEGORY_PROFESSOR": (
+        "A professor recruited under a talent plan, category A: the application is accepted.",
+        (40, 58), "DOCTORATE", (12, 25), "A", "TALENT_PLAN", "Professor of materials science",
+        (700_000, 1_200_000), 36, ("TALENT_CATEGORY_PROOF",), None),
+    "C_INTERN": (
+        "A graduate intern, category C for temporary work (a 6-month contract): accepted.",
+        (22, 26), "BACHELOR", (0, 0), "C", "OTHER_C", "Marketing intern", (60_000, 120_000), 6, (), None),
+    "OVER_60_B_APPLICANT": (
+        "A category-B applicant over 60: refused E_AGE_LIMIT as filed; add a relaxation_reason "
+        "(the employer's guarantee) and it is accepted.",
+        (61, 66), "MASTER", (30, 40), "B", "BACHELOR_EXPERIENCE", "Senior metallurgy consultant",
+        (400_000, 600_000), 12, ("WORK_EXPERIENCE_CERTIFICATE",), "E_AGE_LIMIT"),
+}
+
+
+def seed_applicant(scope: TenantScope, employer_id: str, name: str) -> dict[str, Any]:
+    (description, ages, education, experience, category, route, position, salary, months,
+     extra, problem) = APPLICANTS[name]
+    draw = rng.derive_random(scope.seed, "persona", name)
+    row = _insert_foreigner(scope, employer_id, _profile(draw, ages, education, experience),
+                            ANCHOR - timedelta(days=7))
+    job = _job(draw, position, salary, 60 if category != "C" else 30, months)
+    return _record(name, "APPLICANT", description, row, employer_id,
+                   application=_application(row, category, route, job, *extra), expected_problem=problem)
+
+
+def seed_permanent_resident(scope: TenantScope, employer_id: str) -> dict[str, Any]:
+    """A 2023 PR card holder: exempt from work permits; the PR number is the social security number."""
+    name = "PERMANENT_RESIDENT"
+    draw = rng.derive_random(scope.seed, "persona", name)
+    person = _profile(draw, (35, 55), "MASTER", (10, 25))
+    sequence = 2 * draw.randrange(500) + (1 if person["sex"] == "M" else 0)  # odd = male, unconfirmed
+    person["pr_card_number"] = pr_card_number("11", person["nationality"],
+                                              date.fromisoformat(person["birth_date"]), sequence)
+    row = _insert_foreigner(scope, employer_id, person, ANCHOR - timedelta(days=7))
+    return _record(name, "PR_HOLDER",
+                   "Holds a 2023 Foreign Permanent Resident ID card: needs no work permit; registering "
+                   "for social insurance makes the PR number the social security number.", row, employer_id)
+
+
+def _bad_uscc(draw: Random) -> tuple[str, str]:
+    """A credit code broken one of two ways: its overall check character, or the organisation
+    check inside it (with the overall character recomputed so only that check fails)."""
+    good = generate_uscc(draw, "440300")
+    if draw.random() < 0.5:
+        code = good[:17] + draw.choice([c for c in USCC_ALPHABET if c != good[17]])
+    else:
+        code = _with_check(good[:16] + draw.choice([c for c in "0123456789X" if c != good[16]]))
+    try:
+        normalize_uscc(code)
+    except IdentifierError as exc:
+        return code, exc.reason
+    raise AssertionError(f"{code} should fail its checks")  # pragma: no cover - by construction
+
+
+def _with_check(head: str) -> str:
+    """``head`` plus its GB 32100 overall check character (computed as simulator.core.ids does)."""
+    return head + str(stdnum_uscc.calc_check_digit(head))
+
+
+def seed_bad_uscc_employer(scope: TenantScope, employer_id: str) -> dict[str, Any]:
+    draw = rng.derive_random(scope.seed, "persona", "BAD_USCC_EMPLOYER")
+    code, reason = _bad_uscc(draw)
+    fake_zh, fake_en = Faker("zh_CN"), Faker("en_US")
+    fake_zh.seed_instance(draw.getrandbits(32))
+    fake_en.seed_instance(draw.getrandbits(32))
+    profile = {"uscc": code, "name_zh": fake_zh.company()[:100],
+               "name_en": f"{fake_en.last_name()} Technology (Shenzhen) Co., Ltd.", "province": "44",
+               "city": "Shenzhen"}
+    return {"persona": "BAD_USCC_EMPLOYER", "employer_id": employer_id, "kind": "EMPLOYER",
+            "description": "An employer whose unified social credit code fails its GB 32100 check "
+                           f"({reason}): PUT /fwp/v1/employer with employer_profile is refused E_USCC_CHECK.",
+            "uscc": code, "uscc_reason": reason, "employer_profile": profile,
+            "expected_problem": "E_USCC_CHECK"}
+
+
+CATALOG: tuple[str, ...] = (LEGACY, "LEGACY_PERMIT_NEAR_EXPIRY", "EXPIRED_PERMIT_HOLDER", *APPLICANTS,
+                            "PERMANENT_RESIDENT", "BAD_USCC_EMPLOYER")
+"""The named personas, in the order GET /personas lists them (the legacy holder stays first)."""
 
 
 def seed(scope: TenantScope, employer_id: str) -> list[dict[str, Any]]:
-    """Every seeded persona of a tenant, in a fixed order."""
-    return [seed_legacy_holder(scope, employer_id)]
+    """Every catalog persona of a tenant, in CATALOG order."""
+    return [seed_legacy_holder(scope, employer_id), seed_near_expiry(scope, employer_id),
+            seed_expired(scope, employer_id),
+            *(seed_applicant(scope, employer_id, name) for name in APPLICANTS),
+            seed_permanent_resident(scope, employer_id), seed_bad_uscc_employer(scope, employer_id)]
+
+
+# --- Random personas ---------------------------------------------------------------------------
+
+NATIONALITIES = tuple(sorted(LOCALES))
+EDUCATION = ("DOCTORATE", "MASTER", "MASTER", "BACHELOR", "BACHELOR", "BACHELOR", "BELOW_BACHELOR")
+CHINESE_LEVELS = ("NONE", "NONE", "HSK1", "HSK2", "HSK3", "HSK4", "HSK5", "HSK6")
+
+
+@lru_cache(maxsize=8)
+def name_pools(seed: int) -> dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]]:
+    """Per nationality and sex, POOL_SIZE first names and POOL_SIZE surnames in MRZ form, drawn
+    by one Faker per locale seeded from (seed, nationality), always called in the same order."""
+    pools: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for nationality in NATIONALITIES:
+        fake = Faker(LOCALES[nationality])
+        fake.seed_instance(int.from_bytes(rng.derive_bytes(seed, "name-pool", nationality, size=8), "big"))
+        pools[nationality] = {
+            sex: (tuple(mrz_name(first()) or "ALEX" for _ in range(POOL_SIZE)),
+                  tuple(mrz_name(last()) or "SMITH" for _ in range(POOL_SIZE)))
+            for sex, first, last in (("M", fake.first_name_male, fake.last_name_male),
+                                     ("F", fake.first_name_female, fake.last_name_female))}
+    return pools
+
+
+def random_profile(seed: int, index: int) -> dict[str, Any]:
+    """Random persona ``index`` of a seed: a foreigner profile, a pure function of (seed, index)."""
+    draw = rng.derive_random(seed, "random-persona", index)
+    nationality, sex = draw.choice(NATIONALITIES), draw.choice("MF")
+    firsts, lasts = name_pools(seed)[nationality][sex]
+    birth = ANCHOR - timedelta(days=draw.randrange(22 * 365, 63 * 365))
+    person = {
+        "full_name": f"{draw.choice(lasts)} {draw.choice(firsts)}"[:100], "sex": sex,
+        "birth_date": birth.isoformat(), "nationality": nationality, "passport_number": _passport(draw),
+        "passport_expiry": date(2027 + draw.randrange(10), 1 + draw.randrange(12), 1 + draw.randrange(28))
+        .isoformat(),
+        "education": draw.choice(EDUCATION), "experience_years": draw.randrange(0, 30),
+        "chinese_level": draw.choice(CHINESE_LEVELS), "email": None, "pr_card_number": None,
+    }
+    if draw.random() < 0.05:  # one in twenty holds a 2023 PR card
+        person["pr_card_number"] = pr_card_number(draw.choice(sorted(CITIES)), nationality, birth,
+                                                  2 * draw.randrange(500) + int(sex == "M"))
+    return person
+
+
+def random_profiles(seed: int, start: int, count: int) -> list[dict[str, Any]]:
+    return [random_profile(seed, index) for index in range(start, start + count)]
+
+
+def _reserve(scope: TenantScope, count: int) -> int:
+    """One counter bump for ``count`` sequence numbers (the scope's own block holds only 8)."""
+    bump = (update(tenants).where(tenants.c.id == scope.tenant_id)
+            .values(counter=tenants.c.counter + count).returning(tenants.c.counter))
+    last = scope.conn.execute(bump).scalar_one()
+    return int(last) - count + 1
+
+
+def _batches(count: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, count, BATCH):
+        yield start, min(BATCH, count - start)
+
+
+def seed_random(db: Database, tenant_id: str, count: int,
+                progress: Callable[[int], None] = lambda _: None) -> dict[str, Any]:
+    """Insert ``count`` random personas (foreigners of the tenant's first employer) in one
+    transaction, BATCH rows per executemany; persona i is ``random_profile(seed, i)`` whatever
+    was seeded before. ``progress`` hears each batch's size."""
+    with db.write() as conn:
+        scope = tenancy.begin(conn, tenant_id)
+        employer_id = conn.execute(select(employers.c.id).where(employers.c.tenant_id == tenant_id)
+                                   .order_by(employers.c.seq).limit(1)).scalar_one()
+        first_seq, created_at = _reserve(scope, count), scope.now_iso
+        for start, size in _batches(count):
+            conn.execute(foreigners.insert(), [
+                {"tenant_id": tenant_id, "id": rng.public_id("frn", scope.seed, first_seq + i),
+                 "employer_id": employer_id, "seq": first_seq + i, "created_at": created_at,
+                 **random_profile(scope.seed, i)} for i in range(start, start + size)])
+            progress(size)
+    return {"tenant_id": tenant_id, "employer_id": employer_id, "personas": count}

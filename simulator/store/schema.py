@@ -24,7 +24,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 """Bumped whenever a table changes. There are no migrations: a sandbox database is disposable, and
 ``Database.create_schema`` refuses an older one with a clear message instead of failing later."""
 
@@ -244,6 +244,36 @@ outbox = Table(
 )
 """Messages the sandbox would send (SMS codes, reminders), readable through the control plane."""
 
-TENANT_DATA_TABLES = (idempotency_keys, outbox, social_security_cards, essc_accounts,
+journal = Table(
+    "journal",
+    metadata,
+    # One sequence for every tenant: journal rows must not take the tenant counter, from which
+    # the ids a request creates are derived (same seed + same requests = same ids).
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("tenant_id", String(32), nullable=False),
+    Column("wall_at", Float, nullable=False),
+    Column("tenant_at", String(40), nullable=False),
+    Column("operation_id", String(200)),
+    Column("method", String(10), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("query", Text, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("request_headers", JSON, nullable=False),
+    Column("request_body", Text),
+    Column("request_truncated", Boolean, nullable=False),
+    Column("response_headers", JSON, nullable=False),
+    Column("response_body", Text),
+    Column("response_truncated", Boolean, nullable=False),
+    Column("verdict", String(20), nullable=False),
+    Column("errors", JSON),
+    Column("scenario", String(100)),
+    Column("fault", String(100)),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+    Index("ix_journal_tenant", "tenant_id", "id"),
+)
+"""Every request and response of a tenant (simulator/sandbox/journal.py), written in batches."""
+
+TENANT_DATA_TABLES = (journal, idempotency_keys, outbox, social_security_cards, essc_accounts,
                       insurance_registrations, work_permits, applications, persons, foreigners)
 """Tables a tenant reset empties (employers are reset to unregistered, not deleted)."""

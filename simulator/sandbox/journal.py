@@ -1,0 +1,355 @@
+"""The journal: every request and response of a tenant, recorded off the request path.
+
+The ASGI middleware (``web/journal_middleware.py``) only copies what it saw into a
+:class:`Capture` and appends it to an in-process queue. A background thread, every
+:data:`INTERVAL` seconds, turns captures into rows (tenant, masking, verdict) and writes them in
+one transaction with ``executemany``; it also reads the tenant clocks in that transaction. The
+queue is bounded: when it is full a capture is dropped and counted, never waited for.
+
+Consistency: a read through the control plane first flushes its own worker's queue, so a client
+sees its own requests at once when served by one worker; another worker's requests appear within
+one flush interval plus a write (about 0.5 s at most under load).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Select, select
+
+from simulator.core.clock import SHANGHAI
+from simulator.core.errors import DomainError
+from simulator.store.db import Database
+from simulator.store.paging import decode_cursor, encode_cursor
+from simulator.store.schema import journal, tenants
+from simulator.store.tenancy import clock_from_row
+from simulator.web.tokens import TokenSigner
+
+log = logging.getLogger("simulator.journal")
+
+BODY_LIMIT = 16 * 1024
+"""Bytes of each body kept; the rest is cut and the entry says ``truncated``."""
+MAX_PENDING = 10_000
+INTERVAL = 0.2
+EXPORT_LIMIT = 10_000
+MASK = "***"
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie",
+                            "x-sandbox-key", "x-sandbox-admin-token"})
+SECRET_FIELDS = ("client_secret", "password", "new_password", "old_password", "access_token",
+                 "refresh_token", "admin_key")
+SPEC_CODES = frozenset({"E_VALIDATION", "E_MALFORMED_JSON", "E_UNSUPPORTED_MEDIA_TYPE",
+                        "E_NOT_ACCEPTABLE"})
+BROKEN_RESPONSE = "The sandbox produced a response that breaks its spec"
+
+_NAMES = "|".join(SECRET_FIELDS)
+_JSON_SECRET = re.compile(rf'("(?:{_NAMES})"\s*:\s*)"(?:[^"\\]|\\.)*"?')
+_FORM_SECRET = re.compile(rf"(^|&)((?:{_NAMES})=)[^&]*")
+_TENANT_ID = re.compile(r"ten_[a-z2-7]{12}")
+_TENANT_PATH = re.compile(r"/sandbox/v1/tenants/(ten_[a-z2-7]{12})(?:/|$)")
+_ACCESS_TOKEN = re.compile(r'"access_token"\s*:\s*"([^"]+)"')
+
+
+@dataclass(slots=True)
+class Capture:
+    """What the middleware saw, raw: the cheap part, done on the request path."""
+
+    wall_at: float
+    method: str
+    path: str
+    query: bytes
+    request_headers: list[tuple[bytes, bytes]]
+    request_body: bytes
+    request_truncated: bool
+    status: int
+    response_headers: list[tuple[bytes, bytes]]
+    response_body: bytes
+    response_truncated: bool
+    latency_ms: float
+    extensions: dict[str, Any]
+
+
+# --- turning a capture into a row (in the writer thread) ---------------------------------------
+
+def _text(raw: bytes | str) -> str:
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    return text.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL
+
+
+def mask_text(text: str) -> str:
+    """Blank secret fields in a JSON or form-encoded text, even a cut one."""
+    return _FORM_SECRET.sub(rf"\1\2{MASK}", _JSON_SECRET.sub(rf'\1"{MASK}"', text))
+
+
+def mask_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        key = _text(name.decode("latin-1").lower())
+        shown = MASK if key in SECRET_HEADERS else _text(value.decode("latin-1"))
+        headers[key] = f"{headers[key]}, {shown}" if key in headers else shown
+    return headers
+
+
+def _header(raw: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+    for key, value in raw:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _verified(signer: TokenSigner, token: str | None) -> str | None:
+    principal = signer.verify(token) if token else None
+    return principal.tenant_id if principal else None
+
+
+def tenant_of(capture: Capture, signer: TokenSigner) -> str | None:
+    """The tenant a request belongs to, from what it carries; ``None``: not journalled.
+
+    On a control-plane path the path names the tenant, but only a key of that tenant (checked by
+    the security layer, whose verdict connexion leaves in the scope) makes it theirs.
+    """
+    known = ((capture.extensions.get("connexion_context") or {}).get("token_info") or {}).get("tenant_id")
+    in_path = _TENANT_PATH.match(capture.path)
+    if in_path:
+        return known if known == in_path.group(1) else None
+    if known:
+        return str(known)
+    named = _header(capture.request_headers, b"x-sandbox-tenant")
+    if named and _TENANT_ID.fullmatch(named):
+        return named
+    bearer = _header(capture.request_headers, b"authorization") or ""
+    tenant = _verified(signer, bearer[7:] if bearer[:7].lower() == "bearer " else None)
+    if tenant is None and capture.path.endswith("/oauth/token") and capture.status == 200:
+        issued = _ACCESS_TOKEN.search(_text(capture.response_body))
+        tenant = _verified(signer, issued.group(1) if issued else None)
+    if tenant is None and capture.status == 201 and capture.path == "/sandbox/v1/tenants":
+        created = _TENANT_PATH.match(_header(capture.response_headers, b"location") or "")
+        tenant = created.group(1) if created else None
+    return tenant
+
+
+def verdict_of(capture: Capture) -> tuple[str, list[dict[str, Any]] | None]:
+    """``invalid_request`` / ``invalid_response`` with the problem's errors, else ``valid``."""
+    content_type = _header(capture.response_headers, b"content-type") or ""
+    if capture.status < 400 or not content_type.startswith("application/problem+json"):
+        return "valid", None
+    try:
+        problem = json.loads(capture.response_body)
+    except ValueError:
+        return "valid", None
+    code, detail = problem.get("code"), str(problem.get("detail") or "")
+    if code in SPEC_CODES:
+        return "invalid_request", problem.get("errors") or [{"field": problem.get("field"),
+                                                             "message": detail}]
+    if code == "E_INTERNAL" and detail.startswith(BROKEN_RESPONSE):
+        return "invalid_response", [{"field": None, "message": detail}]
+    return "valid", None
+
+
+def row_of(capture: Capture, tenant_id: str) -> dict[str, Any]:
+    verdict, errors = verdict_of(capture)
+    scenario = _header(capture.request_headers, b"x-sandbox-scenario")
+    return {
+        "tenant_id": tenant_id, "wall_at": capture.wall_at,
+        "operation_id": (capture.extensions.get("connexion_routing") or {}).get("operation_id"),
+        "method": capture.method, "path": _text(capture.path),
+        "query": mask_text(_text(capture.query)), "status": capture.status,
+        "latency_ms": round(capture.latency_ms, 3),
+        "request_headers": mask_headers(capture.request_headers),
+        "request_body": mask_text(_text(capture.request_body)) if capture.request_body else None,
+        "request_truncated": capture.request_truncated,
+        "response_headers": mask_headers(capture.response_headers),
+        "response_body": mask_text(_text(capture.response_body)) if capture.response_body else None,
+        "response_truncated": capture.response_truncated,
+        "verdict": verdict, "errors": errors,
+        "scenario": _text(scenario)[:100] if scenario else None, "fault": None,
+    }
+
+
+# --- the queue and its writer -------------------------------------------------------------------
+
+@dataclass
+class Journal:
+    db: Database
+    signer: TokenSigner
+    max_pending: int = MAX_PENDING
+    interval: float = INTERVAL
+    dropped: int = 0
+    _pending: deque[Capture] = field(default_factory=deque)
+    _flush_lock: threading.Lock = field(default_factory=threading.Lock)
+    _wake: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def record(self, capture: Capture) -> None:
+        """Called on the request path: an append, nothing else (the writer thread does the rest)."""
+        if len(self._pending) >= self.max_pending:
+            self.dropped += 1
+            return
+        self._pending.append(capture)
+        if self._thread is None or not self._thread.is_alive():
+            self._start()
+
+    def _start(self) -> None:
+        self._wake.clear()
+        self._thread = threading.Thread(target=self._run, name="fwp-journal", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._wake.wait(self.interval):
+            self._flush_quietly()
+        self._flush_quietly()
+
+    def _flush_quietly(self) -> None:
+        try:
+            self.flush()
+        except Exception:
+            log.exception("journal batch lost")
+
+    def flush(self) -> int:
+        """Write every pending capture now; returns how many rows were written."""
+        with self._flush_lock:
+            batch = [self._pending.popleft() for _ in range(len(self._pending))]
+            rows = [row_of(c, t) for c in batch if (t := tenant_of(c, self.signer))]
+            if not rows:
+                return 0
+            with self.db.write() as conn:
+                named = {r["tenant_id"] for r in rows}
+                clocks = {r.id: clock_from_row(r.clock_base_tenant, r.clock_base_wall, r.clock_frozen)
+                          for r in conn.execute(select(
+                              tenants.c.id, tenants.c.clock_base_tenant, tenants.c.clock_base_wall,
+                              tenants.c.clock_frozen).where(tenants.c.id.in_(named)))}
+                rows = [r for r in rows if r["tenant_id"] in clocks]  # named tenants that exist
+                for row in rows:
+                    clock, wall = clocks[row["tenant_id"]], datetime.fromtimestamp(row["wall_at"], UTC)
+                    moment = clock.base_tenant if clock.frozen else (
+                        clock.base_tenant + (wall - clock.base_wall))
+                    row["tenant_at"] = moment.astimezone(SHANGHAI).isoformat(timespec="milliseconds")
+                if rows:
+                    conn.execute(journal.insert(), rows)
+            return len(rows)
+
+    def close(self) -> None:
+        """Stop the writer after a last flush (ASGI lifespan shutdown)."""
+        thread, self._thread = self._thread, None
+        self._wake.set()
+        if thread is not None:
+            thread.join(timeout=5)
+        self._flush_quietly()
+
+
+_journals: WeakKeyDictionary[Database, Journal] = WeakKeyDictionary()
+
+
+def for_database(db: Database, signer: TokenSigner) -> Journal:
+    """The one journal writer of a database in this process."""
+    found = _journals.get(db)
+    if found is None:
+        found = _journals[db] = Journal(db, signer)
+    return found
+
+
+def flush(db: Database) -> None:
+    """Flush-before-read: this worker's pending entries, if it journals."""
+    found = _journals.get(db)
+    if found is not None:
+        found.flush()
+
+
+# --- queries -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    operation_id: str | None = None
+    method: str | None = None
+    status: int | None = None
+    path_prefix: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    scenario: str | None = None
+    verdict: str | None = None
+
+
+def _query(tenant_id: str, f: Filters) -> Select[Any]:
+    texts: dict[str, Any] = {k: _text(v) for k, v in vars(f).items() if isinstance(v, str)}
+    f = replace(f, **texts)  # stored text has NUL replaced, and PostgreSQL refuses it in a query
+    query = select(journal).where(journal.c.tenant_id == tenant_id)
+    if f.operation_id:
+        column = journal.c.operation_id
+        query = query.where(column == f.operation_id if "." in f.operation_id
+                            else column.endswith("." + f.operation_id, autoescape=True))
+    if f.method:
+        query = query.where(journal.c.method == f.method.upper())
+    if f.status is not None:
+        query = query.where(journal.c.status == f.status)
+    if f.path_prefix:
+        query = query.where(journal.c.path.startswith(f.path_prefix, autoescape=True))
+    if f.since:
+        query = query.where(journal.c.wall_at >= f.since.timestamp())
+    if f.until:
+        query = query.where(journal.c.wall_at < f.until.timestamp())
+    if f.scenario:
+        query = query.where(journal.c.scenario == f.scenario)
+    if f.verdict:
+        query = query.where(journal.c.verdict == f.verdict)
+    return query
+
+
+def view(row: Any) -> dict[str, Any]:
+    r = row._mapping
+    return {
+        "id": r["id"],
+        "wall_time": datetime.fromtimestamp(r["wall_at"], UTC).isoformat(timespec="milliseconds"),
+        "tenant_time": r["tenant_at"], "operation_id": r["operation_id"], "method": r["method"],
+        "path": r["path"], "query": r["query"], "status": r["status"], "latency_ms": r["latency_ms"],
+        "request": {"headers": r["request_headers"], "body": r["request_body"],
+                    "truncated": r["request_truncated"]},
+        "response": {"headers": r["response_headers"], "body": r["response_body"],
+                     "truncated": r["response_truncated"]},
+        "verdict": r["verdict"], "errors": r["errors"], "scenario": r["scenario"], "fault": r["fault"],
+    }
+
+
+def list_page(db: Database, tenant_id: str, filters: Filters, *, limit: int, cursor: str | None,
+              oldest_first: bool = False) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One page, newest first unless ``oldest_first``; keyset paging on the entry id."""
+    flush(db)
+    query = _query(tenant_id, filters)
+    if cursor:
+        after = decode_cursor(cursor)
+        query = query.where(journal.c.id > after if oldest_first else journal.c.id < after)
+    order = journal.c.id.asc() if oldest_first else journal.c.id.desc()
+    with db.read() as conn:
+        rows = conn.execute(query.order_by(order).limit(limit + 1)).all()
+    more = len(rows) > limit
+    items = [view(r) for r in rows[:limit]]
+    return items, {"limit": limit, "next_cursor": encode_cursor(items[-1]["id"]) if more else None}
+
+
+def export(db: Database, tenant_id: str, filters: Filters, limit: int) -> Iterator[str]:
+    """JSON lines, oldest first, at most ``limit`` entries."""
+    flush(db)
+    with db.read() as conn:
+        rows = conn.execute(_query(tenant_id, filters).order_by(journal.c.id).limit(limit)).all()
+    for row in rows:
+        yield json.dumps(view(row), separators=(",", ":")) + "\n"  # ASCII: any line splitter works
+
+
+def parse_time(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise DomainError("E_VALIDATION", f"{name} must be a date-time with an offset.",
+                          f"{name} 必须为带时区的日期时间。", name)
+    return moment

@@ -1,0 +1,201 @@
+"""The journal: every request of a tenant and its answer, masked, bounded, filtered, paged, exported."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from test_errors import expect_problem
+
+from simulator.app import create_app
+from simulator.sandbox import journal as journal_model
+from simulator.settings import Settings
+from simulator.store.schema import journal
+from simulator.testing import Employer, Sandbox, Tenant, expect
+
+BAD_USCC = "91350200776049653B"
+
+
+def entries(tenant: Tenant, **params: Any) -> list[dict[str, Any]]:
+    url = f"/sandbox/v1/tenants/{tenant.id}/journal"
+    return list(expect(tenant.http.get(url, params={"limit": 100, **params}, headers=tenant.headers),
+                       200)["items"])
+
+
+def one(tenant: Tenant, **params: Any) -> dict[str, Any]:
+    found = entries(tenant, **params)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def stored_text(app: Any, tenant: Tenant) -> str:
+    """Every stored field of the tenant's entries, straight from the database."""
+    with app.runtime.db.read() as conn:
+        rows = conn.execute(select(journal).where(journal.c.tenant_id == tenant.id)).all()
+    return json.dumps([[str(value) for value in row] for row in rows], ensure_ascii=False)
+
+
+def test_employer_calls_are_journalled_with_their_fields(tenant: Tenant, employer: Employer) -> None:
+    expect(employer.get("/employer"), 200)
+    entry = entries(tenant, path_prefix="/fwp/v1/employer", method="GET")[0]
+    assert entry["operation_id"] == "simulator.services.workpermit.handlers.get_employer"
+    assert (entry["method"], entry["path"], entry["status"], entry["verdict"]) == (
+        "GET", "/fwp/v1/employer", 200, "valid")
+    assert entry["tenant_time"].startswith("2026-03-02T09:00:00")  # the frozen tenant clock
+    assert datetime.fromisoformat(entry["wall_time"]) > datetime.now(UTC) - timedelta(minutes=1)
+    assert entry["latency_ms"] > 0
+    assert entry["request"]["headers"]["authorization"] == "***"
+    assert json.loads(entry["response"]["body"])["registered"] is True
+    assert entry["response"]["headers"]["content-type"] == "application/json"
+    assert (entry["errors"], entry["scenario"], entry["fault"]) == (None, None, None)
+
+
+def test_a_rule_error_is_a_valid_request(tenant: Tenant, employer: Employer) -> None:
+    response = employer.put("/employer", {"uscc": BAD_USCC, "name_zh": "示例公司"})
+    expect_problem(response, 422, "E_USCC_CHECK", "uscc")
+    entry = one(tenant, status=422)
+    assert (entry["operation_id"], entry["verdict"], entry["errors"]) == (
+        "simulator.services.workpermit.handlers.register_employer", "valid", None)
+    assert json.loads(entry["request"]["body"])["uscc"] == BAD_USCC
+    assert json.loads(entry["response"]["body"])["code"] == "E_USCC_CHECK"
+
+
+def test_a_schema_error_is_an_invalid_request_with_its_errors(tenant: Tenant, employer: Employer) -> None:
+    expect_problem(employer.put("/employer", {"uscc": 5}), 400, "E_VALIDATION", "name_zh")
+    entry = one(tenant, status=400)
+    assert entry["verdict"] == "invalid_request"
+    assert {error["field"] for error in entry["errors"]} == {"name_zh", "uscc"}
+    assert one(tenant, verdict="invalid_request")["id"] == entry["id"]
+
+
+def test_control_plane_and_public_essc_calls_are_journalled(tenant: Tenant) -> None:
+    body = {"id_type": "WORK_PERMIT_NUMBER", "id_number": "312026000000000097", "password": "Secret2026"}
+    response = tenant.http.post("/ssc/v1/essc/sessions", json=body, headers={"X-Sandbox-Tenant": tenant.id})
+    expect_problem(response, 401, "E_ESSC_LOGIN_FAILED")
+    login = one(tenant, operation_id="login")
+    assert (login["path"], login["status"], login["request"]["headers"]["x-sandbox-tenant"]) == (
+        "/ssc/v1/essc/sessions", 401, tenant.id)
+    assert json.loads(login["request"]["body"])["password"] == "***"
+    clock = one(tenant, path_prefix=f"/sandbox/v1/tenants/{tenant.id}/clock")  # the fixture's freeze
+    assert (clock["method"], clock["status"], clock["request"]["headers"]["x-sandbox-key"]) == (
+        "PUT", 200, "***")
+
+
+def test_secrets_never_reach_the_journal(app: Any, sandbox: Sandbox) -> None:
+    tenant = sandbox.create_tenant(seed=5)
+    employer = tenant.employer()
+    token = employer.headers["Authorization"].split()[1]
+    expect(employer.get("/employer"), 200)
+    extra = tenant.add_employer()
+    listed = entries(tenant)  # flushes, so the database holds every entry
+    text = stored_text(app, tenant) + json.dumps(listed, ensure_ascii=False)
+    secrets = [token, tenant.admin_key, tenant.credentials["client_secret"],
+               extra.headers["Authorization"].split()[1]]
+    assert all(secret not in text for secret in secrets)
+    bodies = "".join((e["request"]["body"] or "") + (e["response"]["body"] or "") for e in listed)
+    assert all(shown in bodies for shown in ("client_secret=***", '"admin_key":"***"',
+                                             '"access_token":"***"', '"client_secret":"***"'))
+
+
+def test_bodies_are_bounded(tenant: Tenant, employer: Employer) -> None:
+    big = {"uscc": "x" * 40_000, "name_zh": "示例公司"}
+    assert employer.put("/employer", big).status_code == 400
+    entry = one(tenant, status=400)
+    assert entry["request"]["truncated"] is True
+    assert len(entry["request"]["body"].encode()) <= journal_model.BODY_LIMIT
+    assert len(entry["response"]["body"].encode()) <= journal_model.BODY_LIMIT  # the problem echoes it
+
+
+def test_filters_paging_and_order(tenant: Tenant, employer: Employer) -> None:
+    for _ in range(3):
+        expect(employer.get("/employer"), 200)
+    newest = entries(tenant)
+    assert [e["id"] for e in newest] == sorted((e["id"] for e in newest), reverse=True)
+    first = expect(tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/journal",
+                                   params={"limit": 2, "path_prefix": "/fwp/"}, headers=tenant.headers), 200)
+    assert len(first["items"]) == 2
+    assert first["page"]["next_cursor"]
+    rest = entries(tenant, path_prefix="/fwp/", cursor=first["page"]["next_cursor"])
+    fwp = [e for e in newest if e["path"].startswith("/fwp/")]
+    assert [e["id"] for e in first["items"] + rest] == [e["id"] for e in fwp]
+    oldest = entries(tenant, order="oldest", until=newest[0]["wall_time"].replace("+00:00", "Z"))
+    assert [e["id"] for e in oldest] == [e["id"] for e in reversed(newest[1:])]
+    assert {e["path"] for e in entries(tenant, path_prefix="/fwp/")} >= {"/fwp/v1/employer"}
+    assert len(entries(tenant, operation_id="get_employer")) == 3
+    since = datetime.fromisoformat(fwp[0]["wall_time"])
+    found = {e["id"] for e in entries(tenant, since=since.isoformat(), path_prefix="/fwp/")}
+    assert fwp[0]["id"] in found
+    assert fwp[-1]["id"] not in found
+    assert entries(tenant, until=(since - timedelta(hours=1)).isoformat()) == []
+
+
+def test_the_scenario_header_is_recorded(tenant: Tenant, employer: Employer) -> None:
+    expect(employer.http.get("/fwp/v1/employer", headers={**employer.headers,
+                                                           "X-Sandbox-Scenario": "late-renewal"}), 200)
+    assert one(tenant, scenario="late-renewal")["path"] == "/fwp/v1/employer"
+
+
+def test_export_is_json_lines(tenant: Tenant, employer: Employer) -> None:
+    expect(employer.get("/employer"), 200)
+    response = tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/journal/export", headers=tenant.headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in response.text.split("\n")[:-1]]
+    assert [e["id"] for e in lines] == sorted(e["id"] for e in lines)
+    assert lines[-1]["path"] == "/fwp/v1/employer"
+    limited = tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/journal/export",
+                              params={"limit": 1, "method": "GET"}, headers=tenant.headers)
+    assert len(limited.text.split("\n")[:-1]) == 1
+
+
+def test_tenants_journals_never_mix(sandbox: Sandbox, tenant: Tenant, employer: Employer) -> None:
+    other = sandbox.create_tenant(seed=9)
+    expect(other.employer().get("/employer"), 200)
+    expect(employer.get("/employer"), 200)
+    assert all(tenant.id not in json.dumps(e) for e in entries(other))
+    assert all(other.id not in json.dumps(e) for e in entries(tenant))
+    url = f"/sandbox/v1/tenants/{tenant.id}/journal"
+    expect_problem(tenant.http.get(url, headers=other.headers), 403, "E_FORBIDDEN", "tenantId")
+    assert not entries(tenant, path_prefix=url, status=403)  # another tenant's refused read is no one's entry
+
+
+def test_a_bad_since_is_refused(tenant: Tenant) -> None:
+    response = tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/journal", params={"since": "yesterday"},
+                               headers=tenant.headers)
+    assert response.status_code == 400
+
+
+def test_the_journal_off_records_nothing(tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/off.db", journal=False))
+    with app.test_client() as client:
+        tenant = Sandbox(client).create_tenant(seed=1)
+        expect(tenant.employer().get("/employer"), 200)
+        assert entries(tenant) == []
+    with app.runtime.db.read() as conn:
+        assert conn.execute(select(journal.c.id)).first() is None
+    app.runtime.db.dispose()
+
+
+def test_a_full_queue_drops_and_counts(tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/full.db"))
+    writer = journal_model.for_database(app.runtime.db, app.runtime.signer)
+    writer.max_pending, writer.interval = 1, 60.0
+    with app.test_client() as client:
+        tenant = Sandbox(client).create_tenant(seed=1)
+        expect(tenant.employer().get("/employer"), 200)
+        assert writer.dropped >= 2
+        assert len(entries(tenant)) == 1
+    app.runtime.db.dispose()
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ('{"password": "a\\"b", "x": 1}', '{"password": "***", "x": 1}'),
+    ('{"client_secret":"cut-off', '{"client_secret":"***"'),
+    ("grant_type=x&client_secret=s3&client_id=c", "grant_type=x&client_secret=***&client_id=c"),
+])
+def test_masking(text: str, masked: str) -> None:
+    assert journal_model.mask_text(text) == masked
