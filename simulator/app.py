@@ -20,6 +20,7 @@ from simulator.sandbox import journal
 from simulator.settings import Settings
 from simulator.store.db import Database
 from simulator.web import pages, problems
+from simulator.web.fault_middleware import FaultMiddleware
 from simulator.web.journal_middleware import JournalMiddleware, with_ndjson
 from simulator.web.middleware import BodyLimitMiddleware
 from simulator.web.tokens import TokenSigner
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if settings.journal:  # outside the ExceptionMiddleware: it sees rendered problems too
         app.add_middleware(JournalMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
                            journal=journal.for_database(db, runtime.signer))
+    app.add_middleware(FaultMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, db=db, signer=runtime.signer)
     app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_SWAGGER,
                        max_bytes=settings.max_body_bytes)
     app.add_error_handler(DomainError, problems.on_domain_error)

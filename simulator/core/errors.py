@@ -151,6 +151,21 @@ _SPECS = [
           "The code does not match the last one sent for this registration."),
     _spec("E_ESSC_LOGIN_FAILED", 401, "Wrong identifier or password", "账号或密码错误",
           "No issued e-SSC matches this identifier and password."),
+    _spec("E_FAULT_RULE_INVALID", 422, "The fault rule cannot be applied", "故障规则无法应用",
+          "A fault rule names one operationId of the work-permit or social-security API, in full "
+          "or by its last part (the control plane cannot be faulted), and the fields of its kind: "
+          "LATENCY `latency_ms` or `latency_min_ms` ≤ `latency_max_ms`, ERROR a `status`."),
+    _spec("E_FAULT_INJECTED_500", 500, "Injected fault: internal error", "注入故障：内部错误",
+          "A fault rule of this tenant (sandbox control plane, /faults) answered instead of the "
+          "operation. Nothing was done."),
+    _spec("E_FAULT_INJECTED_502", 502, "Injected fault: bad gateway", "注入故障：网关错误",
+          "A fault rule of this tenant answered as a failing upstream would. Nothing was done."),
+    _spec("E_FAULT_INJECTED_503", 503, "Injected fault: service unavailable", "注入故障：服务不可用",
+          "A fault rule of this tenant answered as an overloaded service would; retry after "
+          "`Retry-After` seconds. Nothing was done."),
+    _spec("E_FAULT_INJECTED_429", 429, "Injected fault: too many requests", "注入故障：请求过多",
+          "A fault rule of this tenant answered as a rate limit would; retry after `Retry-After` "
+          "seconds. Nothing was done."),
     _spec("E_INTERNAL", 500, "Internal error", "内部错误",
           "The sandbox failed. This is a bug: please report it with the request."),
     # State.

@@ -170,7 +170,8 @@ def row_of(capture: Capture, tenant_id: str) -> dict[str, Any]:
         "response_body": mask_text(_text(capture.response_body)) if capture.response_body else None,
         "response_truncated": capture.response_truncated,
         "verdict": verdict, "errors": errors,
-        "scenario": _text(scenario)[:100] if scenario else None, "fault": None,
+        "scenario": _text(scenario)[:100] if scenario else None,
+        "fault": capture.extensions.get("sandbox_fault"),
     }
 
 

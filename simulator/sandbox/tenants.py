@@ -150,7 +150,11 @@ def advance_clock(db: Database, tenant_id: str, delta: timedelta, working_days: 
         if working_days:
             today = clock.now().date()
             _check_range(clock.now(), "working_days")
-            target = SANDBOX.add_working_days(today, working_days)
+            try:
+                target = SANDBOX.add_working_days(today, working_days)
+            except ValueError:  # past the calendar's last year
+                raise DomainError("E_CLOCK_RANGE", "That many working days runs past the calendar.",
+                                  "工作日数超出日历范围。", "working_days") from None
             clock = clock.advance(timedelta(days=(target - today).days))
         _check_range(clock.now(), "days")
         conn.execute(update(tenants).where(tenants.c.id == tenant_id)

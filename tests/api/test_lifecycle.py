@@ -442,3 +442,11 @@ def test_the_category_maximum_setting_caps_a_new_permit(
     )
     number = approve(tenant, filed["id"])["work_permit_number"]
     assert permit(employer, number)["valid_to"] == valid_to
+
+
+def test_working_days_past_the_calendar_are_refused(tenant: Tenant) -> None:
+    tenant.freeze_clock("2098-06-01T09:00:00+08:00")
+    advance = tenant.http.post(f"/sandbox/v1/tenants/{tenant.id}/clock/advance",
+                               json={"working_days": 500}, headers=tenant.headers)
+    expect_problem(advance, 422, "E_CLOCK_RANGE", "working_days")
+    assert tenant.today() == date(2098, 6, 1)

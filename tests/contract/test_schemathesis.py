@@ -32,6 +32,13 @@ def contract_tenant(client: Any) -> Tenant:
 
 
 @pytest.fixture(scope="module")
+def control_tenant(client: Any) -> Tenant:
+    """The control-plane tests get a tenant of their own: the rules and settings they generate
+    (faults, policy, clock) must not reach the other surfaces' tests."""
+    return Sandbox(client).create_tenant(name="contract-control", seed=8)
+
+
+@pytest.fixture(scope="module")
 def employer_headers(contract_tenant: Tenant) -> dict[str, str]:
     return contract_tenant.employer().headers
 
@@ -104,8 +111,8 @@ def test_social_security_stateful(social_security_schema: Any, contract_tenant: 
 
 @sandbox.parametrize()
 @FAST
-def test_sandbox_operations(case: Any, contract_tenant: Tenant) -> None:
-    case.call_and_validate(headers=_control_headers(case, contract_tenant))
+def test_sandbox_operations(case: Any, control_tenant: Tenant) -> None:
+    case.call_and_validate(headers=_control_headers(case, control_tenant))
 
 
 def test_work_permit_stateful(work_permit_schema: Any, employer_headers: dict[str, str]) -> None:
@@ -116,9 +123,9 @@ def test_work_permit_stateful(work_permit_schema: Any, employer_headers: dict[st
     Workflow.run(settings=STATEFUL)
 
 
-def test_sandbox_stateful(sandbox_schema: Any, contract_tenant: Tenant) -> None:
+def test_sandbox_stateful(sandbox_schema: Any, control_tenant: Tenant) -> None:
     class Workflow(sandbox_schema.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            return {"headers": _control_headers(case, contract_tenant)}
+            return {"headers": _control_headers(case, control_tenant)}
 
     Workflow.run(settings=STATEFUL)

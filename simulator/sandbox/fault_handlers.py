@@ -1,0 +1,28 @@
+"""HTTP handlers of the fault rules (``specs/sandbox.yaml``, model ``sandbox/faults.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+
+from simulator import runtime
+from simulator.sandbox import faults
+from simulator.web import auth
+from simulator.web.responses import created, json_response
+
+
+def list_faults(tenant_id: str) -> Response:
+    return json_response({"items": faults.list_rules(runtime.current().db, auth.require_tenant(tenant_id))})
+
+
+def add_fault(tenant_id: str, body: dict[str, Any]) -> Response:
+    rule = faults.add_rule(runtime.current().db, auth.require_tenant(tenant_id), body)
+    return created(rule, f"/sandbox/v1/tenants/{tenant_id}/faults/{rule['id']}")
+
+
+def remove_fault(tenant_id: str, fault_id: str) -> Response:
+    faults.remove_rule(runtime.current().db, auth.require_tenant(tenant_id), fault_id)
+    removed = Response(status=204)
+    del removed.headers["Content-Type"]  # no body, no media type (Flask defaults to text/html)
+    return removed

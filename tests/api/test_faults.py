@@ -1,0 +1,158 @@
+"""Fault injection: rules per tenant and operation, seeded dice, never on the control plane."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from test_errors import expect_problem
+
+from simulator.testing import Employer, Sandbox, Tenant, expect
+
+GET_EMPLOYER = "simulator.services.workpermit.handlers.get_employer"
+
+
+def add(tenant: Tenant, **rule: Any) -> dict[str, Any]:
+    response = tenant.http.post(f"/sandbox/v1/tenants/{tenant.id}/faults",
+                                json={"operation_id": "get_employer", **rule}, headers=tenant.headers)
+    return dict(expect(response, 201))
+
+
+def rules(tenant: Tenant) -> list[dict[str, Any]]:
+    url = f"/sandbox/v1/tenants/{tenant.id}/faults"
+    return list(expect(tenant.http.get(url, headers=tenant.headers), 200)["items"])
+
+
+def hits(employer: Employer, count: int = 20) -> list[bool]:
+    return [employer.get("/employer").status_code == 503 for _ in range(count)]
+
+
+@pytest.mark.parametrize(("status", "retry_after"), [(500, None), (502, None), (503, "1"), (429, "7")])
+def test_error_answers_a_problem_without_calling_the_operation(
+        tenant: Tenant, employer: Employer, status: int, retry_after: str | None) -> None:
+    rule = add(tenant, kind="ERROR", status=status, **({"retry_after_s": 7} if status == 429 else {}))
+    response = employer.get("/employer")
+    problem = expect_problem(response, status, f"E_FAULT_INJECTED_{status}")
+    assert rule["id"] in problem["detail"]
+    assert response.headers.get("retry-after") == retry_after
+    assert response.headers["x-sandbox-fault"] == f"ERROR {status} {rule['id']}"
+
+
+def test_probability_zero_never_applies(tenant: Tenant, employer: Employer) -> None:
+    add(tenant, kind="ERROR", status=503, probability=0)
+    add(tenant, kind="DROP", probability=0)
+    response = expect(employer.get("/employer"), 200)
+    assert response["registered"] is True
+    assert [r["matched"] for r in rules(tenant)] == [1, 1]
+
+
+def test_latency_delays_then_answers(tenant: Tenant, employer: Employer) -> None:
+    rule = add(tenant, kind="LATENCY", latency_ms=50)
+    started = time.perf_counter()
+    response = employer.get("/employer")
+    assert time.perf_counter() - started >= 0.05
+    assert response.status_code == 200
+    assert response.headers["x-sandbox-fault"] == f"LATENCY {rule['id']}"
+
+
+def test_latency_in_a_range_is_drawn_within_it(tenant: Tenant, employer: Employer) -> None:
+    add(tenant, kind="LATENCY", latency_min_ms=1, latency_max_ms=20)
+    for _ in range(3):
+        started = time.perf_counter()
+        expect(employer.get("/employer"), 200)
+        assert time.perf_counter() - started >= 0.001
+
+
+def test_other_operations_are_untouched(tenant: Tenant, employer: Employer) -> None:
+    add(tenant, kind="ERROR", status=500)
+    assert employer.get("/foreigners").status_code == 200
+
+
+def test_drop_sends_no_body(tenant: Tenant, employer: Employer) -> None:
+    """In process the half-started answer shows; served, the connection closes (tests/server)."""
+    rule = add(tenant, kind="DROP")
+    response = employer.get("/employer")
+    assert response.headers["x-sandbox-fault"] == f"DROP {rule['id']}"
+    assert response.content == b""
+
+
+def test_same_seed_same_hits(sandbox: Sandbox) -> None:
+    def sequence() -> list[bool]:
+        tenant = sandbox.create_tenant(seed=777)
+        employer = tenant.employer()
+        add(tenant, kind="ERROR", status=503, probability=0.5)
+        return hits(employer)
+
+    first = sequence()
+    assert first == sequence()
+    assert 0 < sum(first) < 20
+
+
+def test_a_tenants_faults_never_hit_another(tenant: Tenant, employer: Employer, sandbox: Sandbox) -> None:
+    add(tenant, kind="ERROR", status=503)
+    other = sandbox.create_tenant(seed=1).employer()
+    assert expect(other.get("/employer"), 200)
+    assert employer.get("/employer").status_code == 503
+
+
+def test_list_add_remove(tenant: Tenant, employer: Employer) -> None:
+    rule = add(tenant, kind="ERROR", status=503, retry_after_s=2, probability=0.25)
+    assert rule == {"id": rule["id"], "operation_id": GET_EMPLOYER, "kind": "ERROR", "probability": 0.25,
+                    "latency_ms": None, "latency_min_ms": None, "latency_max_ms": None, "status": 503,
+                    "retry_after_s": 2, "matched": 0}
+    assert rules(tenant) == [rule]
+    url = f"/sandbox/v1/tenants/{tenant.id}/faults/{rule['id']}"
+    assert tenant.http.delete(url, headers=tenant.headers).status_code == 204
+    assert rules(tenant) == []
+    expect_problem(tenant.http.delete(url, headers=tenant.headers), 404, "E_NOT_FOUND", "faultId")
+    assert employer.get("/employer").status_code == 200
+
+
+def test_control_plane_is_exempt(tenant: Tenant, employer: Employer) -> None:
+    add(tenant, kind="ERROR", status=500, operation_id=GET_EMPLOYER)
+    sandbox_call = tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/faults",
+                                   headers={**tenant.headers, **employer.headers})
+    assert sandbox_call.status_code == 200
+    expect_problem(tenant.http.post(f"/sandbox/v1/tenants/{tenant.id}/faults", headers=tenant.headers,
+                                    json={"operation_id": "list_faults", "kind": "DROP"}),
+                   422, "E_FAULT_RULE_INVALID", "operation_id")
+
+
+def test_another_tenants_key_is_forbidden(tenant: Tenant, sandbox: Sandbox) -> None:
+    other = sandbox.create_tenant(seed=2)
+    expect_problem(tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/faults", headers=other.headers),
+                   403, "E_FORBIDDEN", "tenantId")
+
+
+PROBABILITY = (400, "E_VALIDATION", "probability")
+
+
+@pytest.mark.parametrize(("body", "status", "code", "field"), [
+    ({"operation_id": "no_such_operation", "kind": "DROP"}, 422, "E_FAULT_RULE_INVALID", "operation_id"),
+    ({"operation_id": "get_employer", "kind": "DROP", "probability": 1.5}, *PROBABILITY),
+    ({"operation_id": "get_employer", "kind": "DROP", "probability": -0.1}, *PROBABILITY),
+    ({"operation_id": "get_employer", "kind": "ERROR", "status": 404}, 400, "E_VALIDATION", "status"),
+    ({"operation_id": "get_employer", "kind": "ERROR"}, 422, "E_FAULT_RULE_INVALID", "status"),
+    ({"operation_id": "get_employer", "kind": "LATENCY"}, 422, "E_FAULT_RULE_INVALID", "latency_ms"),
+    ({"operation_id": "get_employer", "kind": "LATENCY", "latency_ms": 1, "latency_max_ms": 5},
+     422, "E_FAULT_RULE_INVALID", "latency_ms"),
+    ({"operation_id": "get_employer", "kind": "LATENCY", "latency_min_ms": 9, "latency_max_ms": 5},
+     422, "E_FAULT_RULE_INVALID", "latency_min_ms"),
+])
+def test_invalid_rules_are_refused(tenant: Tenant, body: dict[str, Any], status: int, code: str,
+                                   field: str) -> None:
+    response = tenant.http.post(f"/sandbox/v1/tenants/{tenant.id}/faults", json=body, headers=tenant.headers)
+    expect_problem(response, status, code, field)
+
+
+def test_the_journal_records_the_fault(tenant: Tenant, employer: Employer) -> None:
+    rule = add(tenant, kind="ERROR", status=429)
+    employer.get("/employer")
+    url = f"/sandbox/v1/tenants/{tenant.id}/journal"
+    entry = expect(tenant.http.get(url, params={"status": 429}, headers=tenant.headers), 200)["items"][0]
+    assert entry["operation_id"] == GET_EMPLOYER
+    assert entry["path"] == "/fwp/v1/employer"
+    assert entry["response"]["headers"]["x-sandbox-fault"] == f"ERROR 429 {rule['id']}"
+    assert entry["fault"] == f"ERROR 429 {rule['id']}"
+    assert '"E_FAULT_INJECTED_429"' in entry["response"]["body"]
