@@ -29,8 +29,10 @@ def _mine(scope: TenantScope, principal: Principal, number: str) -> RowMapping:
     return grant
 
 
-def _status(scope: TenantScope, grant: RowMapping) -> str:
-    return permits.effective_status(grant, scope.now.date(), policies.of(scope.conn, scope.tenant_id))
+def _status(scope: TenantScope, grant: RowMapping, rules: policies.Policy | None = None) -> str:
+    """The grant's status today; pass ``rules`` when the caller already read the policy."""
+    rules = rules or policies.of(scope.conn, scope.tenant_id)
+    return permits.effective_status(grant, scope.now.date(), rules)
 
 
 def _set(scope: TenantScope, grant: RowMapping, **values: Any) -> None:
@@ -85,10 +87,11 @@ def record_entry(scope: TenantScope, principal: Principal, number: str, entry_da
     """NOTICE_ISSUED → ENTERED → ACTIVE (A) or PENDING_ORIGINALS_CHECK (B, C)."""
     grant = _mine(scope, principal, number)
     today = scope.now.date()
-    if _status(scope, grant) != "NOTICE_ISSUED":
+    status = _status(scope, grant)
+    if status != "NOTICE_ISSUED":
         raise DomainError(
             "E_ENTRY_NOT_ALLOWED",
-            f"Work permit {number} is {_status(scope, grant)}; entry "
+            f"Work permit {number} is {status}; entry "
             "is recorded once, after the notification letter.",
             "仅可在工作许可通知签发后登记一次入境。",
             "permitNumber",
@@ -129,7 +132,8 @@ def extension(
     scope: TenantScope, principal: Principal, number: str, body: dict[str, Any]
 ) -> tuple[RowMapping, dict[str, Any], list[str]]:
     grant = _mine(scope, principal, number)
-    status = _status(scope, grant)
+    rules = policies.of(scope.conn, scope.tenant_id)
+    status = _status(scope, grant, rules)
     if status == "EXPIRED":
         raise DomainError(
             "E_EXTENSION_AFTER_EXPIRY",
@@ -146,7 +150,6 @@ def extension(
             f"新合同须晚于现有有效期（{grant['valid_to']}）结束。",
             "new_contract_end",
         )
-    rules = policies.of(scope.conn, scope.tenant_id)
     lead_date = date.fromisoformat(grant["valid_to"]) - timedelta(days=rules.extension_lead_days)
     flags = ["EXTENSION_LATE"] if scope.now.date() > lead_date else []
     return grant, {"new_contract_end": body["new_contract_end"], "file_by": lead_date.isoformat()}, flags
@@ -156,7 +159,8 @@ def change(
     scope: TenantScope, principal: Principal, number: str, body: dict[str, Any]
 ) -> tuple[RowMapping, dict[str, Any], list[str]]:
     grant = _mine(scope, principal, number)
-    status = _status(scope, grant)
+    rules = policies.of(scope.conn, scope.tenant_id)
+    status = _status(scope, grant, rules)
     _refuse_ended(status, number)
     _refuse_overdue(status, number)
     event = date.fromisoformat(body["event_date"])
@@ -182,7 +186,6 @@ def change(
         raise DomainError(
             "E_NOTHING_TO_CHANGE", "Every detail given equals the permit's.", "所填信息与现有信息一致。"
         )
-    rules = policies.of(scope.conn, scope.tenant_id)
     late = scope.now.date() > event + timedelta(days=rules.change_report_days)
     return grant, {"event_date": body["event_date"], "changes": changes}, ["CHANGE_LATE"] if late else []
 
@@ -191,7 +194,8 @@ def cancellation(
     scope: TenantScope, principal: Principal, number: str, body: dict[str, Any]
 ) -> tuple[RowMapping, dict[str, Any], list[str]]:
     grant = _mine(scope, principal, number)
-    _refuse_ended(_status(scope, grant), number)
+    rules = policies.of(scope.conn, scope.tenant_id)
+    _refuse_ended(_status(scope, grant, rules), number)
     ended = date.fromisoformat(body["contract_end_date"])
     if ended > scope.now.date():
         raise DomainError(
@@ -200,7 +204,6 @@ def cancellation(
             "合同终止后方可注销。",
             "contract_end_date",
         )
-    rules = policies.of(scope.conn, scope.tenant_id)
     due = SANDBOX.add_working_days(ended, rules.cancellation_working_days)
     flags = ["CANCELLATION_LATE"] if scope.now.date() > due else []
     return (
