@@ -79,8 +79,11 @@ PRISM = "prism"
 PRISM_SSC = "prism_ssc"  # Prism mocks one document per process: a second one for social-security
 PRISM_TARGETS = (PRISM, PRISM_SSC)
 SIMULATOR = "simulator"
-SHORT_KEYS = (SIMULATOR, FLOOR, "floor_fastpath", PRISM)  # --targets; "prism" means both Prisms
-SHORT = {SIMULATOR: "simulator", FLOOR: "floor", "floor_fastpath": "floor+fastpath",
+NO_JOURNAL = "simulator_nojournal"  # the same build with FWP_JOURNAL=0: what the journal costs
+SIMULATORS = (SIMULATOR, NO_JOURNAL)
+SHORT_KEYS = (SIMULATOR, NO_JOURNAL, FLOOR, "floor_fastpath", PRISM)  # "prism" means both Prisms
+SHORT = {SIMULATOR: "simulator", NO_JOURNAL: "sim, journal off", FLOOR: "floor",
+         "floor_fastpath": "floor+fastpath",
          PRISM: "prism", PRISM_SSC: "prism ssc"}
 NOISY_CORES = 0.25  # other processes' CPU during a run above which its numbers are noisy
 # Least busy ÷ busiest uvicorn worker's CPU during a run below which the load went to one worker:
@@ -91,6 +94,7 @@ WORKER_BALANCE_MIN = 0.5
 GOAL_RPS_VS_PRISM = {"get_status": 2.0, "post_application": 1.3, "essc_card": 2.0}
 GOAL_P99_VS_PRISM = 0.25
 GOAL_RSS_MB = 150.0
+GOAL_JOURNAL_COST = 0.10  # issue 5: writing the journal slows the request path by at most 10%
 # A run where more than this share of the answers are not 2xx measures errors, not the target.
 INVALID_ERROR_SHARE = 0.01
 
@@ -241,12 +245,17 @@ def build_targets(args: argparse.Namespace, workdir: Path) -> list[Target]:
             "-v", args.prism_log_level, str(workdir / f"{surface}.yaml"),
         ], {surface: ""} if surface in needed else {}, port=port)
 
-    port = free_port()
-    targets = [
-        Target(SIMULATOR, f"simulator ({workers} workers, SQLite)", [
+    def simulator(key: str, label: str, env: dict[str, str]) -> Target:
+        port = free_port()
+        return Target(key, label, [
             *cli(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", workers,
-            "--database", f"sqlite:///{workdir / 'bench.db'}", "--no-access-log",
-        ], python_bases, uvicorn_workers=args.workers, port=port),
+            "--database", f"sqlite:///{workdir / (key + '.db')}", "--no-access-log",
+        ], python_bases, env, uvicorn_workers=args.workers, port=port)
+
+    targets = [
+        simulator(SIMULATOR, f"simulator ({workers} workers, SQLite)", {}),
+        simulator(NO_JOURNAL, f"simulator ({workers} workers, SQLite), journal off (FWP_JOURNAL=0)",
+                  {"FWP_JOURNAL": "0"}),
         empty_app(FLOOR, "empty handlers, connexion FlaskApp as shipped: the floor", "0"),
         empty_app("floor_fastpath", "empty handlers + simulator.fastpath (inline WSGI, "
                   "decorate once, cached validators)", "1"),
@@ -668,7 +677,7 @@ def start_target(bench: Bench, target: Target) -> tuple[TargetReport, Live | Non
     server = bench.processes.start(target.command, log=log, env=target.env)
     try:
         report.ready_seconds = round(wait_ready(target, server, log, bench.args.ready_timeout), 2)
-        prepared = prepare_simulator(target) if target.key == SIMULATOR else prepare_mock(target)
+        prepared = prepare_simulator(target) if target.key in SIMULATORS else prepare_mock(target)
         report.notes = prepared.notes
         report.smoke = smoke_check(target, prepared, bench.args.scenarios)
         report.idle_rss_mb = {
@@ -791,6 +800,16 @@ def goals(runs: list[Run], table: dict[str, dict[str, dict[str, float | None]]]
                     "met": None if rps is None else rps >= goal})
         out.append({"goal": f"{label}: simulator p99 ≤ {GOAL_P99_VS_PRISM:g}× Prism",
                     "measured": p99, "met": None if p99 is None else p99 <= GOAL_P99_VS_PRISM})
+    for scenario, label in SCENARIOS.items():
+        if scenario not in measured:
+            continue
+        by_target = {r.target: r for r in runs if r.scenario == scenario and not r.invalid}
+        if SIMULATOR not in by_target or NO_JOURNAL not in by_target:
+            continue
+        kept = ratio(by_target[SIMULATOR].rps, by_target[NO_JOURNAL].rps)
+        out.append({"goal": f"{label}: the journal costs ≤ {GOAL_JOURNAL_COST:.0%} of req/s "
+                            f"(simulator ÷ simulator with the journal off ≥ {1 - GOAL_JOURNAL_COST:g})",
+                    "measured": kept, "met": None if kept is None else kept >= 1 - GOAL_JOURNAL_COST})
     workers = worker_rss(runs, SIMULATOR)
     peak = max(workers.values()) if workers else None
     out.append({"goal": f"simulator RSS per worker ≤ {GOAL_RSS_MB:g} MB", "measured": peak,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
+from typing import Any
 
 import connexion
 from connexion import context as connexion_context
@@ -14,9 +16,10 @@ from flask import Response, request
 from starlette.exceptions import HTTPException
 
 from simulator import fastpath, specs
+from simulator.core import scenarios
 from simulator.core.errors import DomainError
 from simulator.runtime import Runtime, RuntimeMiddleware
-from simulator.sandbox import journal
+from simulator.sandbox import dispatcher, journal
 from simulator.settings import Settings
 from simulator.store.db import Database
 from simulator.web import pages, problems
@@ -37,10 +40,49 @@ def _refuse_unrouted() -> None:
                           "不存在该路径。")
 
 
+def _refuse_unknown_scenario() -> None:
+    """X-Sandbox-Scenario on an operation without scenarios is a mistake to report, not ignore
+    (where the operation has some, connexion checks the value against the spec's enum)."""
+    value = request.headers.get(scenarios.HEADER)
+    operation = connexion_context._operation.get(None)
+    if value is None or operation is None or scenarios.supported(operation.operation_id):
+        return
+    name = operation.operation_id.rsplit(".", 1)[-1]
+    raise DomainError(
+        "E_SCENARIO_NOT_SUPPORTED",
+        f"{name} takes no {scenarios.HEADER}; operations that do: "
+        f"{', '.join(sorted(op.rsplit('.', 1)[-1] for op in scenarios.CATALOG))}.",
+        f"操作 {name} 不支持 {scenarios.HEADER} 请求头。",
+        scenarios.HEADER,
+    )
+
+
 def _worker_header(response: Response) -> Response:
     """Names the worker process that answered: shows that every worker sees the same state."""
     response.headers["X-Sandbox-Worker"] = str(os.getpid())
     return response
+
+
+class OnShutdown:
+    """Runs ``hook`` when the server shuts the app down (ASGI lifespan): stops the callback
+    delivery thread after the post in progress."""
+
+    def __init__(self, app: Any, hook: Callable[[], None]) -> None:
+        self.app = app
+        self.hook = hook
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def watched() -> Any:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                self.hook()
+            return message
+
+        await self.app(scope, watched, send)
 
 
 def spec_routes() -> list[tuple[re.Pattern[str], frozenset[str]]]:
@@ -76,6 +118,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if settings.journal:  # outside the ExceptionMiddleware: it sees rendered problems too
         app.add_middleware(JournalMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
                            journal=journal.for_database(db, runtime.signer))
+    # Callback deliveries: a thread per process, started by the first commit that queues one.
+    deliveries = dispatcher.for_database(db, settings.callback_hosts)
+    app.add_middleware(OnShutdown, MiddlewarePosition.BEFORE_EXCEPTION, hook=deliveries.close)
     app.add_middleware(FaultMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, db=db, signer=runtime.signer)
     app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_SWAGGER,
                        max_bytes=settings.max_body_bytes)
@@ -87,6 +132,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     flask_app = app.app
     flask_app.json.ensure_ascii = False  # type: ignore[attr-defined,unused-ignore]
     flask_app.before_request(_refuse_unrouted)
+    flask_app.before_request(_refuse_unknown_scenario)
     flask_app.after_request(_worker_header)
     pages.register(flask_app)
     if settings.inline_wsgi:

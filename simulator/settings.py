@@ -18,6 +18,12 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _hosts(value: str | None) -> tuple[str, ...]:
+    """Host names, lower case; IPv6 literals without brackets (``::1``)."""
+    names = (name.strip().lower().strip("[]") for name in (value or "").split(","))
+    return tuple(name for name in names if name)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE
@@ -29,6 +35,9 @@ class Settings:
     inline_wsgi: bool = True
     # Records every request and response of a tenant (simulator/sandbox/journal.py).
     journal: bool = True
+    # Hosts callbacks may be posted to besides the loopback ones (FWP_CALLBACK_HOSTS, comma list;
+    # "*" allows any host). See simulator/sandbox/callbacks.py.
+    callback_hosts: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -42,6 +51,7 @@ class Settings:
             token_ttl_seconds=int(env.get("FWP_TOKEN_TTL_SECONDS") or 3600),
             inline_wsgi=_flag(env.get("FWP_INLINE_WSGI"), True),
             journal=_flag(env.get("FWP_JOURNAL"), True),
+            callback_hosts=_hosts(env.get("FWP_CALLBACK_HOSTS")),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -56,6 +66,8 @@ class Settings:
         }
         if self.admin_token:
             env["FWP_ADMIN_TOKEN"] = self.admin_token
+        if self.callback_hosts:
+            env["FWP_CALLBACK_HOSTS"] = ",".join(self.callback_hosts)
         return env
 
 

@@ -17,6 +17,9 @@ public HTTP API; nothing here reaches into the simulator's internals.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -37,6 +40,29 @@ def expect(response: Any, status: int) -> Any:
     if response.status_code != status:
         raise SandboxError(response, status)
     return response.json() if response.content else None
+
+
+def verify_signature(secret: str, header: str | None, body: bytes | str, tolerance: float = 300,
+                     now: float | None = None) -> bool:
+    """Whether a callback's ``X-Sandbox-Signature`` (``t=<unix seconds>,v1=<hex>``) signs ``body``
+    (the raw bytes received) with the tenant's ``secret``, within ``tolerance`` seconds of ``now``.
+
+    ``v1`` is HMAC-SHA256 of ``f"{t}.{body}"`` keyed with the secret; several ``v1`` are accepted,
+    any one matching. Refusing old timestamps is what stops a replayed post.
+    """
+    if not header:
+        return False
+    raw = body.encode() if isinstance(body, str) else body
+    parts = [item.split("=", 1) for item in header.split(",") if "=" in item]
+    stamps = [value for key, value in parts if key.strip() == "t"]
+    signatures = [value.strip() for key, value in parts if key.strip() == "v1"]
+    if len(stamps) != 1 or not stamps[0].strip().isdigit() or not signatures:
+        return False
+    stamp = int(stamps[0])
+    if abs((time.time() if now is None else now) - stamp) > tolerance:
+        return False
+    expected = hmac.new(secret.encode(), str(stamp).encode() + b"." + raw, hashlib.sha256).hexdigest()
+    return any(hmac.compare_digest(expected, candidate) for candidate in signatures)
 
 
 def foreigner_payload(**overrides: Any) -> dict[str, Any]:
@@ -172,6 +198,17 @@ class Tenant:
 
     def reset(self) -> Any:
         return expect(self.http.post(f"/sandbox/v1/tenants/{self.id}/reset", headers=self.headers), 200)
+
+    def register_callback(self, url: str, **fields: Any) -> Any:
+        """A callback (webhook) of this tenant; the answer carries the signing ``secret``."""
+        return expect(self.http.post(f"/sandbox/v1/tenants/{self.id}/callbacks",
+                                     json={"url": url, **fields}, headers=self.headers), 201)
+
+    def callback_deliveries(self, **filters: Any) -> list[Any]:
+        """The first 100 deliveries of this tenant's callbacks, oldest first."""
+        url = f"/sandbox/v1/tenants/{self.id}/callback-deliveries"
+        page = expect(self.http.get(url, params={"limit": 100, **filters}, headers=self.headers), 200)
+        return list(page["items"])
 
 
 @dataclass

@@ -58,6 +58,10 @@ _SPECS = [
     _spec("E_UNSUPPORTED_CHARACTER", 422, "Text contains a NUL character", "文本含有空字符",
           "Text fields cannot contain the NUL character (U+0000): no record of the real systems "
           "can hold one."),
+    _spec("E_SCENARIO_NOT_SUPPORTED", 400, "No scenario for this operation", "该操作不支持场景模拟",
+          "X-Sandbox-Scenario was sent to an operation that has no scenarios. The operations that "
+          "take one, and their values, are in the README's scenario table and in each operation's "
+          "spec (an enum on the header); send the header only there."),
     _spec("E_INVALID_CURSOR", 422, "Unknown paging cursor", "分页游标无效",
           "Pass back a `page.next_cursor` exactly as a previous page returned it."),
     _spec("E_DATES_INCONSISTENT", 422, "Dates contradict each other", "日期相互矛盾",
@@ -166,6 +170,15 @@ _SPECS = [
     _spec("E_FAULT_INJECTED_429", 429, "Injected fault: too many requests", "注入故障：请求过多",
           "A fault rule of this tenant answered as a rate limit would; retry after `Retry-After` "
           "seconds. Nothing was done."),
+    _spec("E_CALLBACK_URL_REFUSED", 422, "Callback URL refused", "回调地址不被接受",
+          "A callback URL is an absolute http or https URL without user info, whose host is a "
+          "loopback host (127.0.0.1, localhost, ::1) or one the server allows in "
+          "FWP_CALLBACK_HOSTS: the sandbox posts only where its operator lets it."),
+    _spec("E_CALLBACK_SETTINGS_INVALID", 422, "Callback settings contradict each other",
+          "回调设置相互矛盾",
+          "The chaos delay range must have `delay_min_ms` ≤ `delay_max_ms`."),
+    _spec("E_CALLBACK_LIMIT", 409, "Too many callbacks", "回调数量已达上限",
+          "A tenant registers at most 20 callbacks; delete one first."),
     _spec("E_INTERNAL", 500, "Internal error", "内部错误",
           "The sandbox failed. This is a bug: please report it with the request."),
     # State.
@@ -278,4 +291,6 @@ _ZH_NOUNS = {
     "registration": "电子社保卡注册",
     "card": "社保卡",
     "employer": "用人单位",
+    "callback": "回调",
+    "delivery": "回调投递",
 }

@@ -9,7 +9,7 @@ from flask import Response
 from simulator import runtime
 from simulator.sandbox import faults
 from simulator.web import auth
-from simulator.web.responses import created, json_response
+from simulator.web.responses import created, json_response, no_content
 
 
 def list_faults(tenant_id: str) -> Response:
@@ -23,6 +23,4 @@ def add_fault(tenant_id: str, body: dict[str, Any]) -> Response:
 
 def remove_fault(tenant_id: str, fault_id: str) -> Response:
     faults.remove_rule(runtime.current().db, auth.require_tenant(tenant_id), fault_id)
-    removed = Response(status=204)
-    del removed.headers["Content-Type"]  # no body, no media type (Flask defaults to text/html)
-    return removed
+    return no_content()

@@ -17,26 +17,42 @@ from simulator.services.workpermit import policy as policies
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
 from simulator.web import auth
-from simulator.web.responses import created, json_response
+from simulator.web.responses import created, json_response, no_content
 
 
 def create_tenant(body: dict[str, Any] | None = None) -> Response:
     rt = runtime.current()
-    if rt.settings.admin_token and not auth.is_admin():
-        raise DomainError("E_UNAUTHORIZED",
-                          "This server creates tenants only with X-Sandbox-Admin-Token.",
-                          "本服务器创建租户须提供 X-Sandbox-Admin-Token。", "X-Sandbox-Admin-Token")
+    _require_admin("creates tenants", "创建租户")
     body = body or {}
     tenant = tenants.create_tenant(rt.db, body.get("name"), body.get("seed"), body.get("seed_data", True))
     return created(tenant, f"/sandbox/v1/tenants/{tenant['id']}")
+
+
+def _require_admin(action: str, action_zh: str) -> None:
+    if runtime.current().settings.admin_token and not auth.is_admin():
+        raise DomainError("E_UNAUTHORIZED", f"This server {action} only with X-Sandbox-Admin-Token.",
+                          f"本服务器{action_zh}须提供 X-Sandbox-Admin-Token。", "X-Sandbox-Admin-Token")
+
+
+def list_tenants(limit: int = 20, cursor: str | None = None, name_prefix: str | None = None) -> Response:
+    _require_admin("lists tenants", "列出租户")
+    return json_response(tenants.list_tenants(runtime.current().db, limit, cursor, name_prefix))
 
 
 def get_tenant(tenant_id: str) -> Response:
     return json_response(tenants.get_tenant(runtime.current().db, auth.require_tenant(tenant_id)))
 
 
-def reset_tenant(tenant_id: str) -> Response:
-    return json_response(tenants.reset_tenant(runtime.current().db, auth.require_tenant(tenant_id)))
+def delete_tenant(tenant_id: str) -> Response:
+    if not auth.is_admin():
+        auth.require_tenant(tenant_id)
+    tenants.delete_tenant(runtime.current().db, tenant_id)
+    return no_content()
+
+
+def reset_tenant(tenant_id: str, body: dict[str, Any] | None = None) -> Response:
+    seed = (body or {}).get("seed")
+    return json_response(tenants.reset_tenant(runtime.current().db, auth.require_tenant(tenant_id), seed))
 
 
 def create_employer_credentials(tenant_id: str) -> Response:

@@ -26,7 +26,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Select, select
 
-from simulator.core.clock import SHANGHAI
+from simulator.core.clock import SHANGHAI, Clock
 from simulator.core.errors import DomainError
 from simulator.store.db import Database
 from simulator.store.paging import decode_cursor, encode_cursor
@@ -45,7 +45,7 @@ MASK = "***"
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie",
                             "x-sandbox-key", "x-sandbox-admin-token"})
 SECRET_FIELDS = ("client_secret", "password", "new_password", "old_password", "access_token",
-                 "refresh_token", "admin_key")
+                 "refresh_token", "admin_key", "secret")
 SPEC_CODES = frozenset({"E_VALIDATION", "E_MALFORMED_JSON", "E_UNSUPPORTED_MEDIA_TYPE",
                         "E_NOT_ACCEPTABLE"})
 BROKEN_RESPONSE = "The sandbox produced a response that breaks its spec"
@@ -172,6 +172,35 @@ def row_of(capture: Capture, tenant_id: str) -> dict[str, Any]:
         "verdict": verdict, "errors": errors,
         "scenario": _text(scenario)[:100] if scenario else None,
         "fault": capture.extensions.get("sandbox_fault"),
+        "direction": "INBOUND",
+    }
+
+
+def _cut(raw: bytes | str | None) -> tuple[str | None, bool]:
+    data = raw.encode() if isinstance(raw, str) else raw
+    if not data:
+        return None, False
+    return mask_text(_text(data[:BODY_LIMIT])), len(data) > BODY_LIMIT
+
+
+def outbound_row(tenant_id: str, tenant_at: str, *, wall_at: float, operation_id: str, url: str,
+                 status: int, latency_ms: float, request_headers: dict[str, str], request_body: str,
+                 response_headers: dict[str, str], response_body: bytes | None, error: str | None,
+                 fault: str | None) -> dict[str, Any]:
+    """A callback delivery attempt the sandbox made (simulator/sandbox/deliveries.py), written by
+    the delivery thread itself: method POST, the URL as path, status 0 when no answer came."""
+    sent, sent_cut = _cut(request_body)
+    answer, answer_cut = _cut(response_body)
+    return {
+        "tenant_id": tenant_id, "wall_at": wall_at, "tenant_at": tenant_at,
+        "operation_id": operation_id, "method": "POST", "path": _text(url), "query": "",
+        "status": status, "latency_ms": round(latency_ms, 3),
+        "request_headers": {k.lower(): _text(v) for k, v in request_headers.items()},
+        "request_body": sent, "request_truncated": sent_cut,
+        "response_headers": {k.lower(): _text(v) for k, v in response_headers.items()},
+        "response_body": answer, "response_truncated": answer_cut, "verdict": "valid",
+        "errors": [{"field": None, "message": error}] if error else None, "scenario": None,
+        "fault": fault, "direction": "OUTBOUND",
     }
 
 
@@ -229,10 +258,7 @@ class Journal:
                               tenants.c.clock_frozen).where(tenants.c.id.in_(named)))}
                 rows = [r for r in rows if r["tenant_id"] in clocks]  # named tenants that exist
                 for row in rows:
-                    clock, wall = clocks[row["tenant_id"]], datetime.fromtimestamp(row["wall_at"], UTC)
-                    moment = clock.base_tenant if clock.frozen else (
-                        clock.base_tenant + (wall - clock.base_wall))
-                    row["tenant_at"] = moment.astimezone(SHANGHAI).isoformat(timespec="milliseconds")
+                    row["tenant_at"] = tenant_time(clocks[row["tenant_id"]], row["wall_at"])
                 if rows:
                     conn.execute(journal.insert(), rows)
             return len(rows)
@@ -244,6 +270,13 @@ class Journal:
         if thread is not None:
             thread.join(timeout=5)
         self._flush_quietly()
+
+
+def tenant_time(clock: Clock, wall_at: float) -> str:
+    """What the tenant clock read at the wall time ``wall_at``."""
+    wall = datetime.fromtimestamp(wall_at, UTC)
+    moment = clock.base_tenant if clock.frozen else clock.base_tenant + (wall - clock.base_wall)
+    return moment.astimezone(SHANGHAI).isoformat(timespec="milliseconds")
 
 
 _journals: WeakKeyDictionary[Database, Journal] = WeakKeyDictionary()
@@ -276,6 +309,7 @@ class Filters:
     until: datetime | None = None
     scenario: str | None = None
     verdict: str | None = None
+    direction: str | None = None
 
 
 def _query(tenant_id: str, f: Filters) -> Select[Any]:
@@ -284,7 +318,8 @@ def _query(tenant_id: str, f: Filters) -> Select[Any]:
     query = select(journal).where(journal.c.tenant_id == tenant_id)
     if f.operation_id:
         column = journal.c.operation_id
-        query = query.where(column == f.operation_id if "." in f.operation_id
+        full = "." in f.operation_id or f.operation_id.startswith("callback:")
+        query = query.where(column == f.operation_id if full
                             else column.endswith("." + f.operation_id, autoescape=True))
     if f.method:
         query = query.where(journal.c.method == f.method.upper())
@@ -300,6 +335,8 @@ def _query(tenant_id: str, f: Filters) -> Select[Any]:
         query = query.where(journal.c.scenario == f.scenario)
     if f.verdict:
         query = query.where(journal.c.verdict == f.verdict)
+    if f.direction:
+        query = query.where(journal.c.direction == f.direction)
     return query
 
 
@@ -315,6 +352,7 @@ def view(row: Any) -> dict[str, Any]:
         "response": {"headers": r["response_headers"], "body": r["response_body"],
                      "truncated": r["response_truncated"]},
         "verdict": r["verdict"], "errors": r["errors"], "scenario": r["scenario"], "fault": r["fault"],
+        "direction": r["direction"],
     }
 
 

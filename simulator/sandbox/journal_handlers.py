@@ -12,18 +12,19 @@ from simulator.web.responses import json_response
 
 def _filters(*, operation_id: str | None, method: str | None, status: int | None,
              path_prefix: str | None, since: str | None, until: str | None,
-             scenario: str | None, verdict: str | None) -> journal.Filters:
+             scenario: str | None, verdict: str | None, direction: str | None) -> journal.Filters:
     return journal.Filters(operation_id, method, status, path_prefix,
                            journal.parse_time(since, "since"), journal.parse_time(until, "until"),
-                           scenario, verdict)
+                           scenario, verdict, direction)
 
 
 def list_journal(tenant_id: str, *, operation_id: str | None = None, method: str | None = None,
                  status: int | None = None, path_prefix: str | None = None, since: str | None = None,
                  until: str | None = None, scenario: str | None = None, verdict: str | None = None,
-                 order: str = "newest", limit: int = 20, cursor: str | None = None) -> Response:
+                 direction: str | None = None, order: str = "newest", limit: int = 20,
+                 cursor: str | None = None) -> Response:
     filters = _filters(operation_id=operation_id, method=method, status=status, path_prefix=path_prefix,
-                       since=since, until=until, scenario=scenario, verdict=verdict)
+                       since=since, until=until, scenario=scenario, verdict=verdict, direction=direction)
     items, page = journal.list_page(runtime.current().db, auth.require_tenant(tenant_id), filters,
                                     limit=limit, cursor=cursor, oldest_first=order == "oldest")
     return json_response({"items": items, "page": page})
@@ -32,8 +33,8 @@ def list_journal(tenant_id: str, *, operation_id: str | None = None, method: str
 def export_journal(tenant_id: str, *, operation_id: str | None = None, method: str | None = None,
                    status: int | None = None, path_prefix: str | None = None, since: str | None = None,
                    until: str | None = None, scenario: str | None = None, verdict: str | None = None,
-                   limit: int = 1000) -> Response:
+                   direction: str | None = None, limit: int = 1000) -> Response:
     filters = _filters(operation_id=operation_id, method=method, status=status, path_prefix=path_prefix,
-                       since=since, until=until, scenario=scenario, verdict=verdict)
+                       since=since, until=until, scenario=scenario, verdict=verdict, direction=direction)
     lines = journal.export(runtime.current().db, auth.require_tenant(tenant_id), filters, limit)
     return Response("".join(lines), mimetype="application/x-ndjson")

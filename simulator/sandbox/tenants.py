@@ -6,17 +6,17 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from simulator.core import rng
 from simulator.core.calendar import SANDBOX
 from simulator.core.clock import SHANGHAI, Clock, iso, wall_now
 from simulator.core.errors import DomainError, not_found
 from simulator.sandbox import seeding
-from simulator.services.workpermit import officer
-from simulator.store import tenancy
+from simulator.services.workpermit import officer, permits
+from simulator.store import paging, tenancy
 from simulator.store.db import Database
-from simulator.store.schema import TENANT_DATA_TABLES, employers, outbox, tenants
+from simulator.store.schema import TENANT_DATA_TABLES, employers, metadata, outbox, tenants
 from simulator.web.tokens import secret_hash
 
 TOKEN_URL = "/fwp/v1/oauth/token"
@@ -91,9 +91,38 @@ def get_tenant(db: Database, tenant_id: str) -> dict[str, Any]:
         return tenant_view(conn, tenant_id)
 
 
-def reset_tenant(db: Database, tenant_id: str) -> dict[str, Any]:
-    """Empty the tenant's data, unregister its employers, put the clock back to real time,
-    and seed its people again when it was created with seed data."""
+def list_tenants(db: Database, limit: int, cursor: str | None,
+                 name_prefix: str | None = None) -> dict[str, Any]:
+    """Every tenant of the server in id order (ids are random: the order is stable, not dated)."""
+    after = paging.decode_key(cursor)
+    query = select(tenants.c.id).where(tenants.c.id > after).order_by(tenants.c.id).limit(limit + 1)
+    if name_prefix:
+        escaped = name_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(tenants.c.name.like(f"{escaped}%", escape="\\"))
+    with db.read() as conn:
+        ids = list(conn.execute(query).scalars())
+        items = [tenant_view(conn, tenant_id) for tenant_id in ids[:limit]]
+    more = len(ids) > limit
+    return {"items": items,
+            "page": {"limit": limit, "next_cursor": paging.encode_key(ids[limit - 1]) if more else None}}
+
+
+def delete_tenant(db: Database, tenant_id: str) -> None:
+    """The tenant and every row it owns, in one transaction (children first, so SQLite without
+    foreign-key enforcement and PostgreSQL end the same)."""
+    with db.write() as conn:
+        tenant_view(conn, tenant_id)  # 404 for an unknown tenant
+        for table in reversed(metadata.sorted_tables):
+            if table is not tenants and "tenant_id" in table.c:
+                conn.execute(delete(table).where(table.c.tenant_id == tenant_id))
+        conn.execute(delete(tenants).where(tenants.c.id == tenant_id))
+
+
+def reset_tenant(db: Database, tenant_id: str, seed: int | None = None) -> dict[str, Any]:
+    """Empty the tenant's data, unregister its employers, put the clock back to real time, and
+    seed its people again when it was created with seed data. With ``seed`` the tenant starts
+    again from that seed: the sequence goes back to its last employer account, so the ids it
+    generates from now on are those of a fresh tenant with that seed and as many accounts."""
     with db.write() as conn:
         for table in TENANT_DATA_TABLES:
             conn.execute(delete(table).where(table.c.tenant_id == tenant_id))
@@ -101,8 +130,13 @@ def reset_tenant(db: Database, tenant_id: str) -> dict[str, Any]:
             uscc=None, name_zh=None, name_en=None, province=None, city=None,
             contact_email=None, registered_at=None,
         ))
+        restart: dict[str, Any] = {}
+        if seed is not None:
+            last = conn.execute(select(func.max(employers.c.seq))
+                                .where(employers.c.tenant_id == tenant_id)).scalar()
+            restart = {"seed": seed, "counter": last or 1}
         conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(
-            settings=DEFAULT_SETTINGS, **tenancy.clock_columns(Clock.real_time())))
+            settings=DEFAULT_SETTINGS, **restart, **tenancy.clock_columns(Clock.real_time())))
         row = conn.execute(select(tenants.c.seed_data).where(tenants.c.id == tenant_id)).first()
         first = conn.execute(select(employers.c.id).where(employers.c.tenant_id == tenant_id)
                              .order_by(employers.c.seq).limit(1)).scalar()
@@ -135,10 +169,12 @@ def set_clock(db: Database, tenant_id: str, now: datetime | None, frozen: bool |
                               "`now` 须带时区偏移，例如 +08:00。", "now")
         _check_range(now, "now")
     with db.write() as conn:
-        clock = tenancy.read_clock(conn, tenant_id).set(now, frozen)
+        before = tenancy.read_clock(conn, tenant_id)
+        clock = before.set(now, frozen)
         conn.execute(update(tenants).where(tenants.c.id == tenant_id)
                      .values(**tenancy.clock_columns(clock)))
         officer.clock_moved(conn, tenant_id)  # the automatic officer does what fell due
+        permits.announce_expiries(conn, tenant_id, before.today(), clock.today())  # callbacks
     return clock_view(clock)
 
 
@@ -146,7 +182,8 @@ def advance_clock(db: Database, tenant_id: str, delta: timedelta, working_days: 
     """Move the clock by ``delta`` and then by ``working_days`` of China's official calendar
     (same time of day, landing on the n-th working day after today)."""
     with db.write() as conn:
-        clock = tenancy.read_clock(conn, tenant_id).advance(delta)
+        before = tenancy.read_clock(conn, tenant_id)
+        clock = before.advance(delta)
         if working_days:
             today = clock.now().date()
             _check_range(clock.now(), "working_days")
@@ -160,6 +197,7 @@ def advance_clock(db: Database, tenant_id: str, delta: timedelta, working_days: 
         conn.execute(update(tenants).where(tenants.c.id == tenant_id)
                      .values(**tenancy.clock_columns(clock)))
         officer.clock_moved(conn, tenant_id)
+        permits.announce_expiries(conn, tenant_id, before.today(), clock.today())  # callbacks
     return clock_view(clock)
 
 

@@ -28,6 +28,24 @@ def decode_cursor(cursor: str | None) -> int:
                           "分页游标无效。", "cursor") from None
 
 
+def encode_key(key: str) -> str:
+    """A cursor over a text key (tables without a ``seq``, such as the tenants)."""
+    return base64.urlsafe_b64encode(f"k{key}".encode()).decode().rstrip("=")
+
+
+def decode_key(cursor: str | None) -> str:
+    if not cursor:
+        return ""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except ValueError:
+        text = ""
+    if text[:1] != "k" or not text[1:].isprintable() or len(text) > 201:
+        raise DomainError("E_INVALID_CURSOR", "The cursor is not one this API returned.",
+                          "分页游标无效。", "cursor")
+    return text[1:]
+
+
 def page(
     conn: Connection, query: Select[Any], seq: Column[Any], limit: int, cursor: str | None
 ) -> tuple[Sequence[Any], dict[str, Any]]:

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, and_, delete, select
 
 from simulator import runtime
 from simulator.core.errors import DomainError
+from simulator.core.scenarios import HEADER
 from simulator.store import tenancy
 from simulator.store.schema import idempotency_keys
 from simulator.store.tenancy import TenantScope
@@ -35,9 +36,12 @@ class Stored:
     location: str | None
 
 
-def fingerprint(method: str, path: str, body: Any) -> str:
+def fingerprint(method: str, path: str, body: Any, scenario: str | None = None) -> str:
+    """What makes two requests "the same": method, path, body and the forced scenario (a retry
+    asking for another outcome is another request)."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+    forced = f"\n{scenario}" if scenario else ""
+    return hashlib.sha256(f"{method} {path}\n{canonical}{forced}".encode()).hexdigest()
 
 
 def _where(tenant_id: str, principal: str, key: str) -> Any:
@@ -81,7 +85,8 @@ def create_idempotently(
     """Run ``produce`` (which returns the created view and its URL) in one write transaction,
     honouring the request's Idempotency-Key."""
     key = request.headers.get("Idempotency-Key")
-    fp = fingerprint(request.method, request.path, request.get_json(silent=True)) if key else ""
+    fp = fingerprint(request.method, request.path, request.get_json(silent=True),
+                     request.headers.get(HEADER)) if key else ""
     with runtime.current().db.write() as conn:
         scope = tenancy.begin(conn, tenant_id)
         if key:

@@ -21,3 +21,10 @@ def json_response(
 
 def created(body: Any, location: str, headers: dict[str, str] | None = None) -> Response:
     return json_response(body, 201, {"Location": location, **(headers or {})})
+
+
+def no_content() -> Response:
+    """204: no body, so no media type either (Flask would default to text/html)."""
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response

@@ -133,10 +133,12 @@ def test_filters_paging_and_order(tenant: Tenant, employer: Employer) -> None:
     assert entries(tenant, until=(since - timedelta(hours=1)).isoformat()) == []
 
 
-def test_the_scenario_header_is_recorded(tenant: Tenant, employer: Employer) -> None:
-    expect(employer.http.get("/fwp/v1/employer", headers={**employer.headers,
-                                                           "X-Sandbox-Scenario": "late-renewal"}), 200)
-    assert one(tenant, scenario="late-renewal")["path"] == "/fwp/v1/employer"
+def test_the_scenario_header_is_recorded_even_when_refused(tenant: Tenant, employer: Employer) -> None:
+    refused = employer.http.get("/fwp/v1/employer", headers={**employer.headers,
+                                                             "X-Sandbox-Scenario": "REJECTED"})
+    expect_problem(refused, 400, "E_SCENARIO_NOT_SUPPORTED", "X-Sandbox-Scenario")
+    entry = one(tenant, scenario="REJECTED")
+    assert (entry["path"], entry["status"]) == ("/fwp/v1/employer", 400)
 
 
 def test_export_is_json_lines(tenant: Tenant, employer: Employer) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -243,3 +243,128 @@ def test_admin_token_creates_a_tenant_whose_key_then_suffices(guarded: Any) -> N
     admin_only = guarded.get(f"/sandbox/v1/tenants/{created['id']}",
                              headers={"X-Sandbox-Admin-Token": "t"})
     expect_problem(admin_only, 401, "E_UNAUTHORIZED")
+
+
+def test_admin_lists_tenants_and_nobody_else_does(guarded: Any) -> None:
+    admin = {"X-Sandbox-Admin-Token": "t"}
+    made = [expect(guarded.post("/sandbox/v1/tenants", json={"name": name, "seed_data": False},
+                                headers=admin), 201) for name in ("ci-a", "ci-b", "other")]
+    for headers in ({}, {"X-Sandbox-Admin-Token": "wrong"}, {"X-Sandbox-Key": made[0]["admin_key"]}):
+        expect_problem(guarded.get("/sandbox/v1/tenants", headers=headers), 401, "E_UNAUTHORIZED",
+                       "X-Sandbox-Admin-Token")
+    listed = expect(guarded.get("/sandbox/v1/tenants", headers=admin), 200)
+    assert [t["id"] for t in listed["items"]] == sorted(t["id"] for t in made)
+    assert all("admin_key" not in t and "employer" not in t for t in listed["items"])
+    ci = expect(guarded.get("/sandbox/v1/tenants", params={"name_prefix": "ci-"}, headers=admin), 200)
+    assert sorted(t["name"] for t in ci["items"]) == ["ci-a", "ci-b"]
+
+
+# Listing and deleting tenants (an open server) --------------------------------------------------
+
+def _names(sandbox: Sandbox, prefix: str, limit: int = 100) -> list[str]:
+    names, cursor = [], None
+    while True:
+        params: dict[str, Any] = {"name_prefix": prefix, "limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        page = expect(sandbox.http.get("/sandbox/v1/tenants", params=params), 200)
+        names += [t["name"] for t in page["items"]]
+        assert len(page["items"]) <= limit
+        cursor = page["page"]["next_cursor"]
+        if cursor is None:
+            return names
+
+
+def test_tenant_list_pages_and_takes_the_prefix_literally(sandbox: Sandbox) -> None:
+    run = f"list-{datetime.now().timestamp():.6f}-"
+    for suffix in ("a", "b", "c", "d", "e", "%x", "_y"):
+        sandbox.create_tenant(name=run + suffix, seed_data=False)
+    sandbox.create_tenant(name=run.replace("-", "_") + "z", seed_data=False)  # '_' is no wildcard
+    expected = sorted(run + s for s in ("a", "b", "c", "d", "e", "%x", "_y"))
+    assert sorted(_names(sandbox, run, limit=2)) == expected
+    assert _names(sandbox, run + "%") == [run + "%x"]
+    assert _names(sandbox, run + "_") == [run + "_y"]
+
+
+@pytest.mark.parametrize("cursor", ["nope", "czE", "_w"])
+def test_tenant_list_refuses_a_foreign_cursor(sandbox: Sandbox, cursor: str) -> None:
+    expect_problem(sandbox.http.get("/sandbox/v1/tenants", params={"cursor": cursor}), 422,
+                   "E_INVALID_CURSOR", "cursor")
+
+
+def test_deleting_a_tenant_removes_it_and_its_credentials(sandbox: Sandbox) -> None:
+    doomed, other = sandbox.create_tenant(), sandbox.create_tenant()
+    employer = doomed.employer()
+    employer.register()
+    foreigner = employer.create_foreigner()
+    app_id = employer.file_application(foreigner["id"], date.today())["id"]
+    survivor = other.employer()
+    survivor.register(uscc=OTHER_USCC)
+
+    expect_problem(sandbox.http.delete(f"/sandbox/v1/tenants/{doomed.id}", headers=other.headers),
+                   403, "E_FORBIDDEN", "tenantId")
+    response = sandbox.http.delete(f"/sandbox/v1/tenants/{doomed.id}", headers=doomed.headers)
+    assert response.status_code == 204
+    assert not response.content
+
+    # the key, the client credentials and an already issued token all stop working
+    expect_problem(sandbox.http.get(f"/sandbox/v1/tenants/{doomed.id}", headers=doomed.headers),
+                   401, "E_UNAUTHORIZED")
+    token = sandbox.http.post("/fwp/v1/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": doomed.credentials["client_id"],
+        "client_secret": doomed.credentials["client_secret"]})
+    assert token.status_code == 401, token.text
+    expect_problem(employer.get(f"/applications/{app_id}"), 404, "E_NOT_FOUND", "applicationId")
+    expect_problem(employer.post("/foreigners", foreigner_payload()), 401, "E_UNAUTHORIZED")
+    assert doomed.id not in [t["id"] for t in _tenants(sandbox)]
+    # the other tenant is untouched
+    assert expect(survivor.get("/employer"), 200)["uscc"] == OTHER_USCC
+    expect(sandbox.http.get(f"/sandbox/v1/tenants/{other.id}", headers=other.headers), 200)
+
+
+def _tenants(sandbox: Sandbox) -> list[dict[str, Any]]:
+    items, cursor = [], None
+    while True:
+        page = expect(sandbox.http.get("/sandbox/v1/tenants", params={"limit": 100, **(
+            {"cursor": cursor} if cursor else {})}), 200)
+        items += page["items"]
+        if (cursor := page["page"]["next_cursor"]) is None:
+            return items
+
+
+def test_admin_deletes_any_tenant_and_an_unknown_one_is_404(guarded: Any) -> None:
+    admin = {"X-Sandbox-Admin-Token": "t"}
+    made = expect(guarded.post("/sandbox/v1/tenants", json={}, headers=admin), 201)
+    assert guarded.delete(f"/sandbox/v1/tenants/{made['id']}", headers=admin).status_code == 204
+    expect_problem(guarded.delete(f"/sandbox/v1/tenants/{made['id']}", headers=admin), 404,
+                   "E_NOT_FOUND", "tenantId")
+    expect_problem(guarded.delete(f"/sandbox/v1/tenants/{made['id']}"), 401, "E_UNAUTHORIZED")
+
+
+def test_reset_to_a_seed_gives_the_world_of_a_fresh_tenant_with_that_seed(sandbox: Sandbox) -> None:
+    fresh = sandbox.create_tenant(seed=777, seed_data=True)
+    reused = sandbox.create_tenant(seed=1, seed_data=True)
+    reused.employer().register()
+    body = expect(sandbox.http.post(f"/sandbox/v1/tenants/{reused.id}/reset", json={"seed": 777},
+                                    headers=reused.headers), 200)
+    assert body["seed"] == 777
+
+    def world(tenant: Tenant) -> list[dict[str, Any]]:
+        people = expect(sandbox.http.get(f"/sandbox/v1/tenants/{tenant.id}/personas",
+                                         headers=tenant.headers), 200)["items"]
+        return [{k: v for k, v in p.items() if k not in ("employer_id",)} for p in people]
+
+    assert world(reused) == world(fresh)
+    # and the ids it makes from now on are those the fresh tenant makes
+    made = [t.employer() for t in (fresh, reused)]
+    ids = []
+    for employer in made:
+        employer.register()
+        ids.append(employer.create_foreigner()["id"])
+    assert ids[0] == ids[1]
+
+
+def test_reset_refuses_a_bad_seed(tenant: Tenant) -> None:
+    response = tenant.http.post(f"/sandbox/v1/tenants/{tenant.id}/reset", json={"seed": -1},
+                                headers=tenant.headers)
+    expect_problem(response, 400, "E_VALIDATION", "seed")

@@ -62,11 +62,17 @@ def _positive(case: Any) -> bool:
     return case.meta is None or case.meta.generation.mode.is_positive
 
 
+DELETE_TENANT = "simulator.sandbox.handlers.delete_tenant"
+
+
 def _control_headers(case: Any, tenant: Tenant) -> dict[str, str]:
     """Aim schema-valid control-plane calls at the tenant whose key is sent, so that they reach
-    the logic; schema-violating ones go out as generated (and must be refused)."""
+    the logic; schema-violating ones go out as generated (and must be refused). Deleting a tenant
+    deletes a throwaway one, made for the case, not the tenant the other cases use."""
     if not _positive(case):
         return {}
+    if case.operation.definition.raw.get("operationId") == DELETE_TENANT:
+        tenant = Sandbox(tenant.http).create_tenant(name="contract-doomed")
     if case.path_parameters and "tenantId" in case.path_parameters:
         case.path_parameters["tenantId"] = tenant.id
     return tenant.headers

@@ -30,21 +30,34 @@ def _st(config: Path, url: str, *headers: str) -> subprocess.CompletedProcess[st
 def test_schemathesis_cli_finds_no_failure(serve: Any, sqlite_url: str, tmp_path: Path) -> None:
     server = serve(sqlite_url, workers=2).start()
     with httpx.Client(base_url=server.url) as http:
-        tenant = Sandbox(http).create_tenant(seed=13)
+        tenant, doomed = Sandbox(http).create_tenant(seed=13), Sandbox(http).create_tenant(seed=14)
         employer = tenant.employer()
         employer.register()
     config = tmp_path / "schemathesis.toml"
-    config.write_text((ROOT / "schemathesis.toml").read_text()
-                      + f'\n[parameters]\n"path.tenantId" = "{tenant.id}"\n')
+    # every control-plane call goes to the tenant of the key, except the deletion: it gets a
+    # tenant of its own, so that the other operations (and the next runs) keep theirs
+    config.write_text(f'headers = {{ "X-Sandbox-Key" = "{tenant.admin_key}" }}\n'
+                      + (ROOT / "schemathesis.toml").read_text() + f"""
+[parameters]
+"path.tenantId" = "{tenant.id}"
+
+[[operations]]
+include-operation-id = "simulator.sandbox.handlers.delete_tenant"
+headers = {{ "X-Sandbox-Key" = "{doomed.admin_key}" }}
+parameters = {{ "path.tenantId" = "{doomed.id}" }}
+""")
     runs = {
         "work-permit": _st(config, f"{server.url}/fwp/v1/openapi.json",
                            f"Authorization: {employer.headers['Authorization']}"),
-        "sandbox": _st(config, f"{server.url}/sandbox/v1/openapi.json",
-                       f"X-Sandbox-Key: {tenant.admin_key}"),
+        "sandbox": _st(config, f"{server.url}/sandbox/v1/openapi.json"),
         "social-security": _st(config, f"{server.url}/ssc/v1/openapi.json",
                                f"Authorization: {employer.headers['Authorization']}",
                                f"X-Sandbox-Tenant: {tenant.id}"),
     }
+    with httpx.Client(base_url=server.url) as http:
+        # the run deleted the doomed tenant and only it
+        assert http.get(f"/sandbox/v1/tenants/{doomed.id}", headers=doomed.headers).status_code == 401
+        assert http.get(f"/sandbox/v1/tenants/{tenant.id}", headers=tenant.headers).status_code == 200
     for name, run in runs.items():
         report = run.stdout[-3000:] + run.stderr[-2000:]
         assert run.returncode == 0, f"{name}:\n{report}"

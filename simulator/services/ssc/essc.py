@@ -24,6 +24,7 @@ from stdnum import luhn
 from simulator.core import rng
 from simulator.core.clock import iso
 from simulator.core.errors import DomainError, not_found
+from simulator.core.scenarios import NOTE
 from simulator.services.ssc import cards
 from simulator.services.workpermit import messages, permits
 from simulator.services.workpermit import policy as policies
@@ -278,7 +279,10 @@ def _issue(scope: TenantScope, row: dict[str, Any]) -> None:
     row["status"], row["issued_at"] = "ISSUED", scope.now_iso
 
 
-def verify_face(scope: TenantScope, registration_id: str, nonce: str) -> dict[str, Any]:
+def verify_face(scope: TenantScope, registration_id: str, nonce: str,
+                scenario: str | None = None) -> dict[str, Any]:
+    """Answer the face challenge; ``scenario`` (IDENTITY_CHECK_FAILED / _PASSED) overrides the
+    tenant's face-check switch for this one answer."""
     row = _registration(scope, registration_id)
     _expect(row, "FACE_VERIFICATION_REQUIRED")
     face = row["data"]["face"]
@@ -292,10 +296,13 @@ def verify_face(scope: TenantScope, registration_id: str, nonce: str) -> dict[st
             "nonce",
             extra={"expired": expired},
         )
-    if tenancy.settings_of(scope.conn, scope.tenant_id)["face_check"] == "FAIL":
+    forced = {"IDENTITY_CHECK_FAILED": "FAIL", "IDENTITY_CHECK_PASSED": "PASS"}.get(scenario or "")
+    outcome = forced or tenancy.settings_of(scope.conn, scope.tenant_id)["face_check"]
+    if outcome == "FAIL":
+        by = f"{NOTE}: {scenario}" if forced else "forced by the tenant's e-SSC settings"
         raise DomainError(
             "E_FACE_FAIL",
-            "The face check did not match the passport photo (forced by the tenant's e-SSC settings).",
+            f"The face check did not match the passport photo ({by}).",
             "人脸识别未通过。",
         )
     card = None

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, request
 
 from simulator import runtime
+from simulator.core import scenarios
 from simulator.services.ssc import essc, insurance
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
@@ -48,7 +49,8 @@ def start_registration(body: dict[str, Any]) -> Response:
 
 
 def verify_face(registration_id: str, body: dict[str, Any]) -> Response:
-    return _public_write(essc.verify_face, registration_id, body["nonce"])
+    return _public_write(essc.verify_face, registration_id, body["nonce"],
+                         request.headers.get(scenarios.HEADER) or None)
 
 
 def start_real_name_check(registration_id: str, body: dict[str, Any]) -> Response:

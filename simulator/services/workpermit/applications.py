@@ -11,6 +11,7 @@ from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from simulator.core.errors import DomainError, not_found
 from simulator.core.points import category_for_points
+from simulator.services import events
 from simulator.services.workpermit import foreigners, lifecycle, permits, rules
 from simulator.services.workpermit.employers import require_registered
 from simulator.services.workpermit.states import (
@@ -28,7 +29,7 @@ from simulator.web.tokens import Principal
 Record = dict[str, Any]
 _DATA_KEYS = ("qualification_route", "relaxation_reason", "bonuses", "job", "documents", "points",
               "derived_category", "defects", "correction_requested", "decision", "letter", "request",
-              "flags")
+              "flags", "scenario")
 PERMIT_TYPES = ("REISSUE_ELECTRONIC", "EXTENSION", "CHANGE", "CANCELLATION")
 """Applications about an existing permit: checked when filed, applied when approved."""
 
@@ -55,8 +56,8 @@ def view(rec: Record) -> dict[str, Any]:
         "defects": rec.get("defects"), "decision": decision,
         "work_permit_number": rec.get("work_permit_number"), "history": rec["history"],
         "request": rec.get("request"), "flags": rec.get("flags") or [],
-        "created_at": rec["created_at"], "submitted_at": rec.get("submitted_at"),
-        "updated_at": rec["updated_at"],
+        "scenario": rec.get("scenario"), "created_at": rec["created_at"],
+        "submitted_at": rec.get("submitted_at"), "updated_at": rec["updated_at"],
     }
 
 
@@ -81,7 +82,7 @@ def _record(row: Any) -> Record:
     mapping = dict(row._mapping)
     data = mapping.pop("data")
     mapping["history"] = list(mapping["history"])
-    return {**mapping, **copy.deepcopy(data)}
+    return {**mapping, **copy.deepcopy(data), _PUBLISHED: len(mapping["history"])}
 
 
 def load(conn: Connection, tenant_id: str, app_id: str, employer_id: str | None = None) -> Record:
@@ -107,6 +108,19 @@ def save(conn: Connection, rec: Record) -> None:
     conn.execute(update(applications).where(
         applications.c.tenant_id == rec["tenant_id"], applications.c.id == rec["id"]
     ).values(**_columns(rec)))
+    publish(conn, rec)
+
+
+_PUBLISHED = "_published"
+"""How many history entries the tenant's callbacks were told about (not stored: the history is)."""
+
+
+def publish(conn: Connection, rec: Record) -> None:
+    """Queue a callback event for each transition not yet published (services/events.py), in the
+    transaction that makes it. Saving publishes; call it earlier to order events before others."""
+    fresh = rec["history"][rec.get(_PUBLISHED, 0):]
+    rec[_PUBLISHED] = len(rec["history"])
+    events.application_changed(conn, rec, fresh)
 
 
 # Transitions ------------------------------------------------------------------------------------
@@ -233,6 +247,7 @@ def create(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> di
         "tenant_id": scope.tenant_id, "id": app_id, "seq": seq, "employer_id": principal.subject,
         "foreigner_id": rec["foreigner_id"], "type": rec["type"], "created_at": at, **_columns(rec),
     })
+    publish(scope.conn, rec)
     return view(rec)
 
 
@@ -394,6 +409,7 @@ def file_for_permit(scope: TenantScope, principal: Principal, grant: RowMapping,
     scope.conn.execute(_INSERT, {
         "tenant_id": scope.tenant_id, "id": app_id, "seq": seq, "employer_id": principal.subject,
         "foreigner_id": rec["foreigner_id"], "type": rec["type"], "created_at": at, **_columns(rec)})
+    publish(scope.conn, rec)
     return view(rec)
 
 
@@ -431,26 +447,30 @@ def officer_request_supplement(scope: TenantScope, app_id: str, defects: list[di
 
 
 def officer_approve(scope: TenantScope, app_id: str) -> Record:
+    """The application's APPROVED event is queued before the permit's (ISSUED, EXTENDED, ...): the
+    decision, then its effect. An effect refused half-way rolls both back."""
     rec = load(scope.conn, scope.tenant_id, app_id)
     _require(rec, "approve", "OFFICER")
     if rec["type"] in PERMIT_TYPES:
+        rec["decision"] = {"outcome": "APPROVED", "reason": None, "decided_at": scope.now_iso}
+        fire(rec, "approve", "OFFICER", scope.now_iso, f"{rec['type'].lower()} applied to the permit")
+        publish(scope.conn, rec)
         if rec["type"] == "REISSUE_ELECTRONIC":
             permits.make_electronic(scope, rec["work_permit_number"])
         else:
             lifecycle.apply(scope, rec)
-        rec["decision"] = {"outcome": "APPROVED", "reason": None, "decided_at": scope.now_iso}
-        fire(rec, "approve", "OFFICER", scope.now_iso, f"{rec['type'].lower()} applied to the permit")
         save(scope.conn, rec)
         return rec
     owner = Principal(tenant_id=scope.tenant_id, subject=rec["employer_id"], kind="employer")
     foreigner = _foreigner(scope, owner, rec)
     rules.check_dates(_facts(scope, rec, foreigner))  # else the permit would end before it starts
     permits.refuse_second_active(scope, foreigner)
+    rec["decision"] = {"outcome": "APPROVED", "reason": None, "decided_at": scope.now_iso}
+    fire(rec, "approve", "OFFICER", scope.now_iso)
+    publish(scope.conn, rec)
     grant = permits.issue(scope, rec, foreigner)
     rec["work_permit_number"] = grant["work_permit_number"]
     rec["letter"] = permits.notification_letter(scope, rec, foreigner, grant)
-    rec["decision"] = {"outcome": "APPROVED", "reason": None, "decided_at": scope.now_iso}
-    fire(rec, "approve", "OFFICER", scope.now_iso)
     save(scope.conn, rec)
     return rec
 

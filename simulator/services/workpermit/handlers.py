@@ -15,8 +15,10 @@ from typing import Any
 from flask import Response, request
 
 from simulator import runtime
+from simulator.core import scenarios
 from simulator.core.errors import DomainError
 from simulator.services.workpermit import applications, employers, foreigners, lifecycle, messages, permits
+from simulator.services.workpermit import scenarios as forcing
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
 from simulator.web import auth
@@ -83,8 +85,15 @@ def get_foreigner(foreigner_id: str) -> Response:
     return json_response(foreigners.get(_db(), auth.employer(), foreigner_id))
 
 
+def _scenario() -> str | None:
+    """The outcome the request forces (connexion has checked it against the operation's enum)."""
+    return request.headers.get(scenarios.HEADER) or None
+
+
 def create_application(body: dict[str, Any]) -> Response:
-    return _create("applications", lambda scope, principal: applications.create(scope, principal, body))
+    scenario = _scenario()
+    return _create("applications", lambda scope, principal: forcing.force(
+        scope, applications.create(scope, principal, body), scenario))
 
 
 def list_applications(limit: int = 20, cursor: str | None = None, status: str | None = None,
@@ -112,7 +121,9 @@ def _write(action: Any, *args: Any) -> Response:
 
 
 def submit_application(application_id: str) -> Response:
-    return _write(applications.submit, application_id)
+    scenario = _scenario()
+    return _write(lambda scope, principal, app_id: forcing.force(
+        scope, applications.submit(scope, principal, app_id), scenario), application_id)
 
 
 def submit_correction(application_id: str, body: dict[str, Any]) -> Response:
@@ -136,13 +147,15 @@ def get_work_permit(permit_number: str) -> Response:
 
 
 def request_reissue(permit_number: str) -> Response:
-    return _create("applications",
-                   lambda scope, principal: applications.request_reissue(scope, principal, permit_number))
+    scenario = _scenario()
+    return _create("applications", lambda scope, principal: forcing.force(
+        scope, applications.request_reissue(scope, principal, permit_number), scenario))
 
 
 def _permit_application(permit_number: str, app_type: str, body: dict[str, Any]) -> Response:
-    return _create("applications", lambda scope, principal: applications.request_for_permit(
-        scope, principal, permit_number, app_type, body))
+    scenario = _scenario()
+    return _create("applications", lambda scope, principal: forcing.force(
+        scope, applications.request_for_permit(scope, principal, permit_number, app_type, body), scenario))
 
 
 def request_extension(permit_number: str, body: dict[str, Any]) -> Response:

@@ -105,6 +105,7 @@ def record_entry(scope: TenantScope, principal: Principal, number: str, entry_da
         )
     status = "ACTIVE" if grant["category"] == "A" else "PENDING_ORIGINALS_CHECK"
     _set(scope, grant, entry_date=entry_date.isoformat(), status=status)
+    permits.announce(scope, grant, number, "ENTRY_RECORDED")
     return _view(scope, number)
 
 
@@ -122,6 +123,7 @@ def check_originals(scope: TenantScope, number: str) -> dict[str, Any]:
             extra={"state": status, "allowed_actions": []},
         )
     _set(scope, grant, status="ACTIVE", originals_checked_on=scope.now.date().isoformat())
+    permits.announce(scope, grant, number, "ORIGINALS_CHECKED")
     return _view(scope, number)
 
 
@@ -241,8 +243,10 @@ def apply(scope: TenantScope, rec: dict[str, Any]) -> None:
             cap,
         )
         _set(scope, grant, valid_to=new_end.isoformat(), **_electronic(grant))
+        permits.announce(scope, grant, number, "EXTENDED")
     elif rec["type"] == "CHANGE":
         _apply_change(scope, grant, request["changes"])
+        permits.announce(scope, grant, number, "CHANGED")
     elif rec["type"] == "CANCELLATION":
         permits.end(scope, number, "CANCELLED", f"Cancelled by the employer: {request['reason']}")
 

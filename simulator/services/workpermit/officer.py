@@ -17,6 +17,9 @@ counting, with the tenant's policy settings:
   past the statutory limit, ``statutory_working_days`` after acceptance, extended once by
   ``statutory_extension_working_days`` with the reason noted when the review takes longer.
 
+An application forced to ``SLOW_REVIEW`` (``scenarios.py``) is decided at the extended statutory
+limit, and on a MANUAL tenant too: its tester asked for the officer's slowness, not to play it.
+
 Known gaps: a running (unfrozen) tenant clock passing a due date does nothing until the next
 clock call; switching the policy to AUTOMATIC acts at the next clock call, on the due dates.
 """
@@ -34,6 +37,7 @@ from sqlalchemy import Connection, select
 from simulator.core.calendar import SANDBOX
 from simulator.core.clock import SHANGHAI, Clock
 from simulator.core.errors import DomainError
+from simulator.core.scenarios import SLOW_REVIEW
 from simulator.services.workpermit import applications, rules
 from simulator.services.workpermit import policy as policies
 from simulator.services.workpermit.policy import Policy
@@ -93,7 +97,7 @@ def document_defects(facts: rules.Facts, required: tuple[str, ...]) -> list[Defe
     return found
 
 
-def _defects(scope: TenantScope, rec: Record) -> list[Defect]:
+def defects(scope: TenantScope, rec: Record) -> list[Defect]:
     required = REQUIRED_DOCUMENTS.get(rec["type"])
     if required is None:
         return []
@@ -104,6 +108,11 @@ def _defects(scope: TenantScope, rec: Record) -> list[Defect]:
 
 
 # Deadlines ---------------------------------------------------------------------------------------
+
+def scenario_of(rec: Record) -> str | None:
+    """The scenario an application carries, from a loaded record or a raw row."""
+    return rec.get("scenario") or (rec.get("data") or {}).get("scenario")
+
 
 def _day(at: str) -> date:
     return datetime.fromisoformat(at).astimezone(SHANGHAI).date()
@@ -122,6 +131,7 @@ class Review:
     extended: date | None
     due: date
     working_days: int
+    slow: bool = False
 
     @classmethod
     def of(cls, rec: Record, policy: Policy) -> Review:
@@ -130,16 +140,21 @@ class Review:
         working_days = policy.review_working_days(rec["category"])
         due = SANDBOX.add_working_days(entered, working_days)
         statutory = SANDBOX.add_working_days(accepted, policy.statutory_working_days)
-        if due <= statutory:
-            return cls(accepted, statutory, None, due, working_days)
         extended = SANDBOX.add_working_days(
             accepted, policy.statutory_working_days + policy.statutory_extension_working_days)
+        if scenario_of(rec) == SLOW_REVIEW:  # the review takes every day the law allows
+            return cls(accepted, statutory, extended, extended, working_days, slow=True)
+        if due <= statutory:
+            return cls(accepted, statutory, None, due, working_days)
         return cls(accepted, statutory, extended, min(due, extended), working_days)
 
     def note(self, policy: Policy) -> str:
         text = (f"statutory deadline {self.statutory} ({policy.statutory_working_days} working days "
                 f"after acceptance)")
-        if self.extended is not None:
+        if self.slow:
+            text += (f"; extended by {policy.statutory_extension_working_days} working days to "
+                     f"{self.extended}, the slowest review the law allows")
+        elif self.extended is not None:
             text += (f"; extended: the review takes {self.working_days} working days, past the "
                      f"statutory limit, so the deadline is extended by "
                      f"{policy.statutory_extension_working_days} working days to {self.extended}")
@@ -172,7 +187,7 @@ def _accept(scope: TenantScope, app_id: str, policy: Policy) -> Record:
 
 
 def _pre_review(scope: TenantScope, rec: Record, policy: Policy) -> Record:
-    found = _defects(scope, rec)
+    found = defects(scope, rec)
     if not found:
         return _accept(scope, rec["id"], policy)
     if not rec.get("correction_requested"):
@@ -213,11 +228,14 @@ def _at(scope: TenantScope, due: date, last_entry: str) -> TenantScope:
 # Running -----------------------------------------------------------------------------------------
 
 _OPEN = select(table.c.id, table.c.seq, table.c.status, table.c.category,
-               table.c.history).where(table.c.status.in_(tuple(_STEPS)))
+               table.c.history, table.c.data).where(table.c.status.in_(tuple(_STEPS)))
 
 
-def _queue(scope: TenantScope, policy: Policy, today: date) -> Iterator[tuple[date, int, str]]:
+def _queue(scope: TenantScope, policy: Policy, today: date,
+           forced_only: bool) -> Iterator[tuple[date, int, str]]:
     for row in scope.conn.execute(_OPEN.where(table.c.tenant_id == scope.tenant_id)).mappings():
+        if forced_only and (row["status"] != "UNDER_REVIEW" or scenario_of(dict(row)) != SLOW_REVIEW):
+            continue
         due = due_date(dict(row), policy)
         if due is not None and due <= today:
             yield due, row["seq"], row["id"]
@@ -225,12 +243,12 @@ def _queue(scope: TenantScope, policy: Policy, today: date) -> Iterator[tuple[da
 
 def run_due(scope: TenantScope) -> int:
     """Do every step due on or before the tenant's today, earliest first (ties in filing order),
-    until none is left; returns how many were done. Does nothing for a MANUAL tenant."""
+    until none is left; returns how many were done. A MANUAL tenant's officer is the tester, so
+    only reviews forced slow (``X-Sandbox-Scenario: SLOW_REVIEW``) are decided for it."""
     policy = policies.of(scope.conn, scope.tenant_id)
-    if policy.officer != "AUTOMATIC":
-        return 0
+    forced_only = policy.officer != "AUTOMATIC"
     today, done = scope.now.date(), 0
-    due = list(_queue(scope, policy, today))
+    due = list(_queue(scope, policy, today, forced_only))
     heapq.heapify(due)
     while due:
         day, seq, app_id = heapq.heappop(due)
@@ -238,14 +256,20 @@ def run_due(scope: TenantScope) -> int:
         rec = _STEPS[rec["status"]](_at(scope, day, rec["history"][-1]["at"]), rec, policy)
         done += 1
         following = due_date(rec, policy)
-        if following is not None and following <= today:
+        if not forced_only and following is not None and following <= today:
             heapq.heappush(due, (following, seq, app_id))
     return done
 
 
+_SLOW = select(table.c.data).where(table.c.status == "UNDER_REVIEW")
+
+
 def clock_moved(conn: Connection, tenant_id: str) -> int:
     """The control plane's hook, inside the transaction that moved the clock: a MANUAL tenant
-    costs one settings read, and no sequence block is reserved for it."""
-    if policies.of(conn, tenant_id).officer != "AUTOMATIC":
+    costs one settings read and one look for reviews forced slow, and no sequence block is
+    reserved for it unless it has one."""
+    if policies.of(conn, tenant_id).officer != "AUTOMATIC" and not any(
+            scenario_of(dict(row)) == SLOW_REVIEW
+            for row in conn.execute(_SLOW.where(table.c.tenant_id == tenant_id)).mappings()):
         return 0
     return run_due(tenancy.begin(conn, tenant_id))

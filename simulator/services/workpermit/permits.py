@@ -15,6 +15,7 @@ from sqlalchemy import Connection, RowMapping, bindparam, select, update
 from simulator.core import rng
 from simulator.core.errors import DomainError, not_found
 from simulator.core.ids import work_permit_number
+from simulator.services import events
 from simulator.services.workpermit import policy as policies
 from simulator.services.workpermit.foreigners import permit_number_of
 from simulator.services.workpermit.policy import Policy
@@ -117,6 +118,7 @@ def issue(scope: TenantScope, rec: dict[str, Any], foreigner: RowMapping) -> dic
         "valid_to": valid_to.isoformat(), "issued_at": scope.now_iso,
     }
     scope.conn.execute(work_permits.insert().values(**values))
+    announce(scope, None, number, "ISSUED")
     return view(values)
 
 
@@ -207,6 +209,7 @@ def end(scope: TenantScope, number: str, status: str, reason: str) -> dict[str, 
     scope.conn.execute(update(work_permits).where(
         work_permits.c.tenant_id == scope.tenant_id, work_permits.c.seq == row["seq"],
     ).values(status=status, ended_on=today, end_reason=reason))
+    announce(scope, row, number, status, reason)
     return {"work_permit_number": number, "status": status, "form": row["form"],
             "valid_to": row["valid_to"], "ended_on": today, "end_reason": reason}
 
@@ -217,6 +220,46 @@ def make_electronic(scope: TenantScope, number: str) -> None:
     scope.conn.execute(update(work_permits).where(
         work_permits.c.tenant_id == scope.tenant_id, work_permits.c.seq == row["seq"],
     ).values(form="ELECTRONIC", status="ACTIVE"))
+    announce(scope, row, number, "MADE_ELECTRONIC")
+
+
+# Callbacks (services/events.py) ----------------------------------------------------------------
+
+def announce(scope: TenantScope, before: Any, number: str, change: str, reason: str | None = None) -> None:
+    """Queue ``permit.status_changed`` for the newest grant of ``number``, just changed; ``before``
+    is that grant as it was (None for a new one). Free when the tenant has no callbacks."""
+    targets = events.subscribers(scope.conn, scope.tenant_id)
+    if not targets:
+        return
+    rules, today = policies.of(scope.conn, scope.tenant_id), scope.now.date()
+    grant = latest(scope.conn, scope.tenant_id, number)
+    assert grant is not None
+    was = effective_status(before, today, rules) if before is not None else None
+    events.permit_changed(scope.conn, scope.tenant_id, targets, grant, before=was,
+                          after=effective_status(grant, today, rules), change=change,
+                          at=scope.now_iso, reason=reason)
+
+
+_EXPIRING = select(work_permits).where(
+    work_permits.c.tenant_id == bindparam("tenant"), work_permits.c.status.not_in(ENDED_STATUSES),
+    work_permits.c.valid_to >= bindparam("first"), work_permits.c.valid_to < bindparam("last"),
+).order_by(work_permits.c.valid_to, work_permits.c.seq)
+
+
+def announce_expiries(conn: Connection, tenant_id: str, before: date, after: date) -> None:
+    """The tenant clock moved from ``before`` to ``after`` (days): each permit whose ``valid_to``
+    it passed expired, at midnight after that day. EXPIRED is derived on read (effective_status);
+    this is the one place it is told, when the clock is set or advanced. A clock moved back tells
+    nothing."""
+    targets = events.subscribers(conn, tenant_id) if after > before else []
+    if not targets:
+        return
+    rules = policies.of(conn, tenant_id)
+    for grant in conn.execute(_EXPIRING, {"tenant": tenant_id, "first": before.isoformat(),
+                                          "last": after.isoformat()}).mappings():
+        at = f"{date.fromisoformat(grant['valid_to']) + timedelta(days=1)}T00:00:00+08:00"
+        events.permit_changed(conn, tenant_id, targets, grant, before=effective_status(grant, before, rules),
+                              after="EXPIRED", change="EXPIRED", at=at)
 
 
 def insert_legacy(scope: TenantScope, foreigner: RowMapping, employer_id: str, *, province: str,

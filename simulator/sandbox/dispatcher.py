@@ -1,0 +1,309 @@
+"""The delivery thread: posts committed callback deliveries, one thread per process and database.
+
+* **Claiming.** A delivery is claimed with one conditional UPDATE (PENDING and due, or SENDING
+  with a lease run out → SENDING with this thread's token and a lease): only one process's UPDATE
+  matches, on SQLite and PostgreSQL alike, so no attempt is sent twice. A process that dies while
+  sending leaves a lease that runs out; the attempt is then made again by whoever sweeps next.
+* **Order.** Deliveries go out by due time, then number, one at a time per callback: the claim
+  also requires that no other delivery of the callback is being sent (its row is locked on
+  PostgreSQL while claiming). Retries, delays and holds let later deliveries overtake.
+* **Waking.** A transaction that wrote deliveries marks its connection (``events.WAKE``); on its
+  commit this thread wakes (and starts, if it was not running). Otherwise it sleeps until the
+  next known due time, or a sweep every :data:`SWEEP` seconds, which also picks up other
+  processes' leftovers. Nothing is kept only in memory.
+* **Posting** happens outside any transaction, with short timeouts and without redirects; the
+  outcome, the next due time and the journal entry are written in one transaction after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import httpx
+from sqlalchemy import Connection, event, func, select, text, update
+
+from simulator.sandbox import callbacks, journal
+from simulator.sandbox.deliveries import wall_iso
+from simulator.services import events
+from simulator.store import tenancy
+from simulator.store.db import Database
+from simulator.store.schema import callback_deliveries as table
+from simulator.store.schema import callback_events, callback_settings, tenants
+from simulator.store.schema import journal as journal_table
+
+log = logging.getLogger("simulator.callbacks")
+
+SWEEP = 5.0
+BATCH = 20
+LEASE_MARGIN = 10.0
+MAX_BACKOFF = 3600.0
+USER_AGENT = "fwp-sandbox-callbacks/1"
+WAITING = ("PENDING", "SENDING")
+
+
+@dataclass(frozen=True)
+class Claim:
+    tenant_id: str
+    seq: int
+    id: str
+    token: str
+    callback_id: str
+    url: str
+    attempt: int
+    attempts: list[dict[str, Any]]
+    chaos: dict[str, Any]
+    event_id: str
+    event_type: str
+    body: str
+    secret: str
+    timeout: float
+
+
+@dataclass
+class Outcome:
+    headers: dict[str, str]
+    wall_at: float
+    status: int = 0
+    answer_headers: dict[str, str] = field(default_factory=dict)
+    answer: bytes | None = None
+    error: str | None = None
+    latency_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def signature(secret: str, timestamp: int, body: str) -> str:
+    """``t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">``, as ``X-Sandbox-Signature``."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def backoff(attempt: int, base_ms: int) -> float:
+    """Seconds before the attempt after ``attempt``: base, 2 x base, 4 x base... (capped)."""
+    return float(min(MAX_BACKOFF, base_ms / 1000 * 2 ** (attempt - 1)))
+
+
+class Dispatcher:
+    def __init__(self, db: Database, allowed_hosts: tuple[str, ...]) -> None:
+        self.db = db
+        self.allowed = allowed_hosts
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        event.listen(db.engine, "commit", self._on_commit)
+
+    def _on_commit(self, conn: Connection) -> None:
+        if conn.info.pop(events.WAKE, None):
+            self.wake()
+
+    def wake(self) -> None:
+        self._wake.set()
+        self.ensure_started()
+
+    def ensure_started(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="fwp-callbacks", daemon=True)
+            self._thread.start()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop after the post in progress, if any (ASGI lifespan shutdown)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        self._stop.set()
+        self._wake.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        with httpx.Client(headers={"User-Agent": USER_AGENT}, follow_redirects=False,
+                          trust_env=False) as client:
+            while not self._stop.is_set():
+                self._wake.clear()
+                try:
+                    pause = self.run_once(client)
+                except Exception:
+                    log.exception("callback delivery pass failed")
+                    pause = SWEEP
+                if not self._stop.is_set():  # close() may have come between clear() and here
+                    self._wake.wait(pause)
+
+    # --- one pass ------------------------------------------------------------------------------
+
+    def run_once(self, client: httpx.Client) -> float:
+        """Send what is due; returns how long to sleep before the next pass."""
+        now = time.time()
+        with self.db.read() as conn:
+            due = conn.execute(select(table.c.tenant_id, table.c.seq)
+                               .where(table.c.status.in_(WAITING), table.c.due_at <= now)
+                               .order_by(table.c.due_at, table.c.seq).limit(BATCH)).all()
+            if not due:
+                following = conn.execute(select(func.min(table.c.due_at))
+                                         .where(table.c.status.in_(WAITING))).scalar()
+                return SWEEP if following is None else min(SWEEP, max(0.002, following - now))
+        sent = 0
+        for tenant_id, seq in due:
+            if self._stop.is_set():
+                break
+            claim = self._claim(tenant_id, seq)
+            if claim is not None:
+                self._deliver(client, claim)
+                sent += 1
+        return 0.0 if sent else 0.05  # due but held up by another process's post: look again soon
+
+    def _claim(self, tenant_id: str, seq: int) -> Claim | None:
+        now, token = time.time(), secrets.token_hex(8)
+        other = table.alias("other")
+        busy = select(other.c.seq).where(
+            other.c.tenant_id == table.c.tenant_id, other.c.callback_id == table.c.callback_id,
+            other.c.status == "SENDING", other.c.due_at > now, other.c.seq != table.c.seq).exists()
+        with self.db.write() as conn:
+            callback_id = conn.execute(select(table.c.callback_id).where(
+                table.c.tenant_id == tenant_id, table.c.seq == seq)).scalar()
+            if callback_id is None:
+                return None
+            if not self.db.is_sqlite:  # one claimer per callback at a time (SQLite has one writer)
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                             {"key": f"fwp-callback/{tenant_id}/{callback_id}"})
+            settings = events.settings_of(conn.execute(select(callback_settings.c.settings).where(
+                callback_settings.c.tenant_id == tenant_id)).scalar())
+            timeout = settings["timeout_ms"] / 1000
+            row = conn.execute(update(table).where(
+                table.c.tenant_id == tenant_id, table.c.seq == seq, table.c.status.in_(WAITING),
+                table.c.due_at <= now, ~busy,
+            ).values(status="SENDING", claim=token, due_at=now + timeout * 2 + LEASE_MARGIN)
+                .returning(table.c.id, table.c.url, table.c.attempt_count, table.c.attempts,
+                           table.c.chaos, table.c.event_seq)).first()
+            if row is None:
+                return None
+            found = conn.execute(select(callback_events.c.id, callback_events.c.type,
+                                        callback_events.c.body).where(
+                callback_events.c.tenant_id == tenant_id, callback_events.c.seq == row.event_seq)).one()
+            secret = str(callbacks.secret_of(conn, tenant_id))
+        return Claim(tenant_id, seq, row.id, token, callback_id, row.url, row.attempt_count + 1,
+                     list(row.attempts), dict(row.chaos), found.id, found.type, found.body,
+                     secret, timeout)
+
+    # --- posting ------------------------------------------------------------------------------
+
+    def _post(self, client: httpx.Client, claim: Claim, headers: dict[str, str] | None = None) -> Outcome:
+        headers = headers or {
+            "Content-Type": "application/json", "User-Agent": USER_AGENT,
+            "X-Sandbox-Event": claim.event_type, "X-Sandbox-Event-Id": claim.event_id,
+            "X-Sandbox-Delivery": claim.id, "X-Sandbox-Attempt": str(claim.attempt),
+            "X-Sandbox-Tenant": claim.tenant_id,
+            "X-Sandbox-Signature": signature(claim.secret, int(time.time()), claim.body),
+        }
+        outcome = Outcome(headers, time.time())
+        if not callbacks.allowed_now(claim.url, self.allowed):
+            outcome.error = "The URL's host is no longer allowed (FWP_CALLBACK_HOSTS); nothing was sent."
+            return outcome
+        started = time.perf_counter()
+        try:
+            with client.stream("POST", claim.url, content=claim.body.encode(), headers=headers,
+                               timeout=httpx.Timeout(claim.timeout)) as response:
+                outcome.status, outcome.answer_headers = response.status_code, dict(response.headers)
+                outcome.answer = _read_some(response)
+        except httpx.HTTPError as exc:
+            outcome.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        outcome.latency_ms = (time.perf_counter() - started) * 1000
+        return outcome
+
+    def _deliver(self, client: httpx.Client, claim: Claim) -> None:
+        outcomes = [self._post(client, claim)]
+        first_success = not any(a.get("status_code") and 200 <= a["status_code"] < 300
+                                for a in claim.attempts)
+        if outcomes[0].ok and claim.chaos.get("duplicate") and first_success:
+            outcomes.append(self._post(client, claim, outcomes[0].headers))  # the same request again
+        self._record(claim, outcomes)
+
+    def _record(self, claim: Claim, outcomes: list[Outcome]) -> None:
+        labels = [_chaos_label(claim) if claim.attempt == 1 else None, "CALLBACK DUPLICATE"]
+        attempts = claim.attempts + [
+            {"number": claim.attempt, "at": wall_iso(o.wall_at), "status_code": o.status or None,
+             "error": o.error, "latency_ms": round(o.latency_ms, 3), "duplicate": i > 0}
+            for i, o in enumerate(outcomes)]
+        first, now = outcomes[0], time.time()
+        with self.db.write() as conn:
+            settings = events.settings_of(conn.execute(select(callback_settings.c.settings).where(
+                callback_settings.c.tenant_id == claim.tenant_id)).scalar())
+            if first.ok:
+                values: dict[str, Any] = {"status": "DELIVERED", "delivered_wall": first.wall_at}
+            elif claim.attempt >= settings["max_attempts"]:
+                values = {"status": "FAILED"}
+            else:
+                values = {"status": "PENDING",
+                          "due_at": now + backoff(claim.attempt, settings["base_delay_ms"])}
+            updated = conn.execute(update(table).where(
+                table.c.tenant_id == claim.tenant_id, table.c.seq == claim.seq, table.c.claim == claim.token,
+            ).values(attempt_count=claim.attempt, attempts=attempts, claim=None, held=False,
+                     **values)).rowcount
+            clock = conn.execute(select(tenants.c.clock_base_tenant, tenants.c.clock_base_wall,
+                                        tenants.c.clock_frozen)
+                                 .where(tenants.c.id == claim.tenant_id)).first()
+            if clock is None:  # the tenant was deleted meanwhile
+                return
+            rows = [journal.outbound_row(
+                claim.tenant_id, journal.tenant_time(tenancy.clock_from_row(*clock), o.wall_at),
+                wall_at=o.wall_at, operation_id=f"callback:{claim.event_type}", url=claim.url,
+                status=o.status, latency_ms=o.latency_ms, request_headers=o.headers,
+                request_body=claim.body, response_headers=o.answer_headers, response_body=o.answer,
+                error=o.error, fault=label) for o, label in zip(outcomes, labels, strict=False)]
+            conn.execute(journal_table.insert(), rows)
+        if updated:
+            self._release(claim)
+
+    def _release(self, claim: Claim) -> None:
+        """Held (reordered) deliveries of this callback are overtaken now: they may go. A
+        transaction of its own: each write here locks one delivery or, like a delete, several in
+        index order, so none can deadlock with a request."""
+        with self.db.write() as conn:
+            conn.execute(update(table).where(
+                table.c.tenant_id == claim.tenant_id, table.c.callback_id == claim.callback_id,
+                table.c.status == "PENDING", table.c.held.is_(True), table.c.seq < claim.seq,
+            ).values(held=False, due_at=time.time()))
+
+
+def _read_some(response: httpx.Response) -> bytes:
+    """The answer's first bytes (the journal keeps 16 KiB): a receiver cannot make us read more."""
+    kept = b""
+    for chunk in response.iter_bytes():
+        kept += chunk
+        if len(kept) > journal.BODY_LIMIT:
+            break
+    return kept
+
+
+def _chaos_label(claim: Claim) -> str | None:
+    chaos = claim.chaos
+    parts = ([f"CALLBACK DELAY {chaos['delay_ms']}ms"] if chaos.get("delay_ms") else []) + (
+        ["CALLBACK REORDER"] if chaos.get("reordered") else [])
+    return "; ".join(parts) or None
+
+
+_dispatchers: WeakKeyDictionary[Database, Dispatcher] = WeakKeyDictionary()
+
+
+def for_database(db: Database, allowed_hosts: tuple[str, ...] = ()) -> Dispatcher:
+    """The one delivery thread of a database in this process (started when there is work)."""
+    found = _dispatchers.get(db)
+    if found is None:
+        found = _dispatchers[db] = Dispatcher(db, allowed_hosts)
+        with db.read() as conn:
+            leftover = conn.execute(select(table.c.seq).where(table.c.status.in_(WAITING)).limit(1)).first()
+        if leftover is not None:  # work left by a previous run
+            found.ensure_started()
+    return found
