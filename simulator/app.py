@@ -32,20 +32,20 @@ from simulator.web.validation import validator_map
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
-def _refuse_unrouted() -> None:
-    """A path that connexion's router did not match (a control character in an id, say) can
-    still match a Flask rule; without an operation it must be a 404, not a crash."""
-    if request.blueprint in specs.SURFACES and connexion_context._operation.get(None) is None:
-        raise DomainError("E_NOT_FOUND", f"No operation at {request.path!r}.",
-                          "不存在该路径。")
+def _before_operation() -> None:
+    """One Flask hook (each costs a call per request) for two refusals:
 
-
-def _refuse_unknown_scenario() -> None:
-    """X-Sandbox-Scenario on an operation without scenarios is a mistake to report, not ignore
-    (where the operation has some, connexion checks the value against the spec's enum)."""
-    value = request.headers.get(scenarios.HEADER)
+    * a path that connexion's router did not match (a control character in an id, say) can still
+      match a Flask rule; without an operation it must be a 404, not a crash;
+    * X-Sandbox-Scenario on an operation without scenarios is a mistake to report, not ignore
+      (where the operation has some, connexion checked the value against the spec's enum).
+    """
     operation = connexion_context._operation.get(None)
-    if value is None or operation is None or scenarios.supported(operation.operation_id):
+    if operation is None:
+        if request.blueprint in specs.SURFACES:
+            raise DomainError("E_NOT_FOUND", f"No operation at {request.path!r}.", "不存在该路径。")
+        return
+    if request.headers.get(scenarios.HEADER) is None or scenarios.supported(operation.operation_id):
         return
     name = operation.operation_id.rsplit(".", 1)[-1]
     raise DomainError(
@@ -131,8 +131,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     flask_app = app.app
     flask_app.json.ensure_ascii = False  # type: ignore[attr-defined,unused-ignore]
-    flask_app.before_request(_refuse_unrouted)
-    flask_app.before_request(_refuse_unknown_scenario)
+    flask_app.before_request(_before_operation)
     flask_app.after_request(_worker_header)
     pages.register(flask_app)
     if settings.inline_wsgi:

@@ -62,10 +62,10 @@ def _revoked(scope: TenantScope, app_id: str, scenario: str) -> Record:
 def force(scope: TenantScope, view: dict[str, Any], scenario: str | None) -> dict[str, Any]:
     """Play ``scenario`` (or the one the application already carries) on the application whose
     employer view is ``view``; returns the view after it."""
-    rec = applications.load(scope.conn, scope.tenant_id, view["id"])
-    scenario = scenario or rec.get("scenario")
-    if not scenario:
+    scenario = scenario or view.get("scenario")
+    if not scenario:  # the usual request: nothing to load
         return view
+    rec = applications.load(scope.conn, scope.tenant_id, view["id"])
     if rec["status"] != "PRE_REVIEW":  # a draft keeps it for its submission
         rec["scenario"] = scenario
         applications.save(scope.conn, rec)
