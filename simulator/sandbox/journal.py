@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 import re
 import threading
 from collections import deque
@@ -53,6 +54,7 @@ BROKEN_RESPONSE = "The sandbox produced a response that breaks its spec"
 _NAMES = "|".join(SECRET_FIELDS)
 _JSON_SECRET = re.compile(rf'("(?:{_NAMES})"\s*:\s*)"(?:[^"\\]|\\.)*"?')
 _FORM_SECRET = re.compile(rf"(^|&)((?:{_NAMES})=)[^&]*")
+_ANY_SECRET = re.compile("|".join(map(re.escape, SECRET_FIELDS)))
 _TENANT_ID = re.compile(r"ten_[a-z2-7]{12}")
 _TENANT_PATH = re.compile(r"/sandbox/v1/tenants/(ten_[a-z2-7]{12})(?:/|$)")
 _ACCESS_TOKEN = re.compile(r'"access_token"\s*:\s*"([^"]+)"')
@@ -86,7 +88,7 @@ def _text(raw: bytes | str) -> str:
 
 def mask_text(text: str) -> str:
     """Blank secret fields in a JSON or form-encoded text, even a cut one."""
-    if not any(name in text for name in SECRET_FIELDS):  # the usual case: no regex pass
+    if _ANY_SECRET.search(text) is None:  # the usual case: one C-speed scan, no substitution
         return text
     return _FORM_SECRET.sub(rf"\1\2{MASK}", _JSON_SECRET.sub(rf'\1"{MASK}"', text))
 
@@ -279,6 +281,9 @@ class Journal:
 _COLUMNS = tuple(column.name for column in journal.columns if column.name != "id")
 _JSON_COLUMNS = frozenset(column.name for column in journal.columns if isinstance(column.type, JSON))
 _INSERTS: dict[str, str] = {}
+_GET_COLUMNS = operator.itemgetter(*_COLUMNS)
+_JSON_INDEXES = tuple(i for i, name in enumerate(_COLUMNS) if name in _JSON_COLUMNS)
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -291,9 +296,12 @@ def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
         sql = _INSERTS[conn.dialect.paramstyle] = (
             f"INSERT INTO {journal.name} ({', '.join(_COLUMNS)}) "
             f"VALUES ({', '.join(mark for _ in _COLUMNS)})")
-    dumps = json.dumps
-    values = [tuple(dumps(row[name], ensure_ascii=False) if name in _JSON_COLUMNS else row[name]
-                    for name in _COLUMNS) for row in rows]
+    values = []
+    for row in rows:
+        value = list(_GET_COLUMNS(row))  # C-speed gets, then encode the three JSON columns
+        for index in _JSON_INDEXES:
+            value[index] = _dumps(value[index])
+        values.append(value)
     cursor = conn.connection.cursor()
     try:
         cursor.executemany(sql, values)
