@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 DEMO_USCC = "91350200776049653A"
@@ -225,3 +228,69 @@ class Sandbox:
         headers = {"X-Sandbox-Admin-Token": self.admin_token} if self.admin_token else {}
         created = expect(self.http.post("/sandbox/v1/tenants", json=body, headers=headers), 201)
         return Tenant(self.http, created["id"], created["admin_key"], created["employer"], created["seed"])
+
+
+# Callbacks ------------------------------------------------------------------------------------
+
+@dataclass
+class ReceivedCallback:
+    at: float
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def event(self) -> dict[str, Any]:
+        return dict(json.loads(self.body))
+
+    @property
+    def delivery(self) -> str:
+        return self.headers["x-sandbox-delivery"]
+
+
+@dataclass
+class CallbackReceiver:
+    """A real HTTP server on 127.0.0.1 (an ephemeral port) to register as a callback URL: it records
+    every post and answers each with the next status of ``script``, then ``then``."""
+
+    script: list[int] = field(default_factory=list)
+    then: int = 200
+    calls: list[ReceivedCallback] = field(default_factory=list)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}/fwp-events"
+
+    def start(self) -> CallbackReceiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status = receiver.script.pop(0) if receiver.script else receiver.then
+                receiver.calls.append(ReceivedCallback(time.monotonic(), {k.lower(): v for k, v in
+                                                                  self.headers.items()}, body))
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def wait_for(self, count: int, timeout: float = 15.0) -> list[ReceivedCallback]:
+        deadline = time.monotonic() + timeout
+        while len(self.calls) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(self.calls) >= count, f"{len(self.calls)} of {count} posts arrived"
+        return list(self.calls)

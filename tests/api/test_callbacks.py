@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -19,88 +16,33 @@ from test_errors import expect_problem
 
 from simulator.sandbox import callbacks as callback_model
 from simulator.settings import Settings
-from simulator.testing import Employer, Sandbox, Tenant, expect, verify_signature
+from simulator.testing import (
+    CallbackReceiver,
+    Employer,
+    ReceivedCallback,
+    Sandbox,
+    Tenant,
+    expect,
+    verify_signature,
+)
 
 SEED = 20260302
 WAIT = 15.0
 
 
-@dataclass
-class Received:
-    at: float
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def event(self) -> dict[str, Any]:
-        return dict(json.loads(self.body))
-
-    @property
-    def delivery(self) -> str:
-        return self.headers["x-sandbox-delivery"]
-
-
-@dataclass
-class Receiver:
-    """A real HTTP server answering each post with the next status of ``script`` (then ``then``)."""
-
-    script: list[int] = field(default_factory=list)
-    then: int = 200
-    calls: list[Received] = field(default_factory=list)
-    server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}/fwp-events"
-
-    def start(self) -> Receiver:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status = receiver.script.pop(0) if receiver.script else receiver.then
-                receiver.calls.append(Received(time.monotonic(), {k.lower(): v for k, v in
-                                                                  self.headers.items()}, body))
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-
-    def wait_for(self, count: int, timeout: float = WAIT) -> list[Received]:
-        deadline = time.monotonic() + timeout
-        while len(self.calls) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert len(self.calls) >= count, f"{len(self.calls)} of {count} posts arrived"
-        return list(self.calls)
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = Receiver().start()
+def receiver() -> Iterator[CallbackReceiver]:
+    started = CallbackReceiver().start()
     yield started
     started.stop()
 
 
 @pytest.fixture
-def receivers() -> Iterator[Callable[[], Receiver]]:
-    made: list[Receiver] = []
+def receivers() -> Iterator[Callable[[], CallbackReceiver]]:
+    made: list[CallbackReceiver] = []
 
-    def make() -> Receiver:
-        made.append(Receiver().start())
+    def make() -> CallbackReceiver:
+        made.append(CallbackReceiver().start())
         return made[-1]
 
     yield make
@@ -145,7 +87,7 @@ def closed_port() -> int:
 
 # Signatures, headers, secret ---------------------------------------------------------------------
 
-def test_signature_verifies_with_the_tenant_secret_only(tenant: Tenant, receiver: Receiver) -> None:
+def test_signature_verifies_with_the_tenant_secret_only(tenant: Tenant, receiver: CallbackReceiver) -> None:
     callback = tenant.register_callback(receiver.url)
     delivery = ping(tenant, callback["id"])
     [post] = receiver.wait_for(1)
@@ -174,7 +116,7 @@ def test_signature_verifies_with_the_tenant_secret_only(tenant: Tenant, receiver
 # Retries -------------------------------------------------------------------------------------------
 
 def test_failing_twice_then_succeeding_is_delivered_on_the_third_attempt(
-        tenant: Tenant, receiver: Receiver) -> None:
+        tenant: Tenant, receiver: CallbackReceiver) -> None:
     configure(tenant, max_attempts=5, base_delay_ms=100)
     receiver.script = [500, 503]
     callback = tenant.register_callback(receiver.url)
@@ -192,7 +134,7 @@ def test_failing_twice_then_succeeding_is_delivered_on_the_third_attempt(
     assert second_gap > first_gap
 
 
-def test_max_attempts_reached_is_failed(tenant: Tenant, receiver: Receiver) -> None:
+def test_max_attempts_reached_is_failed(tenant: Tenant, receiver: CallbackReceiver) -> None:
     configure(tenant, max_attempts=3, base_delay_ms=10)
     receiver.then = 500
     callback = tenant.register_callback(receiver.url)
@@ -217,7 +159,7 @@ def test_no_answer_is_an_attempt_with_the_transport_error(tenant: Tenant) -> Non
     assert "Connect" in journal[0]["errors"][0]["message"]
 
 
-def test_redelivery_sends_the_event_again(tenant: Tenant, receiver: Receiver) -> None:
+def test_redelivery_sends_the_event_again(tenant: Tenant, receiver: CallbackReceiver) -> None:
     callback = tenant.register_callback(receiver.url)
     first = ping(tenant, callback["id"])
     settled(tenant, 1)
@@ -235,8 +177,8 @@ def test_redelivery_sends_the_event_again(tenant: Tenant, receiver: Receiver) ->
 
 # Chaos, reproducible from the seed ------------------------------------------------------------------
 
-def twin_tenants(sandbox: Sandbox, receivers: Callable[[], Receiver],
-                 **chaos: Any) -> list[tuple[Tenant, Receiver, str]]:
+def twin_tenants(sandbox: Sandbox, receivers: Callable[[], CallbackReceiver],
+                 **chaos: Any) -> list[tuple[Tenant, CallbackReceiver, str]]:
     """Two tenants with the same seed and chaos, each with its own receiver."""
     made = []
     for _ in range(2):
@@ -246,7 +188,8 @@ def twin_tenants(sandbox: Sandbox, receivers: Callable[[], Receiver],
     return made
 
 
-def test_drop_never_sends_and_is_reproducible(sandbox: Sandbox, receivers: Callable[[], Receiver]) -> None:
+def test_drop_never_sends_and_is_reproducible(sandbox: Sandbox,
+                                              receivers: Callable[[], CallbackReceiver]) -> None:
     patterns = []
     for tenant, receiver, callback_id in twin_tenants(sandbox, receivers, drop=0.5):
         for _ in range(8):
@@ -266,7 +209,7 @@ def test_drop_never_sends_and_is_reproducible(sandbox: Sandbox, receivers: Calla
 
 
 def test_duplicate_arrives_twice_and_is_reproducible(
-        sandbox: Sandbox, receivers: Callable[[], Receiver]) -> None:
+        sandbox: Sandbox, receivers: Callable[[], CallbackReceiver]) -> None:
     patterns = []
     for tenant, receiver, callback_id in twin_tenants(sandbox, receivers, duplicate=0.5):
         for _ in range(6):
@@ -287,7 +230,7 @@ def test_duplicate_arrives_twice_and_is_reproducible(
 
 
 def test_delay_holds_deliveries_back_within_the_range(
-        sandbox: Sandbox, receivers: Callable[[], Receiver]) -> None:
+        sandbox: Sandbox, receivers: Callable[[], CallbackReceiver]) -> None:
     patterns = []
     for tenant, receiver, callback_id in twin_tenants(sandbox, receivers, delay=1.0, delay_min_ms=200,
                                                       delay_max_ms=600):
@@ -304,7 +247,8 @@ def test_delay_holds_deliveries_back_within_the_range(
     assert patterns[0] == patterns[1]
 
 
-def test_reorder_lets_later_deliveries_overtake(sandbox: Sandbox, receivers: Callable[[], Receiver]) -> None:
+def test_reorder_lets_later_deliveries_overtake(sandbox: Sandbox,
+                                                receivers: Callable[[], CallbackReceiver]) -> None:
     patterns = []
     for tenant, receiver, callback_id in twin_tenants(sandbox, receivers, reorder=0.5,
                                                       reorder_hold_ms=2000):
@@ -351,13 +295,13 @@ def test_callback_hosts_setting_allows_more_hosts() -> None:
 
 # Events of the work-permit service ---------------------------------------------------------------
 
-def statuses(posts: list[Received]) -> list[tuple[str, str | None, str]]:
+def statuses(posts: list[ReceivedCallback]) -> list[tuple[str, str | None, str]]:
     return [(p.event["type"].split(".")[0], p.event["data"]["from_status"], p.event["data"]["to_status"])
             for p in posts]
 
 
 def test_an_application_from_submission_to_approval_arrives_in_order(
-        tenant: Tenant, employer: Employer, receiver: Receiver) -> None:
+        tenant: Tenant, employer: Employer, receiver: CallbackReceiver) -> None:
     callback = tenant.register_callback(receiver.url)
     foreigner = employer.create_foreigner()
     application = employer.file_application(foreigner["id"], tenant.today())
@@ -391,7 +335,7 @@ def approved_permit(tenant: Tenant, employer: Employer) -> tuple[str, str]:
 
 
 def test_permit_events_follow_filters_and_the_clock(tenant: Tenant, employer: Employer,
-                                                    receivers: Callable[[], Receiver]) -> None:
+                                                    receivers: Callable[[], CallbackReceiver]) -> None:
     permits_only, others = receivers(), receivers()
     tenant.register_callback(permits_only.url, event_types=["permit.status_changed"])
     other_employer = tenant.add_employer()
@@ -411,7 +355,8 @@ def test_permit_events_follow_filters_and_the_clock(tenant: Tenant, employer: Em
     assert others.calls == []  # another employer's callback hears nothing of this one
 
 
-def test_a_rolled_back_request_sends_nothing(tenant: Tenant, employer: Employer, receiver: Receiver) -> None:
+def test_a_rolled_back_request_sends_nothing(tenant: Tenant, employer: Employer,
+                                             receiver: CallbackReceiver) -> None:
     """Approving an extension of a permit revoked meanwhile queues APPROVED, then fails applying it:
     the transaction rolls back, and with it the event."""
     _, number = approved_permit(tenant, employer)
@@ -433,7 +378,7 @@ def test_a_rolled_back_request_sends_nothing(tenant: Tenant, employer: Employer,
 
 # Journal, isolation, management ---------------------------------------------------------------------
 
-def test_each_attempt_is_an_outbound_journal_entry(tenant: Tenant, receiver: Receiver) -> None:
+def test_each_attempt_is_an_outbound_journal_entry(tenant: Tenant, receiver: CallbackReceiver) -> None:
     receiver.script = [500]
     fast(tenant)
     callback = tenant.register_callback(receiver.url)
@@ -463,7 +408,7 @@ def test_each_attempt_is_an_outbound_journal_entry(tenant: Tenant, receiver: Rec
     assert callback["secret"] not in everything  # the secret is never journalled
 
 
-def test_two_tenants_callbacks_never_mix(sandbox: Sandbox, receivers: Callable[[], Receiver]) -> None:
+def test_two_tenants_callbacks_never_mix(sandbox: Sandbox, receivers: Callable[[], CallbackReceiver]) -> None:
     first, second = sandbox.create_tenant(seed=1), sandbox.create_tenant(seed=2)
     first_receiver, second_receiver = receivers(), receivers()
     first_callback = first.register_callback(first_receiver.url)
