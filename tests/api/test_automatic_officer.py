@@ -324,3 +324,24 @@ def test_pre_review_deadline_is_a_setting_of_the_tenant(sandbox: Sandbox, tenant
     assert status(employer, mine) == "UNDER_REVIEW"
     assert application(employer, mine)["history"][3]["at"] == at(due)
     assert status(other_employer, theirs) == ("UNDER_REVIEW" if due == PRE_REVIEW_DUE else "PRE_REVIEW")
+
+
+def test_a_supplement_request_stops_the_review_clock_and_it_goes_on_after(
+        tenant: Tenant, employer: Employer) -> None:
+    """B: accepted Mon 9 Mar, due Mon 23 Mar. Supplement asked Thu 12 Mar after 3 working days
+    (10, 11, 12); provided Wed 18 Mar; the 7 left run 19, 20, 23, 24, 25, 26, Fri 27 Mar (not
+    Wed 1 Apr, as a review starting again would end)."""
+    automatic(tenant)
+    app_id = file(tenant, employer, "B")
+    tenant.freeze_clock(at("2026-03-12"))
+    assert status(employer, app_id) == "UNDER_REVIEW"
+    tenant.officer.request_supplement(app_id, [{"code": "OTHER", "message": "Send the 2025 payslips"}])
+    tenant.freeze_clock(at("2026-03-18"))
+    assert status(employer, app_id) == "SUPPLEMENT_REQUESTED"  # no decision while it waits
+    expect(employer.post(f"/applications/{app_id}/corrections",
+                         {"documents": documents(TODAY)}), 200)
+    tenant.freeze_clock(at("2026-03-26"))
+    assert status(employer, app_id) == "UNDER_REVIEW"
+    tenant.freeze_clock(at("2026-04-10"))
+    decided = application(employer, app_id)
+    assert decided["decision"]["decided_at"] == at("2026-03-27")

@@ -13,7 +13,8 @@ counting, with the tenant's policy settings:
 
 * pre-review: ``pre_review_working_days`` after the last entry into PRE_REVIEW. All defects are
   told at once (一次性告知); a second pre-review that still finds some rejects the application.
-* review: ``review_working_days_a`` / ``_bc`` after the last entry into UNDER_REVIEW, and never
+* review: ``review_working_days_a`` / ``_bc`` of review (the clock stops while a supplement is
+  awaited and goes on after it), and never
   past the statutory limit, ``statutory_working_days`` after acceptance, extended once by
   ``statutory_extension_working_days`` with the reason noted when the review takes longer.
 
@@ -122,6 +123,20 @@ def _last(history: list[dict[str, Any]], key: str, value: str) -> dict[str, Any]
     return next(entry for entry in reversed(history) if entry[key] == value)
 
 
+def used_review_days(history: list[dict[str, Any]]) -> int:
+    """Working days of review already spent before the current stint in UNDER_REVIEW: the
+    review's clock stops while supplementary material is awaited (补正; domain.md §5.2,
+    ASSUMPTION) and goes on where it stopped, rather than starting again."""
+    used, since = 0, None
+    for entry in history:
+        if entry["to_status"] == "UNDER_REVIEW":
+            since = _day(entry["at"])
+        elif since is not None and entry["from_status"] == "UNDER_REVIEW":
+            used += SANDBOX.working_days_between(since, _day(entry["at"]))
+            since = None
+    return used
+
+
 @dataclass(frozen=True)
 class Review:
     """The review's dates: its own deadline and the statutory one (domain.md §5.1)."""
@@ -138,7 +153,8 @@ class Review:
         accepted = _day(_last(rec["history"], "event", "accept")["at"])
         entered = _day(_last(rec["history"], "to_status", "UNDER_REVIEW")["at"])
         working_days = policy.review_working_days(rec["category"])
-        due = SANDBOX.add_working_days(entered, working_days)
+        remaining = max(0, working_days - used_review_days(rec["history"]))
+        due = SANDBOX.add_working_days(entered, remaining)
         statutory = SANDBOX.add_working_days(accepted, policy.statutory_working_days)
         extended = SANDBOX.add_working_days(
             accepted, policy.statutory_working_days + policy.statutory_extension_working_days)
