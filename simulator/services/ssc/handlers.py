@@ -9,7 +9,7 @@ from flask import Response, request
 
 from simulator import runtime
 from simulator.core import scenarios
-from simulator.services.ssc import essc, insurance
+from simulator.services.ssc import essc, essc_card, insurance
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
 from simulator.web import auth
@@ -70,12 +70,12 @@ def login(body: dict[str, Any]) -> Response:
 
 
 def get_card() -> Response:
-    return json_response(essc.card(runtime.current().db, auth.essc_holder()))
+    return json_response(essc_card.card(runtime.current().db, auth.essc_holder()))
 
 
 def issue_permit_qr() -> Response:
     rt = runtime.current()
-    return json_response(essc.issue_qr(rt.db, rt.signer.secret, auth.essc_holder()), 201)
+    return json_response(essc_card.issue_qr(rt.db, rt.signer.secret, auth.essc_holder()), 201)
 
 
 def inspect_permit_qr(body: dict[str, Any]) -> Response:
@@ -83,16 +83,16 @@ def inspect_permit_qr(body: dict[str, Any]) -> Response:
     tenant_id = _public_tenant()
     with rt.db.read() as conn:
         essc.require_tenant(conn, tenant_id)
-    return json_response(essc.inspect(rt.db, rt.signer.secret, tenant_id, body["qr_payload"]))
+    return json_response(essc_card.inspect(rt.db, rt.signer.secret, tenant_id, body["qr_payload"]))
 
 
 def list_card_messages() -> Response:
-    return json_response({"items": essc.messages_for(runtime.current().db, auth.essc_holder())})
+    return json_response({"items": essc_card.messages_for(runtime.current().db, auth.essc_holder())})
 
 
 def cancel_own_permit() -> Response:
     holder = auth.essc_holder()
     db = runtime.current().db
     with db.write() as conn:
-        essc.cancel_own_permit(tenancy.begin(conn, holder.tenant_id), holder)
-    return json_response(essc.card(db, holder))
+        essc_card.cancel_own_permit(tenancy.begin(conn, holder.tenant_id), holder)
+    return json_response(essc_card.card(db, holder))
