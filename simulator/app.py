@@ -142,4 +142,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
 def asgi_factory() -> connexion.FlaskApp:
     """Entry point for uvicorn workers (``--factory``): settings come from the environment."""
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    app.add_middleware(fastpath.FreezeAtStartup, MiddlewarePosition.BEFORE_EXCEPTION)
+    return app

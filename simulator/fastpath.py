@@ -11,6 +11,11 @@
    the Swagger UI middleware's router; API requests skip a Starlette routing pass.
 5. Memoised pure helpers that connexion calls on every request: the security handler's
    signature inspection and the parameter-name sanitiser.
+6. ``FreezeAtStartup`` moves every object alive when a served worker has started (the specs,
+   connexion's routes and validators, SQLAlchemy's metadata: ~120,000 objects) out of the cyclic
+   garbage collector's reach with ``gc.freeze()``. Each full collection otherwise walked them all:
+   measured in-process, 4 full collections in 20,000 GETs took up to 90 ms each (1.2 ms frozen),
+   a pause every ~2 s per worker under load that all queued requests wait out: the p99.
 
 These patch connexion internals, so the connexion version is pinned and
 tests/unit/test_fastpath.py fails if a patch stops applying.
@@ -19,6 +24,7 @@ tests/unit/test_fastpath.py fails if a patch stops applying.
 from __future__ import annotations
 
 import functools
+import gc
 import importlib.metadata
 import io
 from collections.abc import Callable
@@ -32,6 +38,28 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware, _original_scope
 from connexion.security import AbstractSecurityHandler
 
 PATCHED_CONNEXION = "3.3.0"
+
+
+class FreezeAtStartup:
+    """ASGI middleware for served workers: once the app has started (lifespan
+    ``startup.complete``), collect and ``gc.freeze()`` what exists, so that later full
+    collections only walk what requests create."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def frozen_when_started(message: Any) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                gc.collect()
+                gc.freeze()
+            await send(message)
+
+        await self.app(scope, receive, frozen_when_started)
 
 
 class InlineWSGI:

@@ -4,6 +4,7 @@ If connexion changes, these fail before a silent slowdown or a broken request pa
 
 from __future__ import annotations
 
+import gc
 import importlib.metadata
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.security import AbstractSecurityHandler
 
 from simulator import fastpath
-from simulator.app import create_app
+from simulator.app import asgi_factory, create_app
 from simulator.settings import Settings
 
 
@@ -86,3 +87,19 @@ def test_views_are_decorated_once(app: Any, client: Any) -> None:
     finally:
         FlaskDecorator.decorate = original  # type: ignore[method-assign]
     assert len(calls) <= 1, "connexion re-decorated a view on a later request"
+
+
+def test_a_served_worker_freezes_what_exists_once_started(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FWP_DATABASE_URL", f"sqlite:///{tmp_path}/frozen.db")
+    gc.unfreeze()
+    try:
+        app = asgi_factory()
+        assert gc.get_freeze_count() == 0
+        with app.test_client() as client:  # runs the ASGI lifespan, as uvicorn does
+            frozen = gc.get_freeze_count()
+            assert frozen > 50_000  # the specs, routes and validators of the started app
+            assert client.get("/fwp/v1/openapi.json").status_code == 200
+        app.runtime.db.dispose()
+    finally:
+        gc.unfreeze()
