@@ -201,3 +201,52 @@ def test_a_full_queue_drops_and_counts(tmp_path: Path) -> None:
 ])
 def test_masking(text: str, masked: str) -> None:
     assert journal_model.mask_text(text) == masked
+
+
+@pytest.mark.parametrize("name", journal_model.SECRET_FIELDS)
+def test_every_secret_name_passes_the_quick_scan(name: str) -> None:
+    """mask_text skips its regexes when no part of a secret name occurs: each name has one."""
+    assert any(part in name for part in journal_model._SECRET_PARTS)
+    assert journal_model.mask_text(f'{{"{name}": "s3cr3t"}}') == f'{{"{name}": "***"}}'
+    assert journal_model.mask_text(f"a=1&{name}=s3cr3t") == f"a=1&{name}=***"
+
+
+def test_header_cache_masks_each_distinct_tuple_once() -> None:
+    cache = journal_model.HeaderCache(b"x-sandbox-scenario")
+    raw = ((b"Authorization", b"Bearer t0k"), (b"X-Sandbox-Scenario", b"REJECTED"))
+    first = cache(raw)
+    assert first == ('{"authorization":"***","x-sandbox-scenario":"REJECTED"}', "REJECTED")
+    assert cache(tuple(raw)) is first  # an equal tuple from the next request: not encoded again
+    assert cache(((b"host", b"h"),)) == ('{"host":"h"}', None)
+    unhashable: Any = ([b"authorization", b"x"],)  # ASGI allows lists as pairs: not cached
+    assert cache(unhashable) == ('{"authorization":"***"}', None)
+    for n in range(2 * journal_model._HEADER_CACHE):
+        cache(((b"host", str(n).encode()),))
+    assert len(cache.known) <= journal_model._HEADER_CACHE
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+@pytest.mark.parametrize("base", ["2026-03-02T09:00:00.123456+08:00", "1988-06-01T12:00:00+08:00"])
+def test_tenant_times_reads_the_clock_as_tenant_time_did(frozen: bool, base: str) -> None:
+    """The per-batch form equals the direct formula, across China's 1988 summer time too."""
+    from simulator.core.clock import SHANGHAI, Clock
+    wall = datetime(2026, 11, 28, 9, 0, 0, 999_600, UTC)
+    clock = Clock(datetime.fromisoformat(base), wall - timedelta(days=3, microseconds=7), frozen)
+    read = journal_model.tenant_times(clock)
+    for seconds in (0.0, 0.0004, 1.5, 86_400 * 200 + 0.25):
+        at = wall.timestamp() + seconds
+        moment = clock.base_tenant if frozen else (
+            clock.base_tenant + (datetime.fromtimestamp(at, UTC) - clock.base_wall))
+        assert read(at) == moment.astimezone(SHANGHAI).isoformat(timespec="milliseconds")
+        assert journal_model.tenant_time(clock, at) == read(at)
+
+
+def test_cached_headers_keep_each_entrys_own_scenario(tenant: Tenant, employer: Employer) -> None:
+    for scenario in (None, "REJECTED", None, "APPROVED", "REJECTED"):
+        extra = {"X-Sandbox-Scenario": scenario} if scenario else {}
+        employer.http.get("/fwp/v1/employer", headers={**employer.headers, **extra})
+    found = entries(tenant, path_prefix="/fwp/v1/employer", method="GET", order="oldest")[-5:]
+    assert [e["scenario"] for e in found] == [None, "REJECTED", None, "APPROVED", "REJECTED"]
+    assert [e["request"]["headers"].get("x-sandbox-scenario") for e in found] == [
+        None, "REJECTED", None, "APPROVED", "REJECTED"]
+    assert {e["request"]["headers"]["authorization"] for e in found} == {"***"}
