@@ -12,13 +12,7 @@ from flask import Response
 from simulator import runtime
 from simulator.sandbox import callbacks, deliveries
 from simulator.web import auth
-from simulator.web.responses import created, json_response
-
-
-def _no_content() -> Response:
-    answer = Response(status=204)
-    del answer.headers["Content-Type"]  # no body, no media type (Flask defaults to text/html)
-    return answer
+from simulator.web.responses import created, json_response, no_content
 
 
 def register_callback(tenant_id: str, body: dict[str, Any]) -> Response:
@@ -39,7 +33,7 @@ def get_callback(tenant_id: str, callback_id: str) -> Response:
 
 def delete_callback(tenant_id: str, callback_id: str) -> Response:
     callbacks.delete_callback(runtime.current().db, auth.require_tenant(tenant_id), callback_id)
-    return _no_content()
+    return no_content()
 
 
 def ping_callback(tenant_id: str, callback_id: str) -> Response:
