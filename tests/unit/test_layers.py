@@ -58,6 +58,12 @@ def test_testing_module_is_client_side_only() -> None:
     assert not ours
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.py")), ids=lambda p: p.name)
+def test_the_harness_is_a_client(path: Path) -> None:
+    ours = {name for name in imports_of(path) if name.startswith("simulator")}
+    assert ours <= {"simulator.testing"}, ours
+
+
 @pytest.mark.parametrize("code", sorted(CATALOG))
 def test_readme_documents_every_error_code(code: str) -> None:
     assert f"`{code}`" in (ROOT / "README.md").read_text(encoding="utf-8")
