@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
-from typing import Any
 
 import connexion
 from connexion import context as connexion_context
@@ -25,7 +23,7 @@ from simulator.store.db import Database
 from simulator.web import pages, problems
 from simulator.web.fault_middleware import FaultMiddleware
 from simulator.web.journal_middleware import JournalMiddleware, with_ndjson
-from simulator.web.middleware import BodyLimitMiddleware
+from simulator.web.middleware import BodyLimitMiddleware, OnShutdown
 from simulator.web.tokens import TokenSigner
 from simulator.web.validation import validator_map
 
@@ -63,28 +61,6 @@ def _worker_header(response: Response) -> Response:
     return response
 
 
-class OnShutdown:
-    """Runs ``hook`` when the server shuts the app down (ASGI lifespan): stops the callback
-    delivery thread after the post in progress."""
-
-    def __init__(self, app: Any, hook: Callable[[], None]) -> None:
-        self.app = app
-        self.hook = hook
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "lifespan":
-            await self.app(scope, receive, send)
-            return
-
-        async def watched() -> Any:
-            message = await receive()
-            if message["type"] == "lifespan.shutdown":
-                self.hook()
-            return message
-
-        await self.app(scope, watched, send)
-
-
 def spec_routes() -> list[tuple[re.Pattern[str], frozenset[str]]]:
     routes = []
     for name, (base, _) in specs.SURFACES.items():
@@ -116,8 +92,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.add_api(specs.load(name), name=name)
     app.add_middleware(RuntimeMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
     if settings.journal:  # outside the ExceptionMiddleware: it sees rendered problems too
-        app.add_middleware(JournalMiddleware, MiddlewarePosition.BEFORE_EXCEPTION,
-                           journal=journal.for_database(db, runtime.signer))
+        journal_writer = journal.for_database(db, runtime.signer)
+        app.add_middleware(OnShutdown, MiddlewarePosition.BEFORE_EXCEPTION, hook=journal_writer.close)
+        app.add_middleware(JournalMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, journal=journal_writer)
     # Callback deliveries: a thread per process, started by the first commit that queues one.
     deliveries = dispatcher.for_database(db, settings.callback_hosts)
     app.add_middleware(OnShutdown, MiddlewarePosition.BEFORE_EXCEPTION, hook=deliveries.close)

@@ -61,5 +61,12 @@ def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - (0 if had_birthday else 1)
 
 
+def wall_iso(moment: float | None) -> str | None:
+    """A wall-clock Unix time as UTC ISO-8601 with milliseconds (journal and delivery times)."""
+    if moment is None:
+        return None
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds")
+
+
 def iso(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")

@@ -8,11 +8,11 @@ attempt keeps its wall time, the status code or the transport error, and the lat
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, select
 
+from simulator.core.clock import wall_iso
 from simulator.core.errors import not_found
 from simulator.sandbox import callbacks
 from simulator.services import events
@@ -24,12 +24,6 @@ from simulator.store.schema import callback_events
 STATUSES = {"PENDING": ("PENDING", "SENDING"), "DELIVERED": ("DELIVERED",), "FAILED": ("FAILED",),
             "DROPPED": ("DROPPED",)}
 _SHOWN = {"SENDING": "PENDING"}
-
-
-def wall_iso(moment: float | None) -> str | None:
-    if moment is None:
-        return None
-    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds")
 
 
 def _select(tenant_id: str) -> Select[Any]:

@@ -30,8 +30,8 @@ from weakref import WeakKeyDictionary
 import httpx
 from sqlalchemy import Connection, event, func, select, text, update
 
+from simulator.core.clock import wall_iso
 from simulator.sandbox import callbacks, journal
-from simulator.sandbox.deliveries import wall_iso
 from simulator.services import events
 from simulator.store import tenancy
 from simulator.store.db import Database

@@ -34,7 +34,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Select, select
 
-from simulator.core.clock import SHANGHAI, Clock
+from simulator.core.clock import SHANGHAI, Clock, wall_iso
 from simulator.core.errors import DomainError
 from simulator.store.db import Database
 from simulator.store.paging import decode_cursor, encode_cursor
@@ -436,7 +436,7 @@ def view(row: Any) -> dict[str, Any]:
     r = row._mapping
     return {
         "id": r["id"],
-        "wall_time": datetime.fromtimestamp(r["wall_at"], UTC).isoformat(timespec="milliseconds"),
+        "wall_time": wall_iso(r["wall_at"]),
         "tenant_time": r["tenant_at"], "operation_id": r["operation_id"], "method": r["method"],
         "path": r["path"], "query": r["query"], "status": r["status"], "latency_ms": r["latency_ms"],
         "request": {"headers": r["request_headers"], "body": r["request_body"],

@@ -31,9 +31,6 @@ class JournalMiddleware:
         self.journal = journal
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            await self.app(scope, self._on_shutdown(receive), send)
-            return
         path = scope.get("path", "")
         if scope["type"] != "http" or not path.startswith(JOURNALLED_PREFIXES) or is_docs_path(path):
             await self.app(scope, receive, send)
@@ -70,15 +67,6 @@ class JournalMiddleware:
                 sizes[0] > BODY_LIMIT, start[0], start[1], b"".join(response_body)[:BODY_LIMIT],
                 sizes[1] > BODY_LIMIT, ((ended[0] if ended else time.perf_counter()) - started) * 1000,
                 extensions))
-
-    def _on_shutdown(self, receive: Any) -> Any:
-        async def watched() -> Any:
-            message = await receive()
-            if message["type"] == "lifespan.shutdown":
-                self.journal.close()
-            return message
-
-        return watched
 
 
 def _keep(chunks: list[bytes], sizes: list[int], which: int, body: bytes) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from simulator.core.errors import DomainError
@@ -75,3 +76,25 @@ class BodyLimitMiddleware:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app({**scope, "headers": headers}, replay, send)
+
+
+class OnShutdown:
+    """Runs ``hook`` when the server shuts the app down (ASGI lifespan): the journal's last
+    flush, the callback delivery thread's stop after the post in progress."""
+
+    def __init__(self, app: Any, hook: Callable[[], None]) -> None:
+        self.app = app
+        self.hook = hook
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def watched() -> Any:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                self.hook()
+            return message
+
+        await self.app(scope, watched, send)

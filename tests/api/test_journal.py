@@ -182,6 +182,20 @@ def test_the_journal_off_records_nothing(tmp_path: Path) -> None:
     app.runtime.db.dispose()
 
 
+def test_the_last_batch_is_written_when_the_server_shuts_down(tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/down.db"))
+    writer = journal_model.for_database(app.runtime.db, app.runtime.signer)
+    writer.interval = 3600  # no periodic flush: only the shutdown can write the batch
+    with app.test_client() as client:  # leaving it sends the ASGI lifespan shutdown
+        tenant = Sandbox(client).create_tenant(seed=1)
+        expect(tenant.employer().get("/employer"), 200)
+    with app.runtime.db.read() as conn:
+        paths = [row.path for row in conn.execute(select(journal.c.path).where(
+            journal.c.tenant_id == tenant.id))]
+    assert "/fwp/v1/employer" in paths
+    app.runtime.db.dispose()
+
+
 def test_a_full_queue_drops_and_counts(tmp_path: Path) -> None:
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/full.db"))
     writer = journal_model.for_database(app.runtime.db, app.runtime.signer)
