@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, update
 
 from simulator.core import rng
+from simulator.store import direct
 from simulator.store.schema import callback_deliveries, callback_events, callback_settings, callbacks, tenants
 
 APPLICATION = "application.status_changed"
@@ -63,8 +64,8 @@ _SUBSCRIBERS = (select(callbacks.c.id, callbacks.c.url, callbacks.c.employer_id,
 
 
 def subscribers(conn: Connection, tenant_id: str) -> list[Subscriber]:
-    rows = conn.execute(_SUBSCRIBERS, {"tenant": tenant_id}).all()
-    return [Subscriber(r.id, r.url, r.employer_id, tuple(r.event_types or ())) for r in rows]
+    return [Subscriber(r["id"], r["url"], r["employer_id"], tuple(r["event_types"] or ()))
+            for r in direct.rows(conn, _SUBSCRIBERS, {"tenant": tenant_id})]
 
 
 def dumps(body: Any) -> str:

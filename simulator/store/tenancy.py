@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from simulator.core import rng
 from simulator.core.clock import Clock, iso
 from simulator.core.errors import DomainError
+from simulator.store import direct
 from simulator.store.schema import tenants
 
 BLOCK = 8
@@ -81,12 +82,13 @@ _RESERVE = (
 
 
 def _reserve(conn: Connection, tenant_id: str) -> tuple[int, Clock, int, int]:
-    row = conn.execute(_RESERVE, {"tenant": tenant_id}).first()
+    row = direct.first(conn, _RESERVE, {"tenant": tenant_id})
     if row is None:
         raise DomainError("E_UNAUTHORIZED", "The tenant of these credentials no longer exists.",
                           "该凭证所属的租户已不存在。")
-    seed, counter, base_tenant, base_wall, frozen = row
-    return seed, clock_from_row(base_tenant, base_wall, frozen), counter - BLOCK + 1, counter
+    counter = row["counter"]
+    clock = clock_from_row(row["clock_base_tenant"], row["clock_base_wall"], row["clock_frozen"])
+    return row["seed"], clock, counter - BLOCK + 1, counter
 
 
 def begin(conn: Connection, tenant_id: str) -> TenantScope:

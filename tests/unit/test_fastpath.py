@@ -103,3 +103,28 @@ def test_a_served_worker_freezes_what_exists_once_started(tmp_path: Path,
         app.runtime.db.dispose()
     finally:
         gc.unfreeze()
+
+
+def test_only_form_bodies_are_parsed_for_files(app: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    """Werkzeug's files are read for a form body (the OAuth token request) and for nothing else."""
+    from connexion.lifecycle import WSGIRequest
+
+    assert parameter_decorators.SyncParameterDecorator.__call__ is fastpath.parameters_without_form_parsing
+    reads: list[str] = []
+    original = WSGIRequest.files
+
+    def counting(self: WSGIRequest) -> Any:
+        reads.append(self.mimetype)
+        return original(self)
+
+    monkeypatch.setattr(WSGIRequest, "files", counting)
+    created = client.post("/sandbox/v1/tenants", json={"seed": 5}).json()
+    token = client.post("/fwp/v1/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": created["employer"]["client_id"],
+        "client_secret": created["employer"]["client_secret"]})
+    assert token.status_code == 200
+    assert reads == ["application/x-www-form-urlencoded"]
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert client.get("/fwp/v1/employer", headers=bearer).status_code in (200, 404)
+    assert reads == ["application/x-www-form-urlencoded"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -136,8 +135,7 @@ def card(db: Database, holder: Principal) -> dict[str, Any]:
     row = db.fetch_one(_CARD, {"tenant": holder.tenant_id, "account": holder.subject})
     if row is None:
         raise DomainError("E_UNAUTHORIZED", "This e-SSC no longer exists.", "该电子社保卡已不存在。")
-    settings = row["settings"]
-    settings = json.loads(settings) if isinstance(settings, str) else settings or {}
+    settings = row["settings"] or {}  # JSON decoded by the plan's result processor
     rules = policies.policy_from(settings.get("policy") or {})
     now = tenancy.clock_from_row(row["clock_base_tenant"], row["clock_base_wall"], row["clock_frozen"]).now()
     permit = None

@@ -17,6 +17,7 @@ from simulator.core.ids import foreigner_ssn
 from simulator.services.workpermit import foreigners, permits
 from simulator.store import paging
 from simulator.store.db import Database
+from simulator.store.direct import Row
 from simulator.store.schema import insurance_registrations, persons, work_permits
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
@@ -31,7 +32,7 @@ _REGISTRATION = select(insurance_registrations).where(
     insurance_registrations.c.ssn == bindparam("ssn"))
 
 
-def view(row: RowMapping, foreigner: RowMapping) -> dict[str, Any]:
+def view(row: RowMapping, foreigner: Row) -> dict[str, Any]:
     return {
         "ssn": row["ssn"], "foreigner_id": row["foreigner_id"], "full_name": foreigner["full_name"],
         "nationality": foreigner["nationality"], "work_permit_number": row["work_permit_number"],
@@ -41,13 +42,13 @@ def view(row: RowMapping, foreigner: RowMapping) -> dict[str, Any]:
     }
 
 
-def _person_where(tenant_id: str, foreigner: RowMapping) -> Any:
+def _person_where(tenant_id: str, foreigner: Row) -> Any:
     return (persons.c.tenant_id == tenant_id, persons.c.nationality == foreigner["nationality"],
             persons.c.passport_number == foreigner["passport_number"],
             persons.c.birth_date == foreigner["birth_date"])
 
 
-def ssn_for(scope: TenantScope, foreigner: RowMapping, division: str) -> str:
+def ssn_for(scope: TenantScope, foreigner: Row, division: str) -> str:
     """The person's SSN, assigned on first use; the same for every later registration."""
     where = _person_where(scope.tenant_id, foreigner)
     person = scope.conn.execute(select(persons.c.ssn).where(*where)).first()
@@ -63,7 +64,7 @@ def ssn_for(scope: TenantScope, foreigner: RowMapping, division: str) -> str:
     return ssn
 
 
-def _unused_ssn(scope: TenantScope, foreigner: RowMapping, division: str) -> str:
+def _unused_ssn(scope: TenantScope, foreigner: Row, division: str) -> str:
     birth = date.fromisoformat(foreigner["birth_date"])
     for sequence in range(100):
         ssn = foreigner_ssn(foreigner["nationality"], division, birth, sequence,
@@ -77,7 +78,7 @@ def _unused_ssn(scope: TenantScope, foreigner: RowMapping, division: str) -> str
                       "该国籍、地区和出生日期下已无可用的社会保障号码。")
 
 
-def _current_permit(scope: TenantScope, principal: Principal, foreigner: RowMapping) -> RowMapping | None:
+def _current_permit(scope: TenantScope, principal: Principal, foreigner: Row) -> RowMapping | None:
     number = permits.person_number(scope.conn, scope.tenant_id, foreigner)
     if number is None:
         return None

@@ -20,8 +20,9 @@ from simulator.services.workpermit.states import (
     employer_actions,
     officer_actions,
 )
-from simulator.store import paging
+from simulator.store import direct, paging
 from simulator.store.db import Database
+from simulator.store.direct import Row
 from simulator.store.schema import applications
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
@@ -152,7 +153,7 @@ def fire(rec: Record, event: str, actor: str, at: str, note: str | None = None) 
         fire(rec, FOLLOW_UPS[event], "SYSTEM", at)
 
 
-def _foreigner(scope: TenantScope, principal: Principal, rec: Record) -> RowMapping:
+def _foreigner(scope: TenantScope, principal: Principal, rec: Record) -> Row:
     foreigner = foreigners.row_of(scope.conn, principal, rec["foreigner_id"])
     if foreigner is None:
         raise DomainError("E_FOREIGNER_NOT_FOUND",
@@ -161,7 +162,7 @@ def _foreigner(scope: TenantScope, principal: Principal, rec: Record) -> RowMapp
     return foreigner
 
 
-def _facts(scope: TenantScope, rec: Record, foreigner: RowMapping) -> rules.Facts:
+def _facts(scope: TenantScope, rec: Record, foreigner: Row) -> rules.Facts:
     return rules.Facts(
         today=scope.now.date(), category=rec["category"], route=rec["qualification_route"],
         relaxation_reason=rec.get("relaxation_reason"), bonuses=frozenset(rec.get("bonuses") or []),
@@ -174,7 +175,7 @@ def _facts(scope: TenantScope, rec: Record, foreigner: RowMapping) -> rules.Fact
 
 
 def _check_submission(scope: TenantScope, principal: Principal, rec: Record,
-                      foreigner: RowMapping | None = None) -> None:
+                      foreigner: Row | None = None) -> None:
     """Every rule a submission must pass; records the points and the derived category.
     ``foreigner`` is given when the caller already checked the employer and loaded the row."""
     if rec["type"] == "REISSUE_ELECTRONIC":
@@ -194,7 +195,7 @@ def _check_submission(scope: TenantScope, principal: Principal, rec: Record,
     rec["derived_category"] = category_for_points(points.total)
 
 
-def _in_china_eligible(scope: TenantScope, foreigner: RowMapping, rec: Record) -> None:
+def _in_china_eligible(scope: TenantScope, foreigner: Row, rec: Record) -> None:
     """A change of employer inside China: an existing holder whose previous permit was cancelled,
     for the same occupation (whatsupchina.com, M); the permit number stays the person's."""
     number = permits.person_number(scope.conn, scope.tenant_id, foreigner)
@@ -243,7 +244,7 @@ def create(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> di
     foreigner = _foreigner(scope, principal, rec)
     if body.get("submit", True):
         _submit(scope, principal, rec, foreigner)
-    scope.conn.execute(_INSERT, {
+    direct.execute(scope.conn, _INSERT, {
         "tenant_id": scope.tenant_id, "id": app_id, "seq": seq, "employer_id": principal.subject,
         "foreigner_id": rec["foreigner_id"], "type": rec["type"], "created_at": at, **_columns(rec),
     })
@@ -255,7 +256,7 @@ _INSERT = applications.insert()
 
 
 def _submit(scope: TenantScope, principal: Principal, rec: Record,
-            foreigner: RowMapping | None = None) -> None:
+            foreigner: Row | None = None) -> None:
     _require(rec, "submit", "EMPLOYER")  # refuse illegal states before any rule
     _check_submission(scope, principal, rec, foreigner)
     fire(rec, "submit", "EMPLOYER", scope.now_iso)
@@ -406,7 +407,7 @@ def file_for_permit(scope: TenantScope, principal: Principal, grant: RowMapping,
         "work_permit_number": grant["number"], "created_at": at, "submitted_at": at, "updated_at": at,
     }
     fire(rec, "submit", "EMPLOYER", at)
-    scope.conn.execute(_INSERT, {
+    direct.execute(scope.conn, _INSERT, {
         "tenant_id": scope.tenant_id, "id": app_id, "seq": seq, "employer_id": principal.subject,
         "foreigner_id": rec["foreigner_id"], "type": rec["type"], "created_at": at, **_columns(rec)})
     publish(scope.conn, rec)

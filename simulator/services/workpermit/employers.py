@@ -5,11 +5,11 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from simulator.core.errors import DomainError
 from simulator.core.ids import IdentifierError, normalize_uscc
-from simulator.store import tenancy
+from simulator.store import direct, tenancy
 from simulator.store.db import Database
 from simulator.store.schema import employers
 from simulator.web.tokens import Principal, TokenSigner, secret_hash
@@ -48,15 +48,15 @@ _ROW = select(employers).where(employers.c.tenant_id == bindparam("tenant"),
                                employers.c.id == bindparam("id"))
 
 
-def _row(conn: Connection, principal: Principal) -> RowMapping:
-    row = conn.execute(_ROW, {"tenant": principal.tenant_id, "id": principal.subject}).mappings().first()
+def _row(conn: Connection, principal: Principal) -> direct.Row:
+    row = direct.first(conn, _ROW, {"tenant": principal.tenant_id, "id": principal.subject})
     if row is None:
         raise DomainError("E_UNAUTHORIZED", "The employer of this token no longer exists.",
                           "该令牌对应的用人单位已不存在。")
     return row
 
 
-def view(row: RowMapping) -> dict[str, Any]:
+def view(row: direct.Row) -> dict[str, Any]:
     registered = row["uscc"] is not None
     return {
         "id": row["id"], "registered": registered, "status": "VERIFIED" if registered else "UNREGISTERED",
@@ -101,7 +101,7 @@ def register(db: Database, principal: Principal, body: dict[str, Any]) -> dict[s
         return view(_row(conn, principal))
 
 
-def require_registered(conn: Connection, principal: Principal) -> RowMapping:
+def require_registered(conn: Connection, principal: Principal) -> direct.Row:
     row = _row(conn, principal)
     if row["uscc"] is None:
         raise DomainError("E_EMPLOYER_NOT_REGISTERED",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, select
+from sqlalchemy import Connection, bindparam, select
 
 from simulator.core.errors import DomainError, not_found
 from simulator.core.ids import (
@@ -14,14 +14,14 @@ from simulator.core.ids import (
     normalize_passport_number,
     validate_pr_card_number,
 )
-from simulator.store import paging
+from simulator.store import direct, paging
 from simulator.store.db import Database
 from simulator.store.schema import foreigners, persons
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
 
 
-def view(row: RowMapping, permit_number: str | None = None) -> dict[str, Any]:
+def view(row: direct.Row, permit_number: str | None = None) -> dict[str, Any]:
     return {
         "id": row["id"], "full_name": row["full_name"], "sex": row["sex"],
         "birth_date": row["birth_date"], "nationality": row["nationality"],
@@ -75,10 +75,11 @@ PERSON_NUMBER = select(persons.c.work_permit_number).where(
 """A person's permit number for life (nationality + passport + birth date), if ever assigned."""
 
 
-def permit_number_of(conn: Connection, tenant_id: str, row: RowMapping) -> str | None:
-    return conn.execute(PERSON_NUMBER, {
+def permit_number_of(conn: Connection, tenant_id: str, row: direct.Row) -> str | None:
+    found = direct.first(conn, PERSON_NUMBER, {
         "tenant": tenant_id, "nationality": row["nationality"],
-        "passport": row["passport_number"], "birth": row["birth_date"]}).scalar_one_or_none()
+        "passport": row["passport_number"], "birth": row["birth_date"]})
+    return None if found is None else found["work_permit_number"]
 
 
 def create(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
@@ -98,9 +99,9 @@ _ROW = select(foreigners).where(
 _INSERT = foreigners.insert()
 
 
-def row_of(conn: Connection, principal: Principal, foreigner_id: str) -> RowMapping | None:
-    return conn.execute(_ROW, {"tenant": principal.tenant_id, "id": foreigner_id,
-                               "employer": principal.subject}).mappings().first()
+def row_of(conn: Connection, principal: Principal, foreigner_id: str) -> direct.Row | None:
+    return direct.first(conn, _ROW, {"tenant": principal.tenant_id, "id": foreigner_id,
+                                     "employer": principal.subject})
 
 
 def fetch(conn: Connection, principal: Principal, foreigner_id: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from simulator.services.workpermit.policy import Policy
 from simulator.services.workpermit.states import ACTIVE_PERMIT_STATUSES
 from simulator.store import paging, tenancy
 from simulator.store.db import Database
+from simulator.store.direct import Row
 from simulator.store.schema import employers, persons, work_permits
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
@@ -50,12 +51,12 @@ def effective_status(row: Any, today: date, rules: Policy = DEFAULT_POLICY) -> s
     return status
 
 
-def _person_key(tenant_id: str, foreigner: RowMapping) -> dict[str, Any]:
+def _person_key(tenant_id: str, foreigner: Row) -> dict[str, Any]:
     return {"tenant_id": tenant_id, "nationality": foreigner["nationality"],
             "passport_number": foreigner["passport_number"], "birth_date": foreigner["birth_date"]}
 
 
-def person_number(conn: Connection, tenant_id: str, foreigner: RowMapping) -> str | None:
+def person_number(conn: Connection, tenant_id: str, foreigner: Row) -> str | None:
     return permit_number_of(conn, tenant_id, foreigner)
 
 
@@ -64,7 +65,7 @@ _ACTIVE = select(work_permits.c.status, work_permits.c.valid_to).where(
     work_permits.c.status.in_(ACTIVE_PERMIT_STATUSES), work_permits.c.valid_to >= bindparam("today"))
 
 
-def _assign_number(scope: TenantScope, foreigner: RowMapping, number: str) -> None:
+def _assign_number(scope: TenantScope, foreigner: Row, number: str) -> None:
     """Give the person their number for life; the person may already exist (an SSN first)."""
     key = _person_key(scope.tenant_id, foreigner)
     where = [persons.c[name] == value for name, value in key.items()]
@@ -74,7 +75,7 @@ def _assign_number(scope: TenantScope, foreigner: RowMapping, number: str) -> No
         scope.conn.execute(update(persons).where(*where).values(work_permit_number=number))
 
 
-def refuse_second_active(scope: TenantScope, foreigner: RowMapping) -> None:
+def refuse_second_active(scope: TenantScope, foreigner: Row) -> None:
     number = person_number(scope.conn, scope.tenant_id, foreigner)
     if number is None:
         return
@@ -99,7 +100,7 @@ def validity(start: date, category: str, contract_end: date, passport_expiry: da
     return min(contract_end, passport_expiry - timedelta(days=1), cap)
 
 
-def issue(scope: TenantScope, rec: dict[str, Any], foreigner: RowMapping) -> dict[str, Any]:
+def issue(scope: TenantScope, rec: dict[str, Any], foreigner: Row) -> dict[str, Any]:
     number = person_number(scope.conn, scope.tenant_id, foreigner)
     today = scope.now.date()
     seq = scope.next_seq()
@@ -122,7 +123,7 @@ def issue(scope: TenantScope, rec: dict[str, Any], foreigner: RowMapping) -> dic
     return view(values)
 
 
-def notification_letter(scope: TenantScope, rec: dict[str, Any], foreigner: RowMapping,
+def notification_letter(scope: TenantScope, rec: dict[str, Any], foreigner: Row,
                         grant: dict[str, Any]) -> dict[str, Any]:
     employer_name = scope.conn.execute(select(employers.c.name_zh).where(
         employers.c.tenant_id == scope.tenant_id, employers.c.id == rec["employer_id"])).scalar_one()
@@ -262,7 +263,7 @@ def announce_expiries(conn: Connection, tenant_id: str, before: date, after: dat
                               after="EXPIRED", change="EXPIRED", at=at)
 
 
-def insert_legacy(scope: TenantScope, foreigner: RowMapping, employer_id: str, *, province: str,
+def insert_legacy(scope: TenantScope, foreigner: Row, employer_id: str, *, province: str,
                   category: str, position: str, valid_from: date, valid_to: date) -> str:
     """A physical permit issued before Notice 75 ("no change, no replacement"), for seeding."""
     seq = scope.next_seq()

@@ -1,0 +1,52 @@
+"""``Database.fetch_one``, the read path of the polled endpoints: one connection per thread, outside
+the pool, never holding a transaction open, never stale (on both databases)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+
+from simulator.store.schema import tenants
+from simulator.testing import Tenant
+
+_CLOCK = select(tenants.c.id, tenants.c.clock_frozen).where(tenants.c.id == bindparam("tenant"))
+
+
+def test_reads_reuse_one_connection_per_thread_outside_the_pool(app: Any, tenant: Tenant) -> None:
+    db = app.runtime.db
+    checked_out = db.engine.pool.checkedout()
+    assert db.fetch_one(_CLOCK, {"tenant": tenant.id})["id"] == tenant.id
+    mine = db._readers.connection(db.engine)
+    assert db.fetch_one(_CLOCK, {"tenant": tenant.id}) is not None
+    assert db._readers.connection(db.engine) is mine
+    assert db.engine.pool.checkedout() == checked_out  # detached: no pool slot taken
+
+    theirs: list[Any] = []
+
+    def other_thread() -> None:
+        db.fetch_one(_CLOCK, {"tenant": tenant.id})
+        theirs.append(db._readers.connection(db.engine))
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join()
+    assert theirs
+    assert theirs[0] is not mine
+
+
+def test_a_read_leaves_no_transaction_open_and_sees_the_next_commit(app: Any, tenant: Tenant) -> None:
+    db = app.runtime.db
+    before = db.fetch_one(_CLOCK, {"tenant": tenant.id})
+    driver = db._readers.connection(db.engine)
+    if db.is_sqlite:
+        assert driver.in_transaction is False
+    else:
+        import psycopg
+
+        assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    flipped = not before["clock_frozen"]
+    with db.write() as conn:  # another connection commits
+        conn.execute(update(tenants).where(tenants.c.id == tenant.id).values(clock_frozen=flipped))
+    assert bool(db.fetch_one(_CLOCK, {"tenant": tenant.id})["clock_frozen"]) is flipped
