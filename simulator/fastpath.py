@@ -15,7 +15,12 @@
    request's uploaded files on every request, which builds werkzeug's form parser and two empty
    multidicts even for a GET; only a form or multipart body can carry files, so other requests
    skip it (a tenth of an e-SSC card read).
-7. ``FreezeAtStartup`` moves every object alive when a served worker has started (the specs,
+7. ``direct_routing`` finds an operation with Starlette's own ``Mount.matches`` and
+   ``Route.matches`` and hands the request to connexion's ``RoutingOperation`` target as it would,
+   without Starlette's router plumbing (two routers, two ``handle`` calls, scope copies and
+   updates); anything but one clean match (no route, a wrong method, a redirect) goes through
+   Starlette's router as before.
+8. ``FreezeAtStartup`` moves every object alive when a served worker has started (the specs,
    connexion's routes and validators, SQLAlchemy's metadata: ~120,000 objects) out of the cyclic
    garbage collector's reach with ``gc.freeze()``. Each full collection otherwise walked them all:
    measured in-process, 4 full collections in 20,000 GETs took up to 90 ms each (1.2 ms frozen),
@@ -40,9 +45,12 @@ from connexion.decorators import parameter as parameter_decorators
 from connexion.decorators.main import FlaskDecorator
 from connexion.decorators.parameter import SyncParameterDecorator, prep_kwargs, unwrap_decorators
 from connexion.http_facts import FORM_CONTENT_TYPES
+from connexion.middleware import routing as connexion_routing
+from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware, _original_scope
 from connexion.security import AbstractSecurityHandler
 from connexion.utils import inspect_function_arguments
+from starlette.routing import Match, Mount, Router
 
 PATCHED_CONNEXION = "3.3.0"
 
@@ -184,6 +192,51 @@ async def docs_only_swagger_ui(self: SwaggerUIMiddleware, scope: Any, receive: A
     await self.router(scope, receive, send)
 
 
+ORIGINAL_ROUTING = connexion_routing.RoutingMiddleware.__call__
+
+
+def route_of(router: Router, scope: Any) -> tuple[Any, dict[str, Any], str] | None:
+    """The ``RoutingOperation``, path parameters and API base path Starlette's router would reach
+    for ``scope``, when exactly one API route fully matches; else ``None``."""
+    for mount in router.routes:
+        match, child = mount.matches(scope)
+        if match is Match.NONE:
+            continue
+        if match is not Match.FULL or not isinstance(mount, Mount) or not isinstance(mount.app, Router):
+            return None
+        inner = {**scope, **child}
+        for route in mount.app.routes:
+            found, params = route.matches(inner)
+            target = getattr(route, "app", None)
+            if found is Match.FULL:  # the first full match wins, as in Starlette's router
+                if not isinstance(target, connexion_routing.RoutingOperation):
+                    return None
+                base = _root_path(inner)[len(_root_path(scope)):]
+                return target, params["path_params"], base
+        return None  # no route, or the path's routes take other methods: Starlette answers
+    return None
+
+
+def _root_path(scope: Any) -> str:
+    return str(scope.get("route_root_path", scope.get("root_path", "")))
+
+
+async def direct_routing(self: connexion_routing.RoutingMiddleware, scope: Any, receive: Any,
+                         send: Any) -> None:
+    """Replacement for ``RoutingMiddleware.__call__`` (see :func:`route_of`)."""
+    found = route_of(self.router, scope) if scope["type"] == "http" else None
+    if found is None:
+        await ORIGINAL_ROUTING(self, scope, receive, send)
+        return
+    operation, path_params, base = found
+    original = scope.copy()  # what RoutingOperation passes on: the scope before routing, plus
+    connexion_routing._scope.set(original)
+    original.setdefault("path_params", {}).update(path_params)
+    original.setdefault("extensions", {}).setdefault(ROUTING_CONTEXT, {}).update(
+        {"api_base_path": base, "operation_id": operation.operation_id})
+    await operation.next_app(original, receive, send)
+
+
 def install() -> None:
     """Apply the class-level patches (idempotent). Raises if connexion is not the pinned version."""
     found = importlib.metadata.version("connexion")
@@ -195,6 +248,7 @@ def install() -> None:
     FlaskOperation.fn = property(_cached_operation_fn)
     SwaggerUIMiddleware.__call__ = docs_only_swagger_ui
     SyncParameterDecorator.__call__ = parameters_without_form_parsing
+    connexion_routing.RoutingMiddleware.__call__ = direct_routing
     if not hasattr(AbstractSecurityHandler._accepts_kwarg, "cache_info"):
         AbstractSecurityHandler._accepts_kwarg = staticmethod(
             functools.lru_cache(maxsize=256)(AbstractSecurityHandler._accepts_kwarg))

@@ -4,8 +4,10 @@ If connexion changes, these fail before a silent slowdown or a broken request pa
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib.metadata
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +15,12 @@ import pytest
 from connexion.apps.flask import FlaskOperation
 from connexion.decorators import parameter as parameter_decorators
 from connexion.decorators.main import FlaskDecorator
+from connexion.middleware import routing as connexion_routing
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.security import AbstractSecurityHandler
 
 from simulator import fastpath
-from simulator.app import asgi_factory, create_app
+from simulator.app import HTTP_METHODS, asgi_factory, create_app
 from simulator.settings import Settings
 
 
@@ -32,6 +35,7 @@ def test_patches_are_installed() -> None:
     assert hasattr(AbstractSecurityHandler._accepts_kwarg, "cache_info")
     assert hasattr(parameter_decorators.pythonic, "cache_info")
     assert isinstance(FlaskOperation.fn, property)
+    assert connexion_routing.RoutingMiddleware.__call__ is fastpath.direct_routing
 
 
 def test_install_refuses_another_connexion(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -128,3 +132,66 @@ def test_only_form_bodies_are_parsed_for_files(app: Any, client: Any, monkeypatc
     bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
     assert client.get("/fwp/v1/employer", headers=bearer).status_code in (200, 404)
     assert reads == ["application/x-www-form-urlencoded"]
+
+
+def _routing_middleware(app: Any) -> Any:
+    from connexion.middleware.routing import RoutingMiddleware
+
+    with app.test_client() as client:  # builds the middleware stack
+        client.get("/")
+    return next(m for m in app.middleware.middleware_stack if isinstance(m, RoutingMiddleware))
+
+
+def _spec_requests() -> list[tuple[str, str]]:
+    from simulator import specs
+
+    requests = []
+    for name, (base, _) in specs.SURFACES.items():
+        for path, item in specs.load(name)["paths"].items():
+            concrete = re.sub(r"\{[^}]+\}", "x1", base + path)
+            requests += [(method.upper(), concrete) for method in item if method in HTTP_METHODS]
+    return requests
+
+
+def test_direct_routing_reaches_what_starlette_reaches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    """Every operation of every spec, a wrong method, unknown and slash-ended paths: the scope the
+    next middleware gets is the same through either router, and only clean matches skip Starlette."""
+    from connexion.middleware.routing import RoutingOperation
+
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}"))
+    routing = _routing_middleware(app)
+    reached: list[Any] = []
+
+    async def capture(scope: Any, receive: Any, send: Any) -> None:
+        reached.append((scope.get("path_params"), dict(scope["extensions"]["connexion_routing"])))
+
+    targets = [routing.router.default]
+    for mount in routing.router.routes:
+        targets += [mount.app.default, *(route.app for route in mount.app.routes)]
+    for target in targets:
+        assert isinstance(target, RoutingOperation)
+        monkeypatch.setattr(target, "next_app", capture)
+
+    def through(router: Any, method: str, path: str) -> Any:
+        scope = {"type": "http", "method": method, "path": path, "root_path": "", "headers": [],
+                 "query_string": b"", "extensions": {}}
+        answered: list[int] = []
+
+        async def send(message: Any) -> None:  # Starlette answers a wrong method itself
+            if message["type"] == "http.response.start":
+                answered.append(message["status"])
+
+        asyncio.run(router(routing, scope, None, send))
+        return ("answered", answered) if answered else reached.pop()
+
+    spec_requests = _spec_requests()
+    assert len(spec_requests) > 60
+    odd = [("PATCH", "/fwp/v1/employer"), ("GET", "/fwp/v1/nowhere"), ("GET", "/fwp/v1/employer/"),
+           ("DELETE", "/sandbox/v1/tenants"), ("GET", "/elsewhere")]
+    for method, path in spec_requests + odd:
+        scope = {"type": "http", "method": method, "path": path, "root_path": ""}
+        assert (fastpath.route_of(routing.router, scope) is not None) is ((method, path) in spec_requests)
+        assert through(fastpath.direct_routing, method, path) == \
+            through(fastpath.ORIGINAL_ROUTING, method, path), (method, path)
+    app.runtime.db.dispose()
