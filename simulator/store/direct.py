@@ -96,24 +96,26 @@ def _run(cursor: Any, statement: ClauseElement, dialect: Dialect, params: Mappin
     return built
 
 
-def _fetch(conn: Connection, statement: ClauseElement, params: Mapping[str, Any],
-           fetch: Callable[[Any], Any]) -> tuple[Plan, Any]:
-    cursor = conn.connection.cursor()
+def fetch(driver_connection: Any, dialect: Dialect, statement: ClauseElement,
+          params: Mapping[str, Any], rows: Callable[[Any], Any]) -> tuple[Plan, Any]:
+    """Run a select on a driver connection (or a pool proxy of one); ``rows`` takes what it
+    needs from the cursor (``fetchone``, ``fetchall``) before the cursor is closed."""
+    cursor = driver_connection.cursor()
     try:
-        built = _run(cursor, statement, conn.dialect, params)
-        return built, fetch(cursor)
+        built = _run(cursor, statement, dialect, params)
+        return built, rows(cursor)
     finally:
         cursor.close()
 
 
 def first(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> dict[str, Any] | None:
     """The first row of a select (or of an insert/update ``RETURNING``) as a dict, or ``None``."""
-    built, row = _fetch(conn, statement, params, lambda cursor: cursor.fetchone())
+    built, row = fetch(conn.connection, conn.dialect, statement, params, lambda c: c.fetchone())
     return None if row is None else built.record(row)
 
 
 def rows(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-    built, found = _fetch(conn, statement, params, lambda cursor: cursor.fetchall())
+    built, found = fetch(conn.connection, conn.dialect, statement, params, lambda c: c.fetchall())
     return [built.record(row) for row in found]
 
 

@@ -29,11 +29,24 @@ def test_reads_reuse_one_connection_per_thread_outside_the_pool(app: Any, tenant
         db.fetch_one(_CLOCK, {"tenant": tenant.id})
         theirs.append(db._readers.connection(db.engine))
 
-    worker = threading.Thread(target=other_thread)
-    worker.start()
-    worker.join()
-    assert theirs
+    for _ in range(2):  # the second thread's first read closes the ended first thread's connection
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+    assert len(theirs) == 2
     assert theirs[0] is not mine
+    assert theirs[1] is not theirs[0]
+    assert _closed(theirs[0])
+    assert not _closed(theirs[1])
+    assert not _closed(mine)
+
+
+def _closed(connection: Any) -> bool:
+    try:
+        connection.cursor().close()
+    except Exception:  # noqa: BLE001 - sqlite3 and psycopg raise their own ProgrammingError
+        return True
+    return False
 
 
 def test_a_read_leaves_no_transaction_open_and_sees_the_next_commit(app: Any, tenant: Tenant) -> None:
