@@ -14,7 +14,9 @@
 6. ``parameters_without_form_parsing``: connexion's parameter decorator asks werkzeug for the
    request's uploaded files on every request, which builds werkzeug's form parser and two empty
    multidicts even for a GET; only a form or multipart body can carry files, so other requests
-   skip it (a tenth of an e-SSC card read).
+   skip it (a tenth of an e-SSC card read). Operations with only path parameters (the polled
+   reads) bind them directly instead of through connexion's query, body and file steps, which
+   would add nothing to them.
 7. ``direct_routing`` finds an operation with Starlette's own ``Mount.matches`` and
    ``Route.matches`` and hands the request to connexion's ``RoutingOperation`` target as it would,
    without Starlette's router plumbing (two routers, two ``handle`` calls, scope copies and
@@ -41,9 +43,17 @@ from typing import Any
 
 import connexion
 from a2wsgi.wsgi import build_environ
+from connexion import context as connexion_context
 from connexion.decorators import parameter as parameter_decorators
 from connexion.decorators.main import FlaskDecorator
-from connexion.decorators.parameter import SyncParameterDecorator, prep_kwargs, unwrap_decorators
+from connexion.decorators.parameter import (
+    CONTEXT_NAME,
+    SyncParameterDecorator,
+    _get_val_from_param,
+    prep_kwargs,
+    unwrap_decorators,
+)
+from connexion.decorators.parameter import context as parameter_context
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.middleware import routing as connexion_routing
 from connexion.middleware.abstract import ROUTING_CONTEXT
@@ -153,11 +163,17 @@ def parameters_without_form_parsing(self: SyncParameterDecorator, function: Call
                                     ) -> Callable[..., Any]:
     """Replacement for ``SyncParameterDecorator.__call__``: the same arguments, but
     ``request.files()`` is only read for a form or multipart body (for any other media type
-    werkzeug's files are empty, so the handler's arguments are the same)."""
+    werkzeug's files are empty, so the handler's arguments are the same); and an operation with
+    no query parameters and no request body binds its path parameters directly (see
+    :func:`path_only_binder`)."""
     arguments, has_kwargs = inspect_function_arguments(unwrap_decorators(function))
+    direct = path_only_binder(connexion_context._operation.get(None), arguments, has_kwargs,
+                              self.sanitize_fn)
 
     @functools.wraps(function)
     def wrapper(request: Any) -> Any:
+        if direct is not None:
+            return function(**direct(request))
         request_body = self._maybe_get_body(request, arguments=arguments, has_kwargs=has_kwargs)
         files = request.files() if request.mimetype in FORM_CONTENT_TYPES else {}
         kwargs = prep_kwargs(request, request_body=request_body, files=files, arguments=arguments,
@@ -165,6 +181,35 @@ def parameters_without_form_parsing(self: SyncParameterDecorator, function: Call
         return function(**kwargs)
 
     return wrapper
+
+
+def path_only_binder(operation: Any, arguments: list[str], has_kwargs: bool,
+                     sanitize: Callable[[str], str]) -> Callable[[Any], dict[str, Any]] | None:
+    """The handler's arguments of an operation without query parameters and request body, as
+    connexion's ``prep_kwargs`` builds them: the path parameters (resolved by connexion's URI
+    parser, cast by its ``_get_val_from_param``) and the context values the handler names. With
+    ``strict_validation`` an unknown query parameter is refused before, so connexion's query and
+    body steps would add nothing. ``None`` for any other operation (or outside a request)."""
+    if (operation is None or operation.is_request_body_defined or operation.method.upper() == "TRACE"
+            or any(p["in"] == "query" for p in operation.parameters)
+            or sanitize(operation.body_name(None)) in arguments):
+        return None
+    definitions = {p["name"]: p for p in operation.parameters if p["in"] == "path"}
+
+    def bind(request: Any) -> dict[str, Any]:
+        kwargs = {
+            sanitize(sanitize(name)): (_get_val_from_param(value, definitions[name])
+                                       if name in definitions else value)
+            for name, value in request.path_params.items()
+        }
+        for key, value in parameter_context.items():
+            if has_kwargs or key in arguments:
+                kwargs[key] = value
+        if CONTEXT_NAME in arguments:
+            kwargs[CONTEXT_NAME] = parameter_context
+        return kwargs
+
+    return bind
 
 
 def _cached_operation_fn(self: Any) -> Callable[..., Any]:

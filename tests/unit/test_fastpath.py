@@ -195,3 +195,50 @@ def test_direct_routing_reaches_what_starlette_reaches(tmp_path: Path, monkeypat
         assert through(fastpath.direct_routing, method, path) == \
             through(fastpath.ORIGINAL_ROUTING, method, path), (method, path)
     app.runtime.db.dispose()
+
+
+def test_path_only_operations_get_the_arguments_connexion_would_give(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each directly bound request is also bound by connexion's prep_kwargs: the same kwargs."""
+    from connexion.decorators.parameter import prep_kwargs
+
+    from simulator.testing import Sandbox, application_payload
+
+    checked: list[str] = []
+    original = fastpath.path_only_binder
+
+    def checking(operation: Any, arguments: list[str], has_kwargs: bool, sanitize: Any) -> Any:
+        bind = original(operation, arguments, has_kwargs, sanitize)
+        if bind is None:
+            return None
+
+        def both(request: Any) -> dict[str, Any]:
+            mine = bind(request)
+            assert mine == prep_kwargs(request, request_body=None, files={}, arguments=arguments,
+                                       has_kwargs=has_kwargs, sanitize=sanitize)
+            checked.append(operation.operation_id.rsplit(".", 1)[-1])
+            return mine
+
+        return both
+
+    monkeypatch.setattr(fastpath, "path_only_binder", checking)
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}"))
+    with app.test_client() as client:
+        tenant = Sandbox(client).create_tenant(seed=9)
+        employer = tenant.employer()
+        employer.register()
+        foreigner = employer.create_foreigner()
+        application = employer.file_application(foreigner["id"], tenant.today())
+        assert employer.get(f"/applications/{application['id']}/status").status_code == 200
+        assert employer.get(f"/applications/{application['id']}").status_code == 200
+        assert employer.get(f"/foreigners/{foreigner['id']}").status_code == 200
+        assert employer.get("/applications/app_aaaaaaaaaaaa/status").status_code == 404
+        assert employer.get("/employer").status_code == 200
+        listed = employer.get("/applications", params={"limit": 1})  # query parameters: connexion's way
+        assert listed.status_code == 200
+        assert employer.post("/applications", application_payload(foreigner["id"], tenant.today())
+                             ).status_code == 201
+    app.runtime.db.dispose()
+    assert set(checked) == {"get_application_status", "get_application", "get_foreigner", "get_employer",
+                            "get_clock"}
+    assert checked.count("get_application_status") == 2
