@@ -332,24 +332,40 @@ class Journal:
         self._flush_quietly()
 
 
-_INSERTS: dict[str, str] = {}
+ROWS_PER_INSERT = 256
+"""Rows per multi-row ``INSERT`` (20 columns each: 5,120 parameters, under SQLite's 32,766)."""
+_INSERTS: dict[tuple[str, int], str] = {}
 
 
 def insert_rows(conn: Connection, rows: list[list[Any]]) -> None:
-    """``executemany`` of rows of :data:`COLUMNS` on the driver's cursor: SQLAlchemy's per-row
-    parameter processing cost about as much as building the rows (the writer shares the GIL with
-    the requests it records)."""
-    sql = _INSERTS.get(conn.dialect.paramstyle)
-    if sql is None:
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        sql = _INSERTS[conn.dialect.paramstyle] = (
-            f"INSERT INTO {journal.name} ({', '.join(COLUMNS)}) "
-            f"VALUES ({', '.join(mark for _ in COLUMNS)})")
+    """Rows of :data:`COLUMNS` in multi-row ``INSERT``s on the driver's cursor.
+
+    Not SQLAlchemy's ``execute`` (its per-row parameter processing cost as much as building the
+    rows), and not ``executemany``: SQLite's driver releases the GIL on every row's step, and the
+    writer shares the GIL with the event loop it records, which then lost its turn (and the CPU
+    caches) hundreds of times per batch. One statement of many rows takes and releases it once.
+    """
     cursor = conn.connection.cursor()
     try:
-        cursor.executemany(sql, rows)
+        for first in range(0, len(rows), ROWS_PER_INSERT):
+            chunk = rows[first:first + ROWS_PER_INSERT]
+            cursor.execute(_insert_sql(conn.dialect.paramstyle, len(chunk)),
+                           [value for row in chunk for value in row])
     finally:
         cursor.close()
+
+
+def _insert_sql(paramstyle: str, count: int) -> str:
+    """The statement for ``count`` rows; only the full-chunk one is kept (a batch's last chunk
+    varies in size, and its text costs far less to build than its rows to insert)."""
+    sql = _INSERTS.get((paramstyle, count))
+    if sql is None:
+        mark = "?" if paramstyle == "qmark" else "%s"
+        one = f"({', '.join(mark for _ in COLUMNS)})"
+        sql = f"INSERT INTO {journal.name} ({', '.join(COLUMNS)}) VALUES {', '.join([one] * count)}"
+        if count == ROWS_PER_INSERT:
+            _INSERTS[(paramstyle, count)] = sql
+    return sql
 
 
 def tenant_time(clock: Clock, wall_at: float) -> str:

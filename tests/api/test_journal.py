@@ -264,3 +264,22 @@ def test_cached_headers_keep_each_entrys_own_scenario(tenant: Tenant, employer: 
     assert [e["request"]["headers"].get("x-sandbox-scenario") for e in found] == [
         None, "REJECTED", None, "APPROVED", "REJECTED"]
     assert {e["request"]["headers"]["authorization"] for e in found} == {"***"}
+
+
+def test_a_batch_larger_than_one_insert_is_written_whole_and_in_order(app: Any, tenant: Tenant) -> None:
+    """Rows go in multi-row INSERTs of ROWS_PER_INSERT: two full ones and a shorter last one."""
+    count = 2 * journal_model.ROWS_PER_INSERT + 37
+    rows = [journal_model.outbound_row(
+        tenant.id, "2026-03-02T09:00:00.000+08:00", wall_at=1_772_000_000.0 + n,
+        operation_id="bench.row", url=f"http://127.0.0.1:9/{n}", status=200, latency_ms=1.0,
+        request_headers={"X-Row": str(n)}, request_body="{}", response_headers={},
+        response_body=b"", error=None, fault=None) for n in range(count)]
+    encoded = {"request_headers", "response_headers", "errors"}  # JSON columns, as values_of makes them
+    values = [[json.dumps(row[name]) if name in encoded else row[name] for name in journal_model.COLUMNS]
+              for row in rows]
+    with app.runtime.db.write() as conn:
+        journal_model.insert_rows(conn, values)
+        paths = conn.execute(select(journal.c.path).where(
+            journal.c.tenant_id == tenant.id, journal.c.operation_id == "bench.row")
+            .order_by(journal.c.id)).scalars().all()
+    assert paths == [f"http://127.0.0.1:9/{n}" for n in range(count)]
