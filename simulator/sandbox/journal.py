@@ -3,7 +3,7 @@
 The ASGI middleware (``web/journal_middleware.py``) only copies what it saw into a
 :class:`Capture` and appends it to an in-process queue. A background thread, every
 :data:`INTERVAL` seconds, turns captures into rows (tenant, masking, verdict) and writes them in
-one transaction with ``executemany``; it also reads the tenant clocks in that transaction. The
+one transaction of multi-row ``INSERT``s; it also reads the tenant clocks in that transaction. The
 queue is bounded: when it is full a capture is dropped and counted, never waited for.
 
 Cost: the writer shares the GIL and two cores with the requests it records, so every
