@@ -258,7 +258,7 @@ def build_targets(args: argparse.Namespace, workdir: Path) -> list[Target]:
                   {"FWP_JOURNAL": "0"}),
         empty_app(FLOOR, "empty handlers, connexion FlaskApp as shipped: the floor", "0"),
         empty_app("floor_fastpath", "empty handlers + simulator.fastpath (inline WSGI, "
-                  "decorate once, cached validators)", "1"),
+                  "decorate once, cached validators, direct routing and binding)", "1"),
     ]
     if PRISM in args.targets:
         targets += [prism(PRISM, WORK_PERMIT), prism(PRISM_SSC, SOCIAL_SECURITY)]
