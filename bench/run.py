@@ -558,6 +558,12 @@ class Run:
     processes: list[ProcessSample]
 
     @property
+    def cpu_us_per_request(self) -> float | None:
+        """Server CPU per answered request: what the target costs, whatever the load generator
+        and the neighbours left it of the two cores."""
+        return 1e6 * self.server_cpu_cores / self.rps if self.rps else None
+
+    @property
     def invalid(self) -> bool:
         return self.error_share > INVALID_ERROR_SHARE
 
@@ -840,7 +846,7 @@ def print_main_table(reports: list[TargetReport], runs: list[Run],
                        f"measurement{rounds}, after {args.warmup:g}s of warm-up. "
                        "Ratios are row ÷ reference.", title_justify="left")
     for column in ("scenario", "target", "req/s", "p50 ms", "p99 ms", "non-2xx", "req/s ÷Prism",
-                   "req/s ÷floor", "p99 ÷Prism", "p99 ÷floor", "CPU srv/wrk/other"):
+                   "req/s ÷floor", "p99 ÷Prism", "p99 ÷floor", "CPU srv/wrk/other", "srv µs/req"):
         main.add_column(column, justify="left" if column in {"scenario", "target"} else "right")
     for scenario, label in SCENARIOS.items():
         if not any(r.scenario == scenario for r in runs):
@@ -863,6 +869,7 @@ def print_main_table(reports: list[TargetReport], runs: list[Run],
                 f"{run.p50_ms:.1f}", f"{run.p99_ms:.1f}", errors,
                 _fmt(r.get("rps_vs_prism")), _fmt(r.get("rps_vs_floor")),
                 _fmt(r.get("p99_vs_prism")), _fmt(r.get("p99_vs_floor")), cpu,
+                "—" if run.cpu_us_per_request is None else f"{run.cpu_us_per_request:,.0f}",
             )
         main.add_section()
     console.print(main)
@@ -873,7 +880,9 @@ def print_main_table(reports: list[TargetReport], runs: list[Run],
         f" above {INVALID_ERROR_SHARE:.0%} the row is INVALID and gets no ratios.\n"
         "  CPU: cores used by the target's processes, by wrk, and by other processes on the machine "
         f"({psutil.cpu_count()} cores); 'other' above {NOISY_CORES:g} (yellow) means the numbers are "
-        "noisy; '1w' (yellow) that one uvicorn worker served almost all the load.")
+        "noisy; '1w' (yellow) that one uvicorn worker served almost all the load.\n"
+        "  srv µs/req: the target's CPU time per answered request (its cores ÷ req/s), steadier "
+        "than req/s when wrk or neighbours take a share of the cores.")
     noisy = [r for r in runs if r.other_cpu_cores > NOISY_CORES]
     if noisy:
         console.print(f"[yellow]warning:[/] other processes took more than {NOISY_CORES:g} core "
@@ -1057,7 +1066,7 @@ def main(argv: list[str] | None = None) -> int:
         "started": started.isoformat(), "finished": datetime.now(UTC).isoformat(),
         "config": vars(args), "machine": {**machine_info(), "busy_before_start": idle_busy},
         "targets": [asdict(r) for r in reports], "runs": [asdict(r) for r in runs],
-        "summary": [asdict(r) for r in summary],
+        "summary": [{**asdict(r), "cpu_us_per_request": r.cpu_us_per_request} for r in summary],
         "ratios": table, "goals": goal_rows,
     }, indent=2, ensure_ascii=False) + "\n")
     console.print(f"results: {out.relative_to(ROOT)}")
