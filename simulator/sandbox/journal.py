@@ -26,18 +26,16 @@ import logging
 import re
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, select
 
-from simulator.core.clock import SHANGHAI, Clock, wall_iso
-from simulator.core.errors import DomainError
+from simulator.core.clock import SHANGHAI, Clock
 from simulator.store.db import Database
-from simulator.store.paging import decode_cursor, encode_cursor
 from simulator.store.schema import journal, tenants
 from simulator.store.tenancy import clock_from_row
 from simulator.web.tokens import TokenSigner
@@ -48,7 +46,6 @@ BODY_LIMIT = 16 * 1024
 """Bytes of each body kept; the rest is cut and the entry says ``truncated``."""
 MAX_PENDING = 10_000
 INTERVAL = 0.2
-EXPORT_LIMIT = 10_000
 MASK = "***"
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie",
                             "x-sandbox-key", "x-sandbox-admin-token"})
@@ -94,7 +91,7 @@ class Capture:
 
 # --- turning a capture into a row (in the writer thread) ---------------------------------------
 
-def _text(raw: bytes | str) -> str:
+def as_text(raw: bytes | str) -> str:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     return text.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL
 
@@ -112,7 +109,7 @@ def mask_headers(raw: Headers) -> dict[str, str]:
         key = name.decode("latin-1").lower()
         shown = MASK if key in SECRET_HEADERS else value.decode("latin-1")
         if "\x00" in shown or "\x00" in key:  # PostgreSQL text cannot hold NUL
-            key, shown = _text(key), _text(shown)
+            key, shown = as_text(key), as_text(shown)
         headers[key] = f"{headers[key]}, {shown}" if key in headers else shown
     return headers
 
@@ -147,7 +144,7 @@ def tenant_of(capture: Capture, signer: TokenSigner) -> str | None:
     bearer = _header(capture.request_headers, b"authorization") or ""
     tenant = _verified(signer, bearer[7:] if bearer[:7].lower() == "bearer " else None)
     if tenant is None and capture.path.endswith("/oauth/token") and capture.status == 200:
-        issued = _ACCESS_TOKEN.search(_text(capture.response_body))
+        issued = _ACCESS_TOKEN.search(as_text(capture.response_body))
         tenant = _verified(signer, issued.group(1) if issued else None)
     if tenant is None and capture.status == 201 and capture.path == "/sandbox/v1/tenants":
         created = _TENANT_PATH.match(_header(capture.response_headers, b"location") or "")
@@ -216,15 +213,15 @@ def values_of(capture: Capture, tenant_id: str, request_headers: HeaderCache,
     return [
         tenant_id, capture.wall_at, None,
         (capture.extensions.get("connexion_routing") or {}).get("operation_id"),
-        capture.method, _text(capture.path),
-        mask_text(_text(capture.query)) if capture.query else "", capture.status,
+        capture.method, as_text(capture.path),
+        mask_text(as_text(capture.query)) if capture.query else "", capture.status,
         round(capture.latency_ms, 3),
-        sent, mask_text(_text(capture.request_body)) if capture.request_body else None,
+        sent, mask_text(as_text(capture.request_body)) if capture.request_body else None,
         capture.request_truncated,
-        answered, mask_text(_text(capture.response_body)) if capture.response_body else None,
+        answered, mask_text(as_text(capture.response_body)) if capture.response_body else None,
         capture.response_truncated,
         verdict, _NULL if errors is None else _dumps(errors),
-        _text(scenario)[:100] if scenario else None,
+        as_text(scenario)[:100] if scenario else None,
         capture.extensions.get("sandbox_fault"), "INBOUND",
     ]
 
@@ -236,7 +233,7 @@ def _cut(raw: bytes | str | None) -> tuple[str | None, bool]:
     data = raw.encode() if isinstance(raw, str) else raw
     if not data:
         return None, False
-    return mask_text(_text(data[:BODY_LIMIT])), len(data) > BODY_LIMIT
+    return mask_text(as_text(data[:BODY_LIMIT])), len(data) > BODY_LIMIT
 
 
 def outbound_row(tenant_id: str, tenant_at: str, *, wall_at: float, operation_id: str, url: str,
@@ -249,11 +246,11 @@ def outbound_row(tenant_id: str, tenant_at: str, *, wall_at: float, operation_id
     answer, answer_cut = _cut(response_body)
     return {
         "tenant_id": tenant_id, "wall_at": wall_at, "tenant_at": tenant_at,
-        "operation_id": operation_id, "method": "POST", "path": _text(url), "query": "",
+        "operation_id": operation_id, "method": "POST", "path": as_text(url), "query": "",
         "status": status, "latency_ms": round(latency_ms, 3),
-        "request_headers": {k.lower(): _text(v) for k, v in request_headers.items()},
+        "request_headers": {k.lower(): as_text(v) for k, v in request_headers.items()},
         "request_body": sent, "request_truncated": sent_cut,
-        "response_headers": {k.lower(): _text(v) for k, v in response_headers.items()},
+        "response_headers": {k.lower(): as_text(v) for k, v in response_headers.items()},
         "response_body": answer, "response_truncated": answer_cut, "verdict": "valid",
         "errors": [{"field": None, "message": error}] if error else None, "scenario": None,
         "fault": fault, "direction": "OUTBOUND",
@@ -403,100 +400,3 @@ def flush(db: Database) -> None:
     found = _journals.get(db)
     if found is not None:
         found.flush()
-
-
-# --- queries -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Filters:
-    operation_id: str | None = None
-    method: str | None = None
-    status: int | None = None
-    path_prefix: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    scenario: str | None = None
-    verdict: str | None = None
-    direction: str | None = None
-
-
-def _query(tenant_id: str, f: Filters) -> Select[Any]:
-    texts: dict[str, Any] = {k: _text(v) for k, v in vars(f).items() if isinstance(v, str)}
-    f = replace(f, **texts)  # stored text has NUL replaced, and PostgreSQL refuses it in a query
-    query = select(journal).where(journal.c.tenant_id == tenant_id)
-    if f.operation_id:
-        column = journal.c.operation_id
-        full = "." in f.operation_id or f.operation_id.startswith("callback:")
-        query = query.where(column == f.operation_id if full
-                            else column.endswith("." + f.operation_id, autoescape=True))
-    if f.method:
-        query = query.where(journal.c.method == f.method.upper())
-    if f.status is not None:
-        query = query.where(journal.c.status == f.status)
-    if f.path_prefix:
-        query = query.where(journal.c.path.startswith(f.path_prefix, autoescape=True))
-    if f.since:
-        query = query.where(journal.c.wall_at >= f.since.timestamp())
-    if f.until:
-        query = query.where(journal.c.wall_at < f.until.timestamp())
-    if f.scenario:
-        query = query.where(journal.c.scenario == f.scenario)
-    if f.verdict:
-        query = query.where(journal.c.verdict == f.verdict)
-    if f.direction:
-        query = query.where(journal.c.direction == f.direction)
-    return query
-
-
-def view(row: Any) -> dict[str, Any]:
-    r = row._mapping
-    return {
-        "id": r["id"],
-        "wall_time": wall_iso(r["wall_at"]),
-        "tenant_time": r["tenant_at"], "operation_id": r["operation_id"], "method": r["method"],
-        "path": r["path"], "query": r["query"], "status": r["status"], "latency_ms": r["latency_ms"],
-        "request": {"headers": r["request_headers"], "body": r["request_body"],
-                    "truncated": r["request_truncated"]},
-        "response": {"headers": r["response_headers"], "body": r["response_body"],
-                     "truncated": r["response_truncated"]},
-        "verdict": r["verdict"], "errors": r["errors"], "scenario": r["scenario"], "fault": r["fault"],
-        "direction": r["direction"],
-    }
-
-
-def list_page(db: Database, tenant_id: str, filters: Filters, *, limit: int, cursor: str | None,
-              oldest_first: bool = False) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """One page, newest first unless ``oldest_first``; keyset paging on the entry id."""
-    flush(db)
-    query = _query(tenant_id, filters)
-    if cursor:
-        after = decode_cursor(cursor)
-        query = query.where(journal.c.id > after if oldest_first else journal.c.id < after)
-    order = journal.c.id.asc() if oldest_first else journal.c.id.desc()
-    with db.read() as conn:
-        rows = conn.execute(query.order_by(order).limit(limit + 1)).all()
-    more = len(rows) > limit
-    items = [view(r) for r in rows[:limit]]
-    return items, {"limit": limit, "next_cursor": encode_cursor(items[-1]["id"]) if more else None}
-
-
-def export(db: Database, tenant_id: str, filters: Filters, limit: int) -> Iterator[str]:
-    """JSON lines, oldest first, at most ``limit`` entries."""
-    flush(db)
-    with db.read() as conn:
-        rows = conn.execute(_query(tenant_id, filters).order_by(journal.c.id).limit(limit)).all()
-    for row in rows:
-        yield json.dumps(view(row), separators=(",", ":")) + "\n"  # ASCII: any line splitter works
-
-
-def parse_time(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise DomainError("E_VALIDATION", f"{name} must be a date-time with an offset.",
-                          f"{name} 必须为带时区的日期时间。", name)
-    return moment

@@ -1,0 +1,117 @@
+"""Reading the journal (the control plane's list and export): filters, keyset pages, JSON lines.
+
+Each read first flushes this worker's pending entries (``journal.flush``), so a client served by
+one worker sees its own requests at once. Writing is ``sandbox/journal.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from simulator.core.clock import wall_iso
+from simulator.core.errors import DomainError
+from simulator.sandbox.journal import as_text, flush
+from simulator.store.db import Database
+from simulator.store.paging import decode_cursor, encode_cursor
+from simulator.store.schema import journal
+
+
+@dataclass(frozen=True)
+class Filters:
+    operation_id: str | None = None
+    method: str | None = None
+    status: int | None = None
+    path_prefix: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    scenario: str | None = None
+    verdict: str | None = None
+    direction: str | None = None
+
+
+def _query(tenant_id: str, f: Filters) -> Select[Any]:
+    texts: dict[str, Any] = {k: as_text(v) for k, v in vars(f).items() if isinstance(v, str)}
+    f = replace(f, **texts)  # stored text has NUL replaced, and PostgreSQL refuses it in a query
+    query = select(journal).where(journal.c.tenant_id == tenant_id)
+    if f.operation_id:
+        column = journal.c.operation_id
+        full = "." in f.operation_id or f.operation_id.startswith("callback:")
+        query = query.where(column == f.operation_id if full
+                            else column.endswith("." + f.operation_id, autoescape=True))
+    if f.method:
+        query = query.where(journal.c.method == f.method.upper())
+    if f.status is not None:
+        query = query.where(journal.c.status == f.status)
+    if f.path_prefix:
+        query = query.where(journal.c.path.startswith(f.path_prefix, autoescape=True))
+    if f.since:
+        query = query.where(journal.c.wall_at >= f.since.timestamp())
+    if f.until:
+        query = query.where(journal.c.wall_at < f.until.timestamp())
+    if f.scenario:
+        query = query.where(journal.c.scenario == f.scenario)
+    if f.verdict:
+        query = query.where(journal.c.verdict == f.verdict)
+    if f.direction:
+        query = query.where(journal.c.direction == f.direction)
+    return query
+
+
+def view(row: Any) -> dict[str, Any]:
+    r = row._mapping
+    return {
+        "id": r["id"],
+        "wall_time": wall_iso(r["wall_at"]),
+        "tenant_time": r["tenant_at"], "operation_id": r["operation_id"], "method": r["method"],
+        "path": r["path"], "query": r["query"], "status": r["status"], "latency_ms": r["latency_ms"],
+        "request": {"headers": r["request_headers"], "body": r["request_body"],
+                    "truncated": r["request_truncated"]},
+        "response": {"headers": r["response_headers"], "body": r["response_body"],
+                     "truncated": r["response_truncated"]},
+        "verdict": r["verdict"], "errors": r["errors"], "scenario": r["scenario"], "fault": r["fault"],
+        "direction": r["direction"],
+    }
+
+
+def list_page(db: Database, tenant_id: str, filters: Filters, *, limit: int, cursor: str | None,
+              oldest_first: bool = False) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One page, newest first unless ``oldest_first``; keyset paging on the entry id."""
+    flush(db)
+    query = _query(tenant_id, filters)
+    if cursor:
+        after = decode_cursor(cursor)
+        query = query.where(journal.c.id > after if oldest_first else journal.c.id < after)
+    order = journal.c.id.asc() if oldest_first else journal.c.id.desc()
+    with db.read() as conn:
+        rows = conn.execute(query.order_by(order).limit(limit + 1)).all()
+    more = len(rows) > limit
+    items = [view(r) for r in rows[:limit]]
+    return items, {"limit": limit, "next_cursor": encode_cursor(items[-1]["id"]) if more else None}
+
+
+def export(db: Database, tenant_id: str, filters: Filters, limit: int) -> Iterator[str]:
+    """JSON lines, oldest first, at most ``limit`` entries."""
+    flush(db)
+    with db.read() as conn:
+        rows = conn.execute(_query(tenant_id, filters).order_by(journal.c.id).limit(limit)).all()
+    for row in rows:
+        yield json.dumps(view(row), separators=(",", ":")) + "\n"  # ASCII: any line splitter works
+
+
+def parse_time(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise DomainError("E_VALIDATION", f"{name} must be a date-time with an offset.",
+                          f"{name} 必须为带时区的日期时间。", name)
+    return moment
