@@ -242,7 +242,8 @@ ORIGINAL_ROUTING = connexion_routing.RoutingMiddleware.__call__
 
 def route_of(router: Router, scope: Any) -> tuple[Any, dict[str, Any], str] | None:
     """The ``RoutingOperation``, path parameters and API base path Starlette's router would reach
-    for ``scope``, when exactly one API route fully matches; else ``None``."""
+    for ``scope`` when an API route fully matches (the first one, as Starlette takes); ``None``
+    when Starlette has to decide (no route, only routes of other methods, anything unexpected)."""
     for mount in router.routes:
         match, child = mount.matches(scope)
         if match is Match.NONE:
@@ -252,8 +253,8 @@ def route_of(router: Router, scope: Any) -> tuple[Any, dict[str, Any], str] | No
         inner = {**scope, **child}
         for route in mount.app.routes:
             found, params = route.matches(inner)
-            target = getattr(route, "app", None)
             if found is Match.FULL:  # the first full match wins, as in Starlette's router
+                target = getattr(route, "app", None)
                 if not isinstance(target, connexion_routing.RoutingOperation):
                     return None
                 base = _root_path(inner)[len(_root_path(scope)):]
@@ -274,7 +275,9 @@ async def direct_routing(self: connexion_routing.RoutingMiddleware, scope: Any, 
         await ORIGINAL_ROUTING(self, scope, receive, send)
         return
     operation, path_params, base = found
-    original = scope.copy()  # what RoutingOperation passes on: the scope before routing, plus
+    # What RoutingOperation passes on: the scope before routing, with the path parameters and the
+    # routing extension (a shallow copy: ``extensions`` stays shared with the outer middlewares).
+    original = scope.copy()
     connexion_routing._scope.set(original)
     original.setdefault("path_params", {}).update(path_params)
     original.setdefault("extensions", {}).setdefault(ROUTING_CONTEXT, {}).update(
