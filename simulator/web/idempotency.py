@@ -98,7 +98,9 @@ def create_idempotently(
                 return Response(stored.body, status=stored.status, headers=headers,
                                 mimetype="application/json")
         view, location = produce(scope)
-        text = dumps(view)
-        if key:
-            remember(conn, tenant_id, principal_id, key, fp, status=201, body=text, location=location)
+        stored = dumps(view) if key else None
+        if stored is not None:
+            remember(conn, tenant_id, principal_id, key, fp, status=201, body=stored, location=location)
+    # Without a key the answer is encoded after the commit: the write lock is held no longer.
+    text = stored if stored is not None else dumps(view)
     return Response(text, status=201, headers={"Location": location}, mimetype="application/json")
