@@ -98,9 +98,10 @@ def create_idempotently(
                 return Response(stored.body, status=stored.status, headers=headers,
                                 mimetype="application/json")
         view, location = produce(scope)
-        stored = dumps(view) if key else None
-        if stored is not None:
-            remember(conn, tenant_id, principal_id, key, fp, status=201, body=stored, location=location)
+        kept: str | None = None
+        if key:
+            kept = dumps(view)
+            remember(conn, tenant_id, principal_id, key, fp, status=201, body=kept, location=location)
     # Without a key the answer is encoded after the commit: the write lock is held no longer.
-    text = stored if stored is not None else dumps(view)
+    text = kept if kept is not None else dumps(view)
     return Response(text, status=201, headers={"Location": location}, mimetype="application/json")
