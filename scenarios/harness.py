@@ -41,6 +41,22 @@ def journal(tenant: Tenant) -> list[dict[str, Any]]:
     return [json.loads(line) for line in response.text.splitlines() if line.strip()]
 
 
+def inbound_calls(entries: list[dict[str, Any]], method: str, suffix: str) -> list[dict[str, Any]]:
+    """The client's requests (not the sandbox's callbacks) of ``method`` on paths ending ``suffix``."""
+    return [e for e in entries if e.get("direction", "INBOUND") == "INBOUND"
+            and e["method"] == method and e["path"].endswith(suffix)]
+
+
+def officer_approves(tenant: Tenant, application_type: str) -> None:
+    """The officer accepts and approves every application of the type waiting in pre-review."""
+    queue = expect(tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/officer/applications",
+                                   params={"status": "PRE_REVIEW"}, headers=tenant.headers), 200)
+    for application in queue["items"]:
+        if application["type"] == application_type:
+            tenant.officer.accept(application["id"])
+            tenant.officer.approve(application["id"])
+
+
 def _employer_calls(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in entries if e["path"].startswith(("/fwp/", "/ssc/"))]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from scenarios.harness import Failure, check_no_server_errors, journal
+from scenarios.harness import Failure, check_no_server_errors, inbound_calls, journal, officer_approves
 from simulator.testing import Employer, Sandbox, Tenant, expect
 
 LEGACY = "LEGACY_PHYSICAL_PERMIT_HOLDER"
@@ -30,15 +30,10 @@ class LegacyClient(Protocol):
         """After the officer decided on what the integration filed: complete the e-SSC."""
 
 
-def _calls(entries: list[dict[str, Any]], method: str, suffix: str) -> list[dict[str, Any]]:
-    return [e for e in entries if e.get("direction", "INBOUND") == "INBOUND"
-            and e["method"] == method and e["path"].endswith(suffix)]
-
-
 def check_reissue_filed_once(entries: list[dict[str, Any]]) -> list[Failure]:
     """The refusal names the fix: one Reissue Electronic Work Permit application, filed once."""
-    filed = [e for e in _calls(entries, "POST", "/reissue-electronic") if e["status"] == 201]
-    refused = [e for e in _calls(entries, "POST", "/reissue-electronic") if e["status"] != 201]
+    filed = [e for e in inbound_calls(entries, "POST", "/reissue-electronic") if e["status"] == 201]
+    refused = [e for e in inbound_calls(entries, "POST", "/reissue-electronic") if e["status"] != 201]
     if not filed:
         return [Failure("reissue_filed_once", "no reissue application was filed")]
     return [Failure("reissue_filed_once", f"reissue filed again: {e['status']}", e) for e in refused]
@@ -46,7 +41,7 @@ def check_reissue_filed_once(entries: list[dict[str, Any]]) -> list[Failure]:
 
 def check_no_blind_retries(entries: list[dict[str, Any]]) -> list[Failure]:
     """A registration refused with E_LEGACY_NEEDS_REISSUE is not tried again before the reissue."""
-    refusals = [e for e in _calls(entries, "POST", "/essc/registrations")
+    refusals = [e for e in inbound_calls(entries, "POST", "/essc/registrations")
                 if "E_LEGACY_NEEDS_REISSUE" in (e["response"]["body"] or "")]
     return [Failure("no_blind_retries", "registration retried while the permit was still physical", e)
             for e in refusals[1:]]
@@ -54,7 +49,7 @@ def check_no_blind_retries(entries: list[dict[str, Any]]) -> list[Failure]:
 
 def check_registered_after_reissue(entries: list[dict[str, Any]]) -> list[Failure]:
     """The holder ends with an e-SSC: a face verification that issued it."""
-    issued = [e for e in _calls(entries, "POST", "/face-verification")
+    issued = [e for e in inbound_calls(entries, "POST", "/face-verification")
               if e["status"] == 200 and '"ISSUED"' in (e["response"]["body"] or "")]
     return [] if issued else [Failure("registered_after_reissue", "the e-SSC was never issued")]
 
@@ -77,11 +72,6 @@ def run_legacy_holder_to_essc(client: LegacyClient, sandbox: Sandbox, seed: int 
     employer = tenant.employer()
     employer.register()
     client.start_onboarding(tenant, employer, holder)
-    queue = expect(tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/officer/applications",
-                                   params={"status": "PRE_REVIEW"}, headers=tenant.headers), 200)
-    for application in queue["items"]:
-        if application["type"] == "REISSUE_ELECTRONIC":
-            tenant.officer.accept(application["id"])
-            tenant.officer.approve(application["id"])
+    officer_approves(tenant, "REISSUE_ELECTRONIC")
     client.finish_onboarding(tenant, employer, holder)
     return [failure for check in CHECKS for failure in check(journal(tenant))]
