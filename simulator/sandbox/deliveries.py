@@ -54,10 +54,8 @@ def list_page(db: Database, tenant_id: str, limit: int, cursor: str | None, *, s
     query = _select(tenant_id)
     if status is not None:
         query = query.where(table.c.status.in_(STATUSES[status]))
-    for column, value in ((table.c.callback_id, callback_id), (callback_events.c.type, event_type),
-                          (callback_events.c.id, event_id)):
-        if value is not None:
-            query = query.where(column == value)
+    query = paging.where_given(query, (table.c.callback_id, callback_id),
+                               (callback_events.c.type, event_type), (callback_events.c.id, event_id))
     with db.read() as conn:
         rows, page = paging.page(conn, query, table.c.seq, limit, cursor)
     return {"items": [view(r._mapping) for r in rows], "page": page}

@@ -46,6 +46,14 @@ def decode_key(cursor: str | None) -> str:
     return text[1:]
 
 
+def where_given(query: Select[Any], *filters: tuple[Any, Any]) -> Select[Any]:
+    """``query`` narrowed by ``column == value`` for each optional list filter that was given."""
+    for column, value in filters:
+        if value is not None:
+            query = query.where(column == value)
+    return query
+
+
 def page(
     conn: Connection, query: Select[Any], seq: Column[Any], limit: int, cursor: str | None
 ) -> tuple[Sequence[Any], dict[str, Any]]:

@@ -317,10 +317,8 @@ def list_page(db: Database, tenant_id: str, limit: int, cursor: str | None, *,
     query = select(applications).where(applications.c.tenant_id == tenant_id)
     if submitted_only:  # the officer never sees an employer's drafts
         query = query.where(applications.c.status != "DRAFT")
-    for column, value in ((applications.c.employer_id, employer_id), (applications.c.status, status),
-                          (applications.c.foreigner_id, foreigner_id)):
-        if value is not None:
-            query = query.where(column == value)
+    query = paging.where_given(query, (applications.c.employer_id, employer_id),
+                               (applications.c.status, status), (applications.c.foreigner_id, foreigner_id))
     with db.read() as conn:
         rows, page = paging.page(conn, query, applications.c.seq, limit, cursor)
     return [_record(r) for r in rows], page
