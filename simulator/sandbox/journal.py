@@ -329,8 +329,10 @@ class Journal:
         self._flush_quietly()
 
 
-ROWS_PER_INSERT = 256
-"""Rows per multi-row ``INSERT`` (20 columns each: 5,120 parameters, under SQLite's 32,766)."""
+INSERT_SIZES = (256, 64, 16, 4, 1)
+"""Rows per multi-row ``INSERT`` (20 columns each: at most 5,120 parameters, under SQLite's
+32,766). A batch is cut into these sizes only: each distinct statement is prepared and kept in the
+driver's statement cache, and a 256-row one is large (one per batch size cost ~50 MB a worker)."""
 _INSERTS: dict[tuple[str, int], str] = {}
 
 
@@ -344,24 +346,24 @@ def insert_rows(conn: Connection, rows: list[list[Any]]) -> None:
     """
     cursor = conn.connection.cursor()
     try:
-        for first in range(0, len(rows), ROWS_PER_INSERT):
-            chunk = rows[first:first + ROWS_PER_INSERT]
-            cursor.execute(_insert_sql(conn.dialect.paramstyle, len(chunk)),
-                           [value for row in chunk for value in row])
+        first = 0
+        for size in INSERT_SIZES:
+            while len(rows) - first >= size:
+                chunk = rows[first:first + size]
+                cursor.execute(_insert_sql(conn.dialect.paramstyle, size),
+                               [value for row in chunk for value in row])
+                first += size
     finally:
         cursor.close()
 
 
 def _insert_sql(paramstyle: str, count: int) -> str:
-    """The statement for ``count`` rows; only the full-chunk one is kept (a batch's last chunk
-    varies in size, and its text costs far less to build than its rows to insert)."""
     sql = _INSERTS.get((paramstyle, count))
     if sql is None:
         mark = "?" if paramstyle == "qmark" else "%s"
         one = f"({', '.join(mark for _ in COLUMNS)})"
-        sql = f"INSERT INTO {journal.name} ({', '.join(COLUMNS)}) VALUES {', '.join([one] * count)}"
-        if count == ROWS_PER_INSERT:
-            _INSERTS[(paramstyle, count)] = sql
+        sql = _INSERTS[(paramstyle, count)] = (
+            f"INSERT INTO {journal.name} ({', '.join(COLUMNS)}) VALUES {', '.join([one] * count)}")
     return sql
 
 

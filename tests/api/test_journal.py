@@ -266,9 +266,10 @@ def test_cached_headers_keep_each_entrys_own_scenario(tenant: Tenant, employer: 
     assert {e["request"]["headers"]["authorization"] for e in found} == {"***"}
 
 
-def test_a_batch_larger_than_one_insert_is_written_whole_and_in_order(app: Any, tenant: Tenant) -> None:
-    """Rows go in multi-row INSERTs of ROWS_PER_INSERT: two full ones and a shorter last one."""
-    count = 2 * journal_model.ROWS_PER_INSERT + 37
+def test_a_batch_larger_than_one_insert_is_written_whole_and_in_order(
+        app: Any, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows go in multi-row INSERTs of the fixed sizes only: 2×256, 2×16, 1×4 and 1×1 here."""
+    count = 2 * 256 + 37
     rows = [journal_model.outbound_row(
         tenant.id, "2026-03-02T09:00:00.000+08:00", wall_at=1_772_000_000.0 + n,
         operation_id="bench.row", url=f"http://127.0.0.1:9/{n}", status=200, latency_ms=1.0,
@@ -277,9 +278,18 @@ def test_a_batch_larger_than_one_insert_is_written_whole_and_in_order(app: Any, 
     encoded = {"request_headers", "response_headers", "errors"}  # JSON columns, as values_of makes them
     values = [[json.dumps(row[name]) if name in encoded else row[name] for name in journal_model.COLUMNS]
               for row in rows]
+    sizes: list[int] = []
+    original = journal_model._insert_sql
+
+    def counting(paramstyle: str, count: int) -> str:
+        sizes.append(count)
+        return original(paramstyle, count)
+
+    monkeypatch.setattr(journal_model, "_insert_sql", counting)
     with app.runtime.db.write() as conn:
         journal_model.insert_rows(conn, values)
         paths = conn.execute(select(journal.c.path).where(
             journal.c.tenant_id == tenant.id, journal.c.operation_id == "bench.row")
             .order_by(journal.c.id)).scalars().all()
     assert paths == [f"http://127.0.0.1:9/{n}" for n in range(count)]
+    assert sizes == [256, 256, 16, 16, 4, 1]  # only prepared-statement sizes the driver keeps
