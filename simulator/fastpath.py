@@ -28,6 +28,9 @@
    measured in-process, 4 full collections in 20,000 GETs took up to 90 ms each (1.2 ms frozen),
    a pause every ~2 s per worker under load that all queued requests wait out: the p99.
 
+9. ``simulator.coalesce`` (installed with the rest): uvicorn writes each response's head and
+   body in one socket write instead of two (tests/unit/test_coalesce.py).
+
 These patch connexion internals, so the connexion version is pinned and
 tests/unit/test_fastpath.py fails if a patch stops applying.
 """
@@ -61,6 +64,8 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware, _original_scope
 from connexion.security import AbstractSecurityHandler
 from connexion.utils import inspect_function_arguments
 from starlette.routing import Match, Mount, Router
+
+from simulator import coalesce
 
 PATCHED_CONNEXION = "3.3.0"
 
@@ -292,6 +297,7 @@ def install() -> None:
         raise RuntimeError(f"simulator.fastpath patches connexion {PATCHED_CONNEXION}, found {found}")
     from connexion.apps.flask import FlaskOperation
 
+    coalesce.install()
     FlaskDecorator.__call__ = decorate_once
     FlaskOperation.fn = property(_cached_operation_fn)
     SwaggerUIMiddleware.__call__ = docs_only_swagger_ui
