@@ -112,7 +112,9 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with self._writer or _NO_LOCK, self.engine.connect() as conn:
+        # The pool's checkout and checkin happen outside the writer lock: on SQLite every
+        # microsecond under it is a microsecond no other writer of any worker can use.
+        with self.engine.connect() as conn, self._writer or _NO_LOCK:
             conn.info["write"] = True
             try:
                 with conn.begin():
