@@ -33,3 +33,41 @@ def test_a_bad_value_is_named_by_the_python_validator(param: dict[str, Any], val
                                                       message: str) -> None:
     assert StrictParameterValidator.validate_parameter("path" if param["in"] == "path" else "query",
                                                        value, param) == message
+
+
+def _tenant_with_name(tmp_path: Any, name_json: bytes, monkeypatch: pytest.MonkeyPatch
+                      ) -> tuple[int, list[Any]]:
+    """POST /sandbox/v1/tenants with a raw JSON ``name``: the status and the bodies walked."""
+    from simulator.app import create_app
+    from simulator.settings import Settings
+
+    walked: list[Any] = []
+    walk = validation.refuse_nul
+
+    def counting(value: Any, path: str = "") -> None:
+        if not path and isinstance(value, dict):  # the body itself, not its keys or items
+            walked.append(value)
+        walk(value, path)
+
+    monkeypatch.setattr(validation, "refuse_nul", counting)
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'v.db'}"))
+    try:
+        with app.test_client() as client:
+            response = client.post("/sandbox/v1/tenants", content=b'{"name": ' + name_json + b"}",
+                                   headers={"Content-Type": "application/json"})
+            return response.status_code, walked
+    finally:
+        app.runtime.db.dispose()
+
+
+@pytest.mark.parametrize(("name_json", "status", "walks"), [
+    (b'"plain"', 201, 0),                # no escape: no walk
+    (b'"a\\u0000b"', 422, 1),            # U+0000, escaped: walked and refused
+    (b'"a\\\\u0000b"', 201, 1),          # a backslash then "u0000": walked, nothing to refuse
+])
+def test_only_a_body_that_spells_the_nul_escape_is_walked(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch, name_json: bytes, status: int,
+        walks: int) -> None:
+    found, walked = _tenant_with_name(tmp_path, name_json, monkeypatch)
+    assert found == status
+    assert len(walked) == walks
