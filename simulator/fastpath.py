@@ -28,7 +28,10 @@
    measured in-process, 4 full collections in 20,000 GETs took up to 90 ms each (1.2 ms frozen),
    a pause every ~2 s per worker under load that all queued requests wait out: the p99.
 
-9. ``simulator.coalesce`` (installed with the rest): uvicorn writes each response's head and
+9. ``body_definition_once``: connexion rebuilds an operation's request-body definition (a
+   media-type lookup and its components attached) each time it is asked, six times per JSON
+   request; it is the same dict every time, so it is kept per operation and content type.
+10. ``simulator.coalesce`` (installed with the rest): uvicorn writes each response's head and
    body in one socket write instead of two (tests/unit/test_coalesce.py).
 
 These patch connexion internals, so the connexion version is pinned and
@@ -61,6 +64,7 @@ from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.middleware import routing as connexion_routing
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware, _original_scope
+from connexion.operations import OpenAPIOperation
 from connexion.security import AbstractSecurityHandler
 from connexion.utils import inspect_function_arguments
 from starlette.routing import Match, Mount, Router
@@ -290,6 +294,18 @@ async def direct_routing(self: connexion_routing.RoutingMiddleware, scope: Any, 
     await operation.next_app(original, receive, send)
 
 
+_ORIGINAL_BODY_DEFINITION = OpenAPIOperation.body_definition
+
+
+def body_definition_once(self: OpenAPIOperation, content_type: str | None = None) -> dict[str, Any]:
+    """``OpenAPIOperation.body_definition``, computed once per operation and content type."""
+    known: dict[str | None, dict[str, Any]] = self.__dict__.setdefault("_fwp_body_definitions", {})
+    found = known.get(content_type)
+    if found is None:
+        found = known[content_type] = _ORIGINAL_BODY_DEFINITION(self, content_type)
+    return found
+
+
 def install() -> None:
     """Apply the class-level patches (idempotent). Raises if connexion is not the pinned version."""
     found = importlib.metadata.version("connexion")
@@ -301,6 +317,7 @@ def install() -> None:
     FlaskDecorator.__call__ = decorate_once
     FlaskOperation.fn = property(_cached_operation_fn)
     SwaggerUIMiddleware.__call__ = docs_only_swagger_ui
+    OpenAPIOperation.body_definition = body_definition_once
     SyncParameterDecorator.__call__ = parameters_without_form_parsing
     connexion_routing.RoutingMiddleware.__call__ = direct_routing
     if not hasattr(AbstractSecurityHandler._accepts_kwarg, "cache_info"):

@@ -242,3 +242,43 @@ def test_path_only_operations_get_the_arguments_connexion_would_give(
     assert set(checked) == {"get_application_status", "get_application", "get_foreigner", "get_employer",
                             "get_clock"}
     assert checked.count("get_application_status") == 2
+
+
+def test_body_definitions_are_connexions_own_computed_once(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """For every operation of every spec, the kept body definition equals what connexion computes
+    afresh, for the default and each declared content type; requests do not recompute it."""
+    from connexion.middleware.request_validation import RequestValidationMiddleware
+
+    fastpath.install()
+    assert fastpath.OpenAPIOperation.body_definition is fastpath.body_definition_once
+    computed: list[tuple[str, int, str | None]] = []  # connexion has one operation per layer
+    original = fastpath._ORIGINAL_BODY_DEFINITION
+
+    def counting(operation: Any, content_type: str | None = None) -> Any:
+        computed.append((operation.operation_id, id(operation), content_type))
+        return original(operation, content_type)
+
+    monkeypatch.setattr(fastpath, "_ORIGINAL_BODY_DEFINITION", counting)
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'd.db'}"))
+    with app.test_client() as client:
+        client.get("/")
+        for seed in range(3):
+            assert client.post("/sandbox/v1/tenants", json={"seed": seed}).status_code == 201
+    creations = [key for key in computed if key[0].endswith("create_tenant")]
+    assert creations
+    assert len(creations) == len(set(creations))  # once each, not per request
+
+    middleware = next(m for m in app.middleware.middleware_stack
+                      if isinstance(m, RequestValidationMiddleware))
+    with_body = 0
+    for apis in middleware.apis.values():
+        for api in apis:
+            for validation_operation in api.operations.values():
+                operation = validation_operation._operation
+                for content_type in [None, *operation.consumes]:
+                    kept = operation.body_definition(content_type)
+                    assert kept == original(operation, content_type)
+                    assert operation.body_schema(content_type) == kept.get("schema", {})
+                with_body += bool(operation.request_body)
+    assert with_body >= 20  # the specs' POST/PUT/PATCH operations were among them
