@@ -556,6 +556,7 @@ class Run:
     other_cpu_cores: float  # cores used by processes outside this benchmark (noise)
     worker_balance: float | None  # least busy ÷ busiest worker's CPU (uvicorn targets)
     processes: list[ProcessSample]
+    paced_rate: float = 0.0  # req/s offered by paced connections; 0: as fast as answered
 
     @property
     def cpu_us_per_request(self) -> float | None:
@@ -602,13 +603,16 @@ class Bench:
 
 
 def run_wrk(bench: Bench, target: Target, prepared: Prepared, scenario: str, *,
-            duration: float, body_file: Path, log: Path) -> dict[str, Any]:
+            duration: float, body_file: Path, log: Path, paced_rate: float = 0.0
+            ) -> dict[str, Any]:
     args = bench.args
     _, path, authorization = prepared.request(scenario)
     command = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d",
                f"{duration:g}s", "--timeout", f"{args.timeout:g}s", "-s",
                str(WRK_DIR / f"{scenario}.lua"), f"{target.base(scenario)}{path}"]
     env = {"BENCH_AUTHORIZATION": authorization, "BENCH_BODY_FILE": str(body_file)}
+    if paced_rate:  # each connection waits this long after an answer (bench/wrk/report.lua)
+        env["BENCH_DELAY_MS"] = f"{args.connections * 1000 / paced_rate:.3f}"
     out_file = log.with_suffix(".out")
     with out_file.open("wb") as out:
         proc = bench.processes.start(command, log=log, env=env, stdout=out.fileno())
@@ -635,19 +639,19 @@ class Live:
     report: TargetReport
 
 
-def measure(bench: Bench, live: Live, scenario: str, round_no: int) -> Run:
+def measure(bench: Bench, live: Live, scenario: str, round_no: int, paced_rate: float = 0.0) -> Run:
     target, server, prepared = live.target, live.server, live.prepared
     body_file = bench.workdir / f"{target.key}-body.json"
     body_file.write_text(json.dumps(prepared.body, ensure_ascii=False, separators=(",", ":")))
     log = bench.workdir / f"wrk-{target.key}-{scenario}.log"
-    if bench.args.warmup > 0 and round_no == 1:
+    if bench.args.warmup > 0 and round_no == 1 and not paced_rate:
         run_wrk(bench, target, prepared, scenario, duration=bench.args.warmup,
                 body_file=body_file, log=log)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk is the only child reaped below
     with Sampler(server, target.uvicorn_workers > 0) as sampler:
         started = time.monotonic()
         raw = run_wrk(bench, target, prepared, scenario, duration=bench.args.duration,
-                      body_file=body_file, log=log)
+                      body_file=body_file, log=log, paced_rate=paced_rate)
         wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     wrk_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -671,7 +675,7 @@ def measure(bench: Bench, live: Live, scenario: str, round_no: int) -> Run:
         non_2xx=requests - ok, error_share=round(failed / max(requests, 1), 4),
         server_cpu_cores=round(server_cpu, 2), wrk_cpu_cores=round(wrk_cpu / wall, 2),
         system_busy=round(busy, 3), other_cpu_cores=round(other, 2),
-        worker_balance=worker_balance(procs), processes=procs,
+        worker_balance=worker_balance(procs), processes=procs, paced_rate=paced_rate,
     )
 
 
@@ -700,21 +704,24 @@ def start_target(bench: Bench, target: Target) -> tuple[TargetReport, Live | Non
 
 def measure_all(bench: Bench, live: list[Live]) -> list[Run]:
     """Round after round, scenario after scenario, every target in turn: background load that
-    comes and goes then hits every target alike."""
+    comes and goes then hits every target alike. With ``--paced-rate``, each round then measures
+    every target again at that offered rate."""
     args = bench.args
     runs: list[Run] = []
     for round_no in range(1, args.rounds + 1):
-        for scenario in bench.args.scenarios:
+        for scenario, paced in [*((s, 0.0) for s in args.scenarios),
+                                *((s, args.paced_rate) for s in args.scenarios if args.paced_rate)]:
             label = SCENARIOS[scenario]
             for up in live:
                 if up.report.error or not up.target.serves(scenario):
                     continue
                 where = f"round {round_no}/{args.rounds}, " if args.rounds > 1 else ""
-                console.print(f"{where}{label}, {SHORT.get(up.target.key, up.target.key)}: "
-                              f"{args.warmup if round_no == 1 else 0:g}s warm-up, "
+                pace = f" paced at {paced:,.0f} req/s" if paced else ""
+                console.print(f"{where}{label}{pace}, {SHORT.get(up.target.key, up.target.key)}: "
+                              f"{args.warmup if round_no == 1 and not paced else 0:g}s warm-up, "
                               f"{args.duration:g}s measured ...", end=" ")
                 try:
-                    run = measure(bench, up, scenario, round_no)
+                    run = measure(bench, up, scenario, round_no, paced)
                 except BenchError as exc:
                     up.report.error = str(exc)
                     console.print(f"[red]failed:[/] {exc}")
@@ -728,10 +735,10 @@ def measure_all(bench: Bench, live: list[Live]) -> list[Run]:
 def summarize(runs: list[Run]) -> list[Run]:
     """One row per target and scenario: medians of req/s, p50 and p99 over the rounds, sums of
     counts, mean CPU, and per process the peak RSS."""
-    keys = list(dict.fromkeys((r.target, r.scenario) for r in runs))
+    keys = list(dict.fromkeys((r.target, r.scenario, r.paced_rate) for r in runs))
     out: list[Run] = []
-    for target, scenario in keys:
-        group = [r for r in runs if (r.target, r.scenario) == (target, scenario)]
+    for target, scenario, paced_rate in keys:
+        group = [r for r in runs if (r.target, r.scenario, r.paced_rate) == (target, scenario, paced_rate)]
         if len(group) == 1:
             out.append(group[0])
             continue
@@ -764,7 +771,7 @@ def summarize(runs: list[Run]) -> list[Run]:
             other_cpu_cores=round(mean(r.other_cpu_cores for r in group), 2),
             worker_balance=min((r.worker_balance for r in group if r.worker_balance is not None),
                                default=None),
-            processes=list(processes.values()),
+            processes=list(processes.values()), paced_rate=paced_rate,
         ))
     return out
 
@@ -792,7 +799,8 @@ def ratios(runs: list[Run]) -> dict[str, dict[str, dict[str, float | None]]]:
     return out
 
 
-def goals(runs: list[Run], table: dict[str, dict[str, dict[str, float | None]]]
+def goals(runs: list[Run], table: dict[str, dict[str, dict[str, float | None]]],
+          paced: dict[str, dict[str, dict[str, float | None]]] | None = None
           ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     measured = {r.scenario for r in runs}
@@ -806,6 +814,11 @@ def goals(runs: list[Run], table: dict[str, dict[str, dict[str, float | None]]]
                     "met": None if rps is None else rps >= goal})
         out.append({"goal": f"{label}: simulator p99 ≤ {GOAL_P99_VS_PRISM:g}× Prism",
                     "measured": p99, "met": None if p99 is None else p99 <= GOAL_P99_VS_PRISM})
+        at_rate = (paced or {}).get(scenario, {}).get(SIMULATOR, {}).get("p99_vs_prism")
+        if paced and at_rate is not None:
+            out.append({"goal": f"{label}: simulator p99 ≤ {GOAL_P99_VS_PRISM:g}× Prism's at the "
+                                "same paced rate", "measured": at_rate,
+                        "met": at_rate <= GOAL_P99_VS_PRISM})
     for scenario, label in SCENARIOS.items():
         if scenario not in measured:
             continue
@@ -895,6 +908,36 @@ def print_main_table(reports: list[TargetReport], runs: list[Run],
             "of them): the row measures about one worker, not the target; rerun.")
 
 
+def print_paced_table(runs: list[Run], table: dict[str, dict[str, dict[str, float | None]]],
+                      args: argparse.Namespace) -> None:
+    """Latency when every target gets the same offered load, below what each can answer: what a
+    request costs and how it varies, without the queue that saturation builds."""
+    paced = Table(title=f"Paced: {args.paced_rate:,.0f} req/s offered to every target ({args.connections}"
+                        f" connections, each waiting {args.connections * 1000 / args.paced_rate:.1f} ms "
+                        "after every answer). Ratios are row ÷ Prism.", title_justify="left")
+    for column in ("scenario", "target", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms",
+                   "non-2xx", "p50 ÷Prism", "p99 ÷Prism", "CPU srv", "srv µs/req"):
+        paced.add_column(column, justify="left" if column in {"scenario", "target"} else "right")
+    for scenario, label in SCENARIOS.items():
+        rows = [r for r in runs if r.scenario == scenario]
+        prism = next((r for r in rows if r.target in PRISM_TARGETS), None)
+        for run in rows:
+            per_round = run.latency_us.get("per_round", [run.latency_us])
+            p90 = median(r["percentiles"]["90"] for r in per_round) / 1000
+            p999 = median(r["percentiles"]["99.9"] for r in per_round) / 1000
+            paced.add_row(
+                label, SHORT.get(run.target, run.target), f"{run.rps:,.0f}", f"{run.p50_ms:.2f}",
+                f"{p90:.2f}", f"{run.p99_ms:.2f}", f"{p999:.2f}",
+                str(run.non_2xx + sum(run.socket_errors.values())),
+                _fmt(ratio(run.p50_ms, prism.p50_ms) if prism else None),
+                _fmt(table[scenario].get(run.target, {}).get("p99_vs_prism")),
+                f"{run.server_cpu_cores:.2f}",
+                "—" if run.cpu_us_per_request is None else f"{run.cpu_us_per_request:,.0f}")
+        if rows:
+            paced.add_section()
+    console.print(paced)
+
+
 def print_goals(goal_rows: list[dict[str, Any]]) -> None:
     verdicts = Table(title="Simulator goals (context, not asserted)", title_justify="left")
     for column in ("goal", "measured", "verdict"):
@@ -960,6 +1003,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="measure every target and scenario this many times, interleaved; "
                              "the table shows medians")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--paced-rate", type=float, default=0,
+                        help="also measure every target at this offered req/s (each connection "
+                             "waits connections/rate after an answer): latency without the queue "
+                             "of a saturated run; 0 (default) skips it")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers per Python target")
     parser.add_argument("--timeout", type=float, default=5, help="wrk request timeout, seconds")
@@ -990,6 +1037,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("need 0 < --duration <= 600 and 1 <= --rounds <= 20")
     if args.connections < args.threads:
         parser.error("need --connections >= --threads")
+    if args.paced_rate < 0:
+        parser.error("need --paced-rate >= 0")
     return args
 
 
@@ -1051,10 +1100,15 @@ def main(argv: list[str] | None = None) -> int:
         console.print("[red]interrupted[/]: stopped every process this run started")
         return 130
 
-    summary = summarize(runs)
+    everything = summarize(runs)
+    summary = [r for r in everything if not r.paced_rate]
+    paced = [r for r in everything if r.paced_rate]
     table = ratios(summary)
-    goal_rows = goals(summary, table)
+    paced_table = ratios(paced) if paced else None
+    goal_rows = goals(summary, table, paced_table)
     print_main_table(reports, summary, table, args)
+    if paced and paced_table is not None:
+        print_paced_table(paced, paced_table, args)
     print_goals(goal_rows)
     print_memory(reports, summary)
     for report in reports:
@@ -1066,8 +1120,8 @@ def main(argv: list[str] | None = None) -> int:
         "started": started.isoformat(), "finished": datetime.now(UTC).isoformat(),
         "config": vars(args), "machine": {**machine_info(), "busy_before_start": idle_busy},
         "targets": [asdict(r) for r in reports], "runs": [asdict(r) for r in runs],
-        "summary": [{**asdict(r), "cpu_us_per_request": r.cpu_us_per_request} for r in summary],
-        "ratios": table, "goals": goal_rows,
+        "summary": [{**asdict(r), "cpu_us_per_request": r.cpu_us_per_request} for r in everything],
+        "ratios": table, "paced_ratios": paced_table, "goals": goal_rows,
     }, indent=2, ensure_ascii=False) + "\n")
     console.print(f"results: {out.relative_to(ROOT)}")
     return 1 if any(r.error for r in reports) or any(r.invalid for r in runs) else 0

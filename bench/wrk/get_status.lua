@@ -9,3 +9,4 @@ report.apply_common_headers()
 setup = report.setup
 response = report.response
 done = report.done
+delay = report.delay  -- nil unless paced (BENCH_DELAY_MS)

@@ -3,9 +3,19 @@
 -- socket errors and the status tally. bench/run.py parses that line.
 --
 -- Environment (read by every wrk thread, each in its own Lua state):
+--   BENCH_DELAY_MS       optional pacing, see below
 --   BENCH_AUTHORIZATION  the Authorization header value, e.g. "Bearer v1.employer...." (or
 --                        "Bearer v1.essc...." for the e-SSC card read)
 local M = {}
+
+-- BENCH_DELAY_MS (optional, bench/run.py --paced-rate): milliseconds each connection waits after
+-- an answer before its next request, through wrk's delay() hook. Unset: as fast as answers come.
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if delay_ms ~= nil and delay_ms > 0 then
+  function M.delay()
+    return delay_ms
+  end
+end
 
 local threads = {}
 
