@@ -847,6 +847,15 @@ def worker_rss(runs: list[Run], target: str) -> dict[int, float]:
     return peak
 
 
+def _table(title: str, columns: tuple[str, ...], left: frozenset[str] = frozenset({"scenario", "target"})
+           ) -> Table:
+    """A results table: text columns ``left`` flush left, numbers right."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, justify="left" if column in left else "right")
+    return table
+
+
 def _fmt(value: float | None, suffix: str = "×") -> str:
     return "—" if value is None else f"{value:.2f}{suffix}"
 
@@ -855,12 +864,11 @@ def print_main_table(reports: list[TargetReport], runs: list[Run],
                      table: dict[str, dict[str, dict[str, float | None]]],
                      args: argparse.Namespace) -> None:
     rounds = f", median of {args.rounds} interleaved rounds" if args.rounds > 1 else ""
-    main = Table(title=f"wrk -t{args.threads} -c{args.connections}, {args.duration:g}s per "
-                       f"measurement{rounds}, after {args.warmup:g}s of warm-up. "
-                       "Ratios are row ÷ reference.", title_justify="left")
-    for column in ("scenario", "target", "req/s", "p50 ms", "p99 ms", "non-2xx", "req/s ÷Prism",
-                   "req/s ÷floor", "p99 ÷Prism", "p99 ÷floor", "CPU srv/wrk/other", "srv µs/req"):
-        main.add_column(column, justify="left" if column in {"scenario", "target"} else "right")
+    main = _table(f"wrk -t{args.threads} -c{args.connections}, {args.duration:g}s per "
+                  f"measurement{rounds}, after {args.warmup:g}s of warm-up. "
+                  "Ratios are row ÷ reference.",
+                  ("scenario", "target", "req/s", "p50 ms", "p99 ms", "non-2xx", "req/s ÷Prism",
+                   "req/s ÷floor", "p99 ÷Prism", "p99 ÷floor", "CPU srv/wrk/other", "srv µs/req"))
     for scenario, label in SCENARIOS.items():
         if not any(r.scenario == scenario for r in runs):
             continue
@@ -912,12 +920,11 @@ def print_paced_table(runs: list[Run], table: dict[str, dict[str, dict[str, floa
                       args: argparse.Namespace) -> None:
     """Latency when every target gets the same offered load, below what each can answer: what a
     request costs and how it varies, without the queue that saturation builds."""
-    paced = Table(title=f"Paced: {args.paced_rate:,.0f} req/s offered to every target ({args.connections}"
-                        f" connections, each waiting {args.connections * 1000 / args.paced_rate:.1f} ms "
-                        "after every answer). Ratios are row ÷ Prism.", title_justify="left")
-    for column in ("scenario", "target", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms",
-                   "non-2xx", "p50 ÷Prism", "p99 ÷Prism", "CPU srv", "srv µs/req"):
-        paced.add_column(column, justify="left" if column in {"scenario", "target"} else "right")
+    paced = _table(f"Paced: {args.paced_rate:,.0f} req/s offered to every target ({args.connections}"
+                   f" connections, each waiting {args.connections * 1000 / args.paced_rate:.1f} ms "
+                   "after every answer). Ratios are row ÷ Prism.",
+                   ("scenario", "target", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms",
+                    "non-2xx", "p50 ÷Prism", "p99 ÷Prism", "CPU srv", "srv µs/req"))
     for scenario, label in SCENARIOS.items():
         rows = [r for r in runs if r.scenario == scenario]
         prism = next((r for r in rows if r.target in PRISM_TARGETS), None)
@@ -951,12 +958,11 @@ def print_goals(goal_rows: list[dict[str, Any]]) -> None:
 
 
 def print_memory(reports: list[TargetReport], runs: list[Run]) -> None:
-    memory = Table(title="Resident memory (RSS, MB) of each server process: idle before the load, "
-                         "peak during the measured runs, at the end", title_justify="left")
     scenarios = [s for s in SCENARIOS if any(r.scenario == s for r in runs)]
-    for column in ("target", "pid", "role", "idle", *(f"peak {SCENARIO_SHORT[s]}" for s in scenarios),
-                   "end"):
-        memory.add_column(column, justify="left" if column in {"target", "role"} else "right")
+    memory = _table("Resident memory (RSS, MB) of each server process: idle before the load, "
+                    "peak during the measured runs, at the end",
+                    ("target", "pid", "role", "idle", *(f"peak {SCENARIO_SHORT[s]}" for s in scenarios),
+                     "end"), left=frozenset({"target", "role"}))
     for report in reports:
         per_pid: dict[int, dict[str, Any]] = {}
         for run in (r for r in runs if r.target == report.key):
