@@ -210,7 +210,7 @@ class StrictParameterValidator(ParameterValidator):  # type: ignore[misc]
         return None if error is None else f"{param['name']}: {error.message}"
 
     def validate_request(self, request: Any) -> None:
-        if self.strict_validation:
+        if self.strict_validation and request.scope.get("query_string"):  # none: none unknown
             extra = self.validate_query_parameter_list(request, self.security_query_params)
             if extra:
                 names = sorted(extra)

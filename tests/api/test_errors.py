@@ -168,6 +168,25 @@ def test_bad_query_parameter_is_400(employer: Employer, query: dict[str, Any], f
     expect_problem(employer.get("/applications", params=query), 400, "E_VALIDATION", field)
 
 
+def test_a_query_parameter_of_an_operation_without_any_is_400(
+        employer: Employer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a request with a query string is checked for unknown parameters: it still is."""
+    from simulator.web.validation import StrictParameterValidator
+
+    checked: list[Any] = []
+    check = StrictParameterValidator.validate_query_parameter_list
+
+    def counting(self: Any, request: Any, security_params: Any = None) -> Any:
+        checked.append(request.scope["query_string"])
+        return check(self, request, security_params)
+
+    monkeypatch.setattr(StrictParameterValidator, "validate_query_parameter_list", counting)
+    path = "/applications/app_aaaaaaaaaaaa/status"
+    expect_problem(employer.get(path, params={"colour": "red"}), 400, "E_VALIDATION", "colour")
+    expect_problem(employer.get(path), 404, "E_NOT_FOUND", "applicationId")
+    assert checked == [b"colour=red"]
+
+
 # Routing ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/fwp/v1/visas", "/fwp/v1/applications/app_aaaaaaaaaaaa/x",
