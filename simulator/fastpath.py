@@ -21,7 +21,8 @@
    ``Route.matches`` and hands the request to connexion's ``RoutingOperation`` target as it would,
    without Starlette's router plumbing (two routers, two ``handle`` calls, scope copies and
    updates); anything but one clean match (no route, a wrong method, a redirect) goes through
-   Starlette's router as before.
+   Starlette's router as before. The decision is remembered per method and path
+   (``cached_route_of``).
 8. ``FreezeAtStartup`` moves every object alive when a served worker has started (the specs,
    connexion's routes and validators, SQLAlchemy's metadata: ~120,000 objects) out of the cyclic
    garbage collector's reach with ``gc.freeze()``. Each full collection otherwise walked them all:
@@ -31,7 +32,9 @@
 9. ``body_definition_once``: connexion rebuilds an operation's request-body definition (a
    media-type lookup and its components attached) each time it is asked, six times per JSON
    request; it is the same dict every time, so it is kept per operation and content type.
-10. ``simulator.coalesce`` (installed with the rest): uvicorn writes each response's head and
+10. ``extract_content_type``: connexion's lookup of the Content-Type header decoded every
+   header name to text before comparing, twice per request.
+11. ``simulator.coalesce`` (installed with the rest): uvicorn writes each response's head and
    body in one socket write instead of two (tests/unit/test_coalesce.py).
 
 These patch connexion internals, so the connexion version is pinned and
@@ -50,6 +53,7 @@ from typing import Any
 import connexion
 from a2wsgi.wsgi import build_environ
 from connexion import context as connexion_context
+from connexion import utils as connexion_utils
 from connexion.decorators import parameter as parameter_decorators
 from connexion.decorators.main import FlaskDecorator
 from connexion.decorators.parameter import (
@@ -276,10 +280,31 @@ def _root_path(scope: Any) -> str:
     return str(scope.get("route_root_path", scope.get("root_path", "")))
 
 
+ROUTE_CACHE_SIZE = 4096
+"""Routing decisions kept per routing middleware: a client polls the same few paths, and matching
+one walked the mount's routes in order (19 regex matches for the e-SSC card). Emptied when full."""
+
+
+def cached_route_of(self: connexion_routing.RoutingMiddleware, scope: Any
+                    ) -> tuple[Any, dict[str, Any], str] | None:
+    """:func:`route_of`, remembered per method, path and root path: all it reads of the scope."""
+    key = (scope["method"], scope["path"], scope.get("route_root_path"), scope.get("root_path"))
+    known: dict[Any, Any] = self.__dict__.setdefault("_fwp_routes", {})
+    try:
+        return known[key]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+    found = route_of(self.router, scope)
+    if len(known) >= ROUTE_CACHE_SIZE:
+        known.clear()
+    known[key] = found
+    return found
+
+
 async def direct_routing(self: connexion_routing.RoutingMiddleware, scope: Any, receive: Any,
                          send: Any) -> None:
     """Replacement for ``RoutingMiddleware.__call__`` (see :func:`route_of`)."""
-    found = route_of(self.router, scope) if scope["type"] == "http" else None
+    found = cached_route_of(self, scope) if scope["type"] == "http" else None
     if found is None:
         await ORIGINAL_ROUTING(self, scope, receive, send)
         return
@@ -292,6 +317,21 @@ async def direct_routing(self: connexion_routing.RoutingMiddleware, scope: Any, 
     original.setdefault("extensions", {}).setdefault(ROUTING_CONTEXT, {}).update(
         {"api_base_path": base, "operation_id": operation.operation_id})
     await operation.next_app(original, receive, send)
+
+
+ORIGINAL_EXTRACT_CONTENT_TYPE = connexion_utils.extract_content_type
+
+
+def extract_content_type(headers: Any) -> str | None:
+    """``connexion.utils.extract_content_type`` comparing ``bytes.lower()`` of each header name
+    instead of decoding it to text first (the same answer: only A-Z lower-case to ASCII in
+    latin-1). Request validation and the response decorator ask on every request."""
+    pairs = headers.items() if isinstance(headers, dict) else headers
+    for key, value in pairs:
+        if key.lower() != (b"content-type" if isinstance(key, bytes) else "content-type"):
+            continue
+        return value.decode("latin-1") if isinstance(value, bytes) else value
+    return None
 
 
 _ORIGINAL_BODY_DEFINITION = OpenAPIOperation.body_definition
@@ -318,6 +358,7 @@ def install() -> None:
     FlaskOperation.fn = property(_cached_operation_fn)
     SwaggerUIMiddleware.__call__ = docs_only_swagger_ui
     OpenAPIOperation.body_definition = body_definition_once
+    connexion_utils.extract_content_type = extract_content_type
     SyncParameterDecorator.__call__ = parameters_without_form_parsing
     connexion_routing.RoutingMiddleware.__call__ = direct_routing
     if not hasattr(AbstractSecurityHandler._accepts_kwarg, "cache_info"):

@@ -192,8 +192,32 @@ def test_direct_routing_reaches_what_starlette_reaches(tmp_path: Path, monkeypat
     for method, path in spec_requests + odd:
         scope = {"type": "http", "method": method, "path": path, "root_path": ""}
         assert (fastpath.route_of(routing.router, scope) is not None) is ((method, path) in spec_requests)
-        assert through(fastpath.direct_routing, method, path) == \
-            through(fastpath.ORIGINAL_ROUTING, method, path), (method, path)
+        expected = through(fastpath.ORIGINAL_ROUTING, method, path)
+        assert through(fastpath.direct_routing, method, path) == expected, (method, path)
+        assert through(fastpath.direct_routing, method, path) == expected, (method, path)  # cached
+
+    # The second time a method and path come, the decision is the remembered one.
+    walked: list[str] = []
+    walk = fastpath.route_of
+
+    def counting(router: Any, scope: Any) -> Any:
+        walked.append(scope["path"])
+        return walk(router, scope)
+
+    monkeypatch.setattr(fastpath, "route_of", counting)
+    routing.__dict__.pop("_fwp_routes")
+    for _ in range(3):
+        first = through(fastpath.direct_routing, "GET", "/fwp/v1/applications/x1/status")
+        second = through(fastpath.direct_routing, "GET", "/fwp/v1/applications/x2/status")
+        through(fastpath.direct_routing, "GET", "/fwp/v1/nowhere")
+        assert list(first[0].values()) == ["x1"]
+        assert list(second[0].values()) == ["x2"]
+    assert walked == ["/fwp/v1/applications/x1/status", "/fwp/v1/applications/x2/status",
+                      "/fwp/v1/nowhere"]
+    monkeypatch.setattr(fastpath, "ROUTE_CACHE_SIZE", 2)  # full: emptied, then filled again
+    through(fastpath.direct_routing, "GET", "/fwp/v1/employer")
+    assert walked[-1] == "/fwp/v1/employer"
+    assert len(routing.__dict__["_fwp_routes"]) == 1
     app.runtime.db.dispose()
 
 
@@ -282,3 +306,21 @@ def test_body_definitions_are_connexions_own_computed_once(tmp_path: Path,
                     assert operation.body_schema(content_type) == kept.get("schema", {})
                 with_body += bool(operation.request_body)
     assert with_body >= 20  # the specs' POST/PUT/PATCH operations were among them
+
+
+@pytest.mark.parametrize("headers", [
+    [(b"host", b"x"), (b"content-type", b"application/json; charset=utf-8")],
+    [(b"Content-Type", b"text/plain"), (b"content-type", b"application/json")],
+    [(b"CONTENT-TYPE", b"application/x-www-form-urlencoded")],
+    [(b"content-typ", b"a/b"), (b"content-type-x", b"c/d"), (b"\xc0content-type", b"e/f")],
+    [(b"accept", b"*/*")], [],
+    {"Content-Type": "application/json"}, {"accept": "x"},
+    [("content-type", "text/html; charset=latin-1")],
+    [(b"content-type", b"caf\xe9/x")],
+])
+def test_content_type_lookup_answers_as_connexion(headers: Any) -> None:
+    fastpath.install()
+    from connexion import utils
+
+    assert utils.extract_content_type is fastpath.extract_content_type
+    assert fastpath.extract_content_type(headers) == fastpath.ORIGINAL_EXTRACT_CONTENT_TYPE(headers)
