@@ -23,7 +23,7 @@ from simulator.store.db import Database
 from simulator.web import pages, problems
 from simulator.web.fault_middleware import FaultMiddleware
 from simulator.web.journal_middleware import JournalMiddleware, with_ndjson
-from simulator.web.middleware import BodyLimitMiddleware, OnShutdown
+from simulator.web.middleware import BodyLimitMiddleware, Lifespan
 from simulator.web.tokens import TokenSigner
 from simulator.web.validation import validator_map
 
@@ -80,8 +80,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                       spec_routes())
 
     fastpath.install()
+    hooks = Lifespan()
     app = connexion.FlaskApp(
         __name__,
+        lifespan=hooks,
         strict_validation=True,
         validate_responses=settings.validate_responses,
         pythonic_params=True,
@@ -93,11 +95,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(RuntimeMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
     if settings.journal:  # outside the ExceptionMiddleware: it sees rendered problems too
         journal_writer = journal.for_database(db, runtime.signer)
-        app.add_middleware(OnShutdown, MiddlewarePosition.BEFORE_EXCEPTION, hook=journal_writer.close)
+        hooks.on_shutdown.append(journal_writer.close)
         app.add_middleware(JournalMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, journal=journal_writer)
     # Callback deliveries: a thread per process, started by the first commit that queues one.
     deliveries = dispatcher.for_database(db, settings.callback_hosts)
-    app.add_middleware(OnShutdown, MiddlewarePosition.BEFORE_EXCEPTION, hook=deliveries.close)
+    hooks.on_shutdown.append(deliveries.close)
     app.add_middleware(FaultMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, db=db, signer=runtime.signer)
     app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_SWAGGER,
                        max_bytes=settings.max_body_bytes)
@@ -114,11 +116,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if settings.inline_wsgi:
         fastpath.inline(app)
     app.runtime = runtime
+    app.hooks = hooks
     return app
 
 
 def asgi_factory() -> connexion.FlaskApp:
     """Entry point for uvicorn workers (``--factory``): settings come from the environment."""
     app = create_app(Settings.from_env())
-    app.add_middleware(fastpath.FreezeAtStartup, MiddlewarePosition.BEFORE_EXCEPTION)
+    app.hooks.on_startup.append(fastpath.freeze_heap)
     return app

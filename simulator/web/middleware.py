@@ -1,11 +1,15 @@
-"""ASGI middleware of our own: the request-body size limit."""
+"""ASGI middleware of our own: the request-body size limit; and the app's lifespan hooks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from simulator.core.errors import DomainError
+
+log = logging.getLogger("simulator")
 
 
 def too_large(limit: int) -> DomainError:
@@ -78,23 +82,26 @@ class BodyLimitMiddleware:
         await self.app({**scope, "headers": headers}, replay, send)
 
 
-class OnShutdown:
-    """Runs ``hook`` when the server shuts the app down (ASGI lifespan): the journal's last
-    flush, the callback delivery thread's stop after the post in progress."""
+class Lifespan:
+    """The app's ASGI lifespan (connexion's ``lifespan=``): hooks run once when a server starts
+    the app and once when it shuts it down (the journal's last flush, the callback delivery
+    thread's stop after the post in progress, a served worker's heap freeze), without a
+    middleware on every request's path. A failing shutdown hook does not keep the others from
+    running."""
 
-    def __init__(self, app: Any, hook: Callable[[], None]) -> None:
-        self.app = app
-        self.hook = hook
+    def __init__(self) -> None:
+        self.on_startup: list[Callable[[], None]] = []
+        self.on_shutdown: list[Callable[[], None]] = []
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "lifespan":
-            await self.app(scope, receive, send)
-            return
-
-        async def watched() -> Any:
-            message = await receive()
-            if message["type"] == "lifespan.shutdown":
-                self.hook()
-            return message
-
-        await self.app(scope, watched, send)
+    @contextlib.asynccontextmanager
+    async def __call__(self, _app: Any) -> AsyncIterator[None]:
+        for hook in self.on_startup:
+            hook()
+        try:
+            yield
+        finally:
+            for hook in self.on_shutdown:
+                try:
+                    hook()
+                except Exception:
+                    log.exception("shutdown hook %r failed", hook)
