@@ -4,7 +4,9 @@ It sits inside the journal middleware, so the journal records what the caller go
 connexion's ExceptionMiddleware, so it answers on its own: an injected error never reaches the
 operation. The no-fault path costs a header scan, a token check and a dictionary lookup; the
 database is read once per tenant per ``CACHE_SECONDS`` and written only for a request an
-operation's rule matches (to count it, see ``faults.roll``).
+operation's rule matches (to count it, see ``faults.roll``). When a tenant's cached rules expire,
+one load runs and the requests that arrive meanwhile wait for it instead of each starting their
+own (under load hundreds would, once a second).
 
 Each applied fault is named in the response's ``X-Sandbox-Fault`` header (which the journal keeps)
 and in the scope's ``extensions["sandbox_fault"]``.
@@ -32,6 +34,7 @@ class FaultMiddleware:
         self.signer = signer
         self.db = db
         self.cache = faults.cache_for(db)
+        self._loading: dict[str, asyncio.Future[frozenset[str]]] = {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(faults.FAULTABLE):
@@ -40,13 +43,24 @@ class FaultMiddleware:
         tenant_id = self._tenant(scope["headers"])
         operations = None if tenant_id is None else self.cache.fresh(tenant_id)
         if tenant_id is not None and operations is None:
-            operations = await asyncio.to_thread(self.cache.load, tenant_id)
+            operations = await self._load(tenant_id)
         operation_id = faults.operation_of(scope["method"], scope["path"]) if operations else None
         if tenant_id is None or operation_id not in (operations or ()):
             await self.app(scope, receive, send)
             return
         hits = await asyncio.to_thread(faults.roll, self.db, tenant_id, str(operation_id))
         await self._apply(hits, str(operation_id), scope, receive, send)
+
+    async def _load(self, tenant_id: str) -> frozenset[str]:
+        """The tenant's rules from the database, one load at a time per tenant (and event loop)."""
+        loop = asyncio.get_running_loop()
+        pending = self._loading.get(tenant_id)
+        if pending is None or pending.get_loop() is not loop:
+            pending = asyncio.ensure_future(asyncio.to_thread(self.cache.load, tenant_id))
+            self._loading[tenant_id] = pending
+            pending.add_done_callback(lambda done: self._loading.pop(tenant_id, None)
+                                      if self._loading.get(tenant_id) is done else None)
+        return await asyncio.shield(pending)  # a caller that goes away leaves the load to others
 
     def _tenant(self, headers: list[tuple[bytes, bytes]]) -> str | None:
         """The tenant a request names, as the journal finds it: a valid bearer token, else the

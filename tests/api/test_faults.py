@@ -156,3 +156,58 @@ def test_the_journal_records_the_fault(tenant: Tenant, employer: Employer) -> No
     assert entry["response"]["headers"]["x-sandbox-fault"] == f"ERROR 429 {rule['id']}"
     assert entry["fault"] == f"ERROR 429 {rule['id']}"
     assert '"E_FAULT_INJECTED_429"' in entry["response"]["body"]
+
+
+def test_an_expired_rule_cache_is_loaded_once_for_the_requests_that_wait(
+        app: Any, tenant: Tenant, employer: Employer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twenty requests arrive while the tenant's rules are reloaded: one load, and each request
+    gets the fault the reloaded rules hold."""
+    import asyncio
+    import threading
+
+    from simulator.sandbox import faults
+    from simulator.web.fault_middleware import FaultMiddleware
+
+    add(tenant, kind="ERROR", status=503, probability=1.0)
+    cache = faults.cache_for(app.runtime.db)
+    loads: list[str] = []
+    load = cache.load
+    gate = threading.Event()
+
+    def slow_load(tenant_id: str) -> frozenset[str]:
+        loads.append(tenant_id)
+        gate.wait(5)  # every request below is waiting by now
+        return load(tenant_id)
+
+    monkeypatch.setattr(cache, "load", slow_load)
+    cache.forget(tenant.id)
+    answered: list[int] = []
+
+    async def downstream(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("the ERROR rule answers before the operation")
+
+    middleware = FaultMiddleware(downstream, app.runtime.db, app.runtime.signer)
+    headers = [(b"authorization", employer.headers["Authorization"].encode())]
+
+    async def one() -> None:
+        async def send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                answered.append(message["status"])
+
+        async def receive() -> Any:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        await middleware({"type": "http", "method": "GET", "path": "/fwp/v1/employer",
+                          "headers": headers, "query_string": b""}, receive, send)
+
+    async def many() -> None:
+        tasks = [asyncio.create_task(one()) for _ in range(20)]
+        while not loads:
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.05)  # the other nineteen have found the load in flight
+        gate.set()
+        await asyncio.gather(*tasks)
+
+    asyncio.run(many())
+    assert loads == [tenant.id]
+    assert answered == [503] * 20
