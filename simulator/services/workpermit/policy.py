@@ -7,6 +7,7 @@ individual keys override it. README.md's policy table lists them with their sour
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -56,6 +57,20 @@ NAMES = frozenset(f.name for f in fields(Policy))
 
 
 def policy_from(overrides: dict[str, Any]) -> Policy:
+    """The policy of a tenant's stored overrides. Policies are frozen, so equal overrides share
+    one (the e-SSC card and every permit view build it per request)."""
+    try:
+        return _policy_of(tuple(sorted(overrides.items())))
+    except TypeError:  # an unhashable value: built afresh
+        return _build(overrides)
+
+
+@functools.lru_cache(maxsize=256)
+def _policy_of(items: tuple[tuple[str, Any], ...]) -> Policy:
+    return _build(dict(items))
+
+
+def _build(overrides: dict[str, Any]) -> Policy:
     base = PROFILES.get(str(overrides.get("profile", "national")), PROFILES["national"])
     return replace(base, **{k: v for k, v in overrides.items() if k in NAMES and k != "profile"})
 
