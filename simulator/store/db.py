@@ -19,12 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, create_engine, event, select
+from sqlalchemy import Connection, Engine, Select, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.schema import CreateIndex
 
 from simulator.store import direct
-from simulator.store.schema import SCHEMA_VERSION, meta, metadata
+from simulator.store.schema import RETIRED_INDEXES, SCHEMA_VERSION, meta, metadata
 
 
 def normalise_url(url: str) -> str:
@@ -86,7 +87,8 @@ class Database:
         return engine
 
     def create_schema(self) -> None:
-        """Create missing tables and the token-signing secret. Run once before workers start."""
+        """Create missing tables, bring indexes up to date and make the token-signing secret. Run
+        once before workers start (a worker's own run then finds nothing to do)."""
         metadata.create_all(self.engine)
         with self.write() as conn:
             found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
@@ -94,6 +96,7 @@ class Database:
                 conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
             elif found != SCHEMA_VERSION:
                 raise SchemaMismatch(self.engine.url.render_as_string(), found)
+            _update_indexes(conn)
             if conn.execute(select(meta.c.value).where(meta.c.key == "signing_secret")).first():
                 return
             conn.execute(meta.insert().values(key="signing_secret", value=secrets.token_hex(32)))
@@ -193,6 +196,19 @@ class SchemaMismatch(RuntimeError):
             f"{url} holds fwp-sandbox schema {found}, this version needs {SCHEMA_VERSION}. Sandbox "
             "databases are disposable: delete the file (SQLite, e.g. rm var/fwp-sandbox.db*) or "
             "drop the database (PostgreSQL) and start again.")
+
+
+def _update_indexes(conn: Connection) -> None:
+    """``create_all`` makes the indexes of new tables only: create the schema's indexes an
+    existing database lacks and drop the retired ones (``schema.RETIRED_INDEXES``)."""
+    inspector = inspect(conn)
+    for table in metadata.sorted_tables:
+        present = {index["name"] for index in inspector.get_indexes(table.name)}
+        for name in present.intersection(RETIRED_INDEXES):
+            conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+        for index in table.indexes:
+            if index.name not in present:
+                conn.execute(CreateIndex(index, if_not_exists=True))
 
 
 class WriterLock:
