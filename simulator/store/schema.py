@@ -96,6 +96,9 @@ foreigners = Table(
     Column("created_at", String(40), nullable=False),
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
     Index("ix_foreigners_employer", "tenant_id", "employer_id", "seq"),
+    # The passport name behind an e-SSC registration or login (services/ssc/identity.py).
+    Index("ix_foreigners_passport", "tenant_id", "nationality", "passport_number", "birth_date",
+          "seq"),
 )
 
 # A person is identified by nationality, passport number and birth date (domain.md §3.3); the
@@ -134,6 +137,8 @@ applications = Table(
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
     Index("ix_applications_employer", "tenant_id", "employer_id", "seq"),
     Index("ix_applications_status", "tenant_id", "status", "seq"),
+    # A tenant's applications page by page in seq order (the officer's list), without a sort.
+    Index("ix_applications_seq", "tenant_id", "seq"),
 )
 
 work_permits = Table(
@@ -164,6 +169,8 @@ work_permits = Table(
     # back through the tenant's grants: 428 us for an old permit among 3,000, 3.5 us with seq.
     Index("ix_work_permits_number_seq", "tenant_id", "number", "seq"),
     Index("ix_work_permits_employer", "tenant_id", "employer_id", "seq"),
+    # The permits ending in a window (reminders, services/workpermit/messages.py).
+    Index("ix_work_permits_valid_to", "tenant_id", "valid_to", "seq"),
 )
 
 idempotency_keys = Table(

@@ -6,11 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.dialects import sqlite
 
 from simulator.services.ssc import essc_card
+from simulator.services.workpermit import permits
 from simulator.store.schema import RETIRED_INDEXES, metadata
+
+
+def _plan(conn: Any, statement: Any, **values: str) -> list[str]:
+    """SQLite's plan of a prebuilt statement with these values."""
+    sql = statement.params(**values).compile(dialect=sqlite.dialect(),
+                                             compile_kwargs={"literal_binds": True})
+    return [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
 
 
 def _indexes(db: Any, table: str) -> set[str]:
@@ -40,15 +48,69 @@ def test_the_newest_grant_of_a_number_is_one_index_seek(app: Any) -> None:
     db = app.runtime.db
     if not db.is_sqlite:
         pytest.skip("the plan is SQLite's; PostgreSQL plans from its statistics")
-    compiled = essc_card._CARD.compile(dialect=sqlite.dialect())
-    values = {"tenant": "t", "account": "a"}
     with db.engine.connect() as conn:
-        plan = [row[3] for row in conn.exec_driver_sql(
-            f"EXPLAIN QUERY PLAN {compiled}",
-            tuple(values.get(name, compiled.params[name]) for name in compiled.positiontup or []))]
+        plan = _plan(conn, essc_card._CARD, tenant="t", account="a")
         latest = [row[3] for row in conn.exec_driver_sql(
             "EXPLAIN QUERY PLAN SELECT * FROM work_permits WHERE tenant_id = 't' AND number = 'n' "
             "ORDER BY seq DESC LIMIT 1")]
     assert any("ix_work_permits_number_seq (tenant_id=? AND number=?)" in step for step in plan), plan
     assert latest == ["SEARCH work_permits USING INDEX ix_work_permits_number_seq "
                       "(tenant_id=? AND number=?)"], latest
+
+
+def test_the_expiry_window_walks_its_index_in_order(app: Any) -> None:
+    """The permits a clock move passed the end of (``permits.announce_expiries``)."""
+    db = app.runtime.db
+    if not db.is_sqlite:
+        pytest.skip("the plan is SQLite's; PostgreSQL plans from its statistics")
+    with db.engine.connect() as conn:
+        plan = _plan(conn, permits._EXPIRING, tenant="t", first="2026-01-01", last="2026-02-01")
+    assert plan == ["SEARCH work_permits USING INDEX ix_work_permits_valid_to "
+                    "(tenant_id=? AND valid_to>? AND valid_to<?)"], plan
+
+
+_WATCHED = ("applications", "foreigners", "work_permits")
+
+
+def test_a_tenants_walk_never_scans_or_sorts_its_big_tables(app: Any, tenant: Any,
+                                                            employer: Any) -> None:
+    """Every statement SQLAlchemy runs on applications, foreigners or work permits during a
+    walk (filing, the employer's and the officer's lists, approval, e-SSC registration and
+    login, reminders) seeks an index in the order it needs: no table scan, no sort of a whole
+    tenant's rows, so a tenant with many of them costs no more per request."""
+    db = app.runtime.db
+    if not db.is_sqlite:
+        pytest.skip("the plans are SQLite's; PostgreSQL plans from its statistics")
+    plans: dict[str, list[str]] = {}
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+               executemany: bool) -> None:
+        if (statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))
+                and any(f" {table}" in statement for table in _WATCHED) and statement not in plans):
+            rows = conn.connection.driver_connection.execute(
+                "EXPLAIN QUERY PLAN " + statement, parameters[0] if executemany else parameters)
+            plans[statement] = [row[3] for row in rows]
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        foreigner = employer.create_foreigner()
+        filed = employer.file_application(foreigner["id"], tenant.today())
+        assert employer.get("/applications", params={"limit": 5}).status_code == 200
+        officer_list = tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/officer/applications",
+                                       headers=tenant.headers)
+        assert officer_list.status_code == 200
+        tenant.officer.accept(filed["id"])
+        number = tenant.officer.approve(filed["id"])["work_permit_number"]
+        public = {"X-Sandbox-Tenant": tenant.id}
+        registered = tenant.http.post("/ssc/v1/essc/registrations", headers=public, json={
+            "full_name": foreigner["full_name"], "id_type": "WORK_PERMIT_NUMBER",
+            "id_number": number, "password": "Secret2026"})
+        assert registered.status_code == 201, registered.text
+        assert employer.get("/messages").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert any("foreigners.full_name" in sql for sql in plans)  # the passport name was read
+    assert any("applications.status !=" in sql for sql in plans)  # and the officer's list
+    slow = {sql[:300]: plan for sql, plan in plans.items()
+            if any(step.startswith("SCAN") or "TEMP B-TREE" in step for step in plan)}
+    assert not slow, slow
