@@ -443,6 +443,33 @@ def test_a_physical_card_holder_passes_the_extra_real_name_check(tenant: Tenant,
     assert card(tenant, holder)["physical_card_status"] == "NORMAL"
 
 
+def test_the_polled_card_reads_the_physical_card_without_a_pooled_transaction(
+        tenant: Tenant, employer: Employer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The card the app polls finds the physical card with a prebuilt read on the reader
+    connection (``cards.physical_status``), and derives its state on the tenant clock."""
+    from simulator.services.ssc import cards as card_model
+
+    def pooled(*args: Any) -> None:
+        raise AssertionError("the e-SSC card read took the pooled path")
+
+    person = approved(tenant, employer)
+    ssn = expect(insure(employer, person["id"]), 201)["ssn"]
+    registration = expect(register(tenant, person["work_permit_number"]), 201)
+    assert expect(face(tenant, registration), 200)["status"] == "ISSUED"
+    holder = login(tenant, person["work_permit_number"])
+    monkeypatch.setattr(card_model, "holds_physical_card", pooled)
+    assert card(tenant, holder)["physical_card_status"] is None  # an SSN, no card yet
+    applied = expect(employer.http.post(
+        f"/ssc/v1/insured-persons/{ssn}/cards", headers=employer.headers,
+        json={"bank": "CCB", "photo_receipt_number": "GZ2026030200017"}), 201)
+    own = f"/ssc/v1/insured-persons/{ssn}/cards/{applied['card_number']}"
+    assert card(tenant, holder)["physical_card_status"] == applied["status"]
+    tenant.freeze_clock(f"{applied['production_due_on']}T10:00:00+08:00")
+    later = expect(employer.http.get(own, headers=employer.headers), 200)["status"]
+    assert later != applied["status"]  # the clock moved the card on
+    assert card(tenant, holder)["physical_card_status"] == later
+
+
 def test_without_an_activated_card_no_real_name_check_is_needed(tenant: Tenant, employer: Employer) -> None:
     person = approved(tenant, employer)
     ssn = expect(insure(employer, person["id"]), 201)["ssn"]

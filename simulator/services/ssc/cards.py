@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from simulator.core import rng
 from simulator.core.calendar import SANDBOX
@@ -33,6 +33,8 @@ from simulator.core.errors import DomainError
 from simulator.core.statemachine import StateMachine
 from simulator.services.ssc.insurance import registration_of
 from simulator.store import tenancy
+from simulator.store.db import Database
+from simulator.store.direct import Row
 from simulator.store.schema import social_security_cards as cards
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
@@ -129,7 +131,7 @@ def view(card: Card, today: date) -> dict[str, Any]:
 
 # Persistence -------------------------------------------------------------------------------------
 
-def _card(row: RowMapping) -> Card:
+def _card(row: Row) -> Card:
     return {"card_number": row["card_number"], "ssn": row["ssn"], "status": row["status"],
             **row["data"], "history": list(row["data"]["history"])}
 
@@ -259,6 +261,19 @@ def list_items(conn: Connection, principal: Principal, ssn: str) -> dict[str, An
     rows = conn.execute(select(cards).where(cards.c.tenant_id == principal.tenant_id, cards.c.ssn == ssn)
                         .order_by(cards.c.seq.desc())).mappings()
     return {"items": [view(_card(row), today) for row in rows]}
+
+
+_IN_USE = select(cards).where(
+    cards.c.tenant_id == bindparam("tenant"), cards.c.ssn == bindparam("ssn"),
+    cards.c.status != "CANCELLED",
+).order_by(cards.c.seq.desc()).limit(1)
+
+
+def physical_status(db: Database, tenant_id: str, ssn: str, today: date) -> str | None:
+    """:func:`holds_physical_card` for the e-SSC card the app polls: one prebuilt read on this
+    thread's reader connection (``Database.fetch_one``) instead of a pooled transaction."""
+    row = db.fetch_one(_IN_USE, {"tenant": tenant_id, "ssn": ssn})
+    return None if row is None else derive(_card(row), today)[0]
 
 
 def holds_physical_card(conn: Connection, tenant_id: str, ssn: str, today: date) -> str | None:

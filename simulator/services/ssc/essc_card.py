@@ -143,10 +143,7 @@ def card(db: Database, holder: Principal) -> dict[str, Any]:
         permit = _permit_view(row, row["name_zh"], now.date(), rules)
         permit.pop("full_name")
     ssn = row["ssn"]
-    physical = None
-    if ssn:
-        with db.read() as conn:
-            physical = cards.holds_physical_card(conn, holder.tenant_id, ssn, now.date())
+    physical = cards.physical_status(db, holder.tenant_id, ssn, now.date()) if ssn else None
     return {
         "full_name": row["holder_name"],
         "nationality": row["nationality"],
