@@ -15,6 +15,9 @@ from simulator.services.ssc import essc_card
 from simulator.services.workpermit import permits
 from simulator.store.schema import RETIRED_INDEXES, metadata, work_permits
 
+_WATCHED = ("applications", "foreigners", "work_permits")
+
+
 def _explain(driver: Any, sqlite: bool, sql: str, parameters: Any = ()) -> list[str]:
     """The plan's lines, on the driver connection (inside the caller's transaction if any)."""
     if sqlite:
@@ -87,9 +90,6 @@ def test_the_expiry_window_walks_its_index_in_order(app: Any) -> None:
     plan = _plan(db, permits._EXPIRING, tenant="t", first="2026-01-01", last="2026-02-01")
     assert any("ix_work_permits_valid_to" in step for step in plan), plan
     assert not _slow(plan, db.is_sqlite), plan
-
-
-_WATCHED = ("applications", "foreigners", "work_permits")
 
 
 def test_a_tenants_walk_never_scans_or_sorts_its_big_tables(app: Any, tenant: Any,
