@@ -28,7 +28,6 @@
    garbage collector's reach with ``gc.freeze()``. Each full collection otherwise walked them all:
    measured in-process, 4 full collections in 20,000 GETs took up to 90 ms each (1.2 ms frozen),
    a pause every ~2 s per worker under load that all queued requests wait out: the p99.
-
 9. ``body_definition_once``: connexion rebuilds an operation's request-body definition (a
    media-type lookup and its components attached) each time it is asked, six times per JSON
    request; it is the same dict every time, so it is kept per operation and content type.
@@ -37,8 +36,8 @@
 11. ``simulator.coalesce`` (installed with the rest): uvicorn writes each response's head and
    body in one socket write instead of two (tests/unit/test_coalesce.py).
 
-These patch connexion internals, so the connexion version is pinned and
-tests/unit/test_fastpath.py fails if a patch stops applying.
+These patch connexion (and uvicorn) internals, so both versions are pinned and
+tests/unit/test_fastpath.py and tests/unit/test_coalesce.py fail if a patch stops applying.
 """
 
 from __future__ import annotations
