@@ -7,7 +7,7 @@
 2. ``decorate_once`` builds connexion's parameter/response decorators and URI parser once per
    operation instead of on every request (14-18%).
 3. Compiled JSON-schema validators are cached per schema (simulator/web/validation.py).
-4. ``docs_only_swagger_ui`` sends only documentation paths (``/ui``, ``openapi.json``) through
+4. ``docs_only_swagger_ui`` (in ``simulator.fastroute``): only documentation paths go through
    the Swagger UI middleware's router; API requests skip a Starlette routing pass.
 5. Memoised pure helpers that connexion calls on every request: the security handler's
    signature inspection and the parameter-name sanitiser.
@@ -17,12 +17,10 @@
    skip it (a tenth of an e-SSC card read). Operations with only path parameters (the polled
    reads) bind them directly instead of through connexion's query, body and file steps, which
    would add nothing to them.
-7. ``direct_routing`` finds an operation with Starlette's own ``Mount.matches`` and
-   ``Route.matches`` and hands the request to connexion's ``RoutingOperation`` target as it would,
-   without Starlette's router plumbing (two routers, two ``handle`` calls, scope copies and
-   updates); anything but one clean match (no route, a wrong method, a redirect) goes through
-   Starlette's router as before. The decision is remembered per method and path
-   (``cached_route_of``).
+7. ``direct_routing`` (in ``simulator.fastroute``): an operation is found with Starlette's own
+   ``Mount.matches`` and ``Route.matches`` without its router plumbing (two routers, two
+   ``handle`` calls, scope copies), and the decision is remembered per method and path;
+   anything but one clean match goes through Starlette's router as before.
 8. ``freeze_heap`` moves every object alive when a served worker has started (the specs,
    connexion's routes and validators, SQLAlchemy's metadata: ~120,000 objects) out of the cyclic
    garbage collector's reach with ``gc.freeze()``. Each full collection otherwise walked them all:
@@ -65,14 +63,13 @@ from connexion.decorators.parameter import (
 from connexion.decorators.parameter import context as parameter_context
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.middleware import routing as connexion_routing
-from connexion.middleware.abstract import ROUTING_CONTEXT
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware, _original_scope
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.operations import OpenAPIOperation
 from connexion.security import AbstractSecurityHandler
 from connexion.utils import inspect_function_arguments
-from starlette.routing import Match, Mount, Router
 
 from simulator import coalesce
+from simulator.fastroute import direct_routing, docs_only_swagger_ui
 
 PATCHED_CONNEXION = "3.3.0"
 
@@ -216,92 +213,6 @@ def _cached_operation_fn(self: Any) -> Callable[..., Any]:
         fn = FlaskDecorator(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)(self._fn)
         self.__dict__["_fast_fn"] = fn
     return fn  # type: ignore[no-any-return]
-
-
-DOC_FILES = ("openapi.json", "openapi.yaml")
-
-
-def is_docs_path(path: str) -> bool:
-    segments = path.split("/")
-    return "ui" in segments or segments[-1] in DOC_FILES
-
-
-async def docs_only_swagger_ui(self: SwaggerUIMiddleware, scope: Any, receive: Any, send: Any) -> None:
-    """Replacement for ``SwaggerUIMiddleware.__call__``."""
-    if scope["type"] != "http" or not is_docs_path(scope["path"]):
-        await self.app(scope, receive, send)
-        return
-    _original_scope.set(scope.copy())
-    await self.router(scope, receive, send)
-
-
-ORIGINAL_ROUTING = connexion_routing.RoutingMiddleware.__call__
-
-
-def route_of(router: Router, scope: Any) -> tuple[Any, dict[str, Any], str] | None:
-    """The ``RoutingOperation``, path parameters and API base path Starlette's router would reach
-    for ``scope`` when an API route fully matches (the first one, as Starlette takes); ``None``
-    when Starlette has to decide (no route, only routes of other methods, anything unexpected)."""
-    for mount in router.routes:
-        match, child = mount.matches(scope)
-        if match is Match.NONE:
-            continue
-        if match is not Match.FULL or not isinstance(mount, Mount) or not isinstance(mount.app, Router):
-            return None
-        inner = {**scope, **child}
-        for route in mount.app.routes:
-            found, params = route.matches(inner)
-            if found is Match.FULL:  # the first full match wins, as in Starlette's router
-                target = getattr(route, "app", None)
-                if not isinstance(target, connexion_routing.RoutingOperation):
-                    return None
-                base = _root_path(inner)[len(_root_path(scope)):]
-                return target, params["path_params"], base
-        return None  # no route, or the path's routes take other methods: Starlette answers
-    return None
-
-
-def _root_path(scope: Any) -> str:
-    return str(scope.get("route_root_path", scope.get("root_path", "")))
-
-
-ROUTE_CACHE_SIZE = 4096
-"""Routing decisions kept per routing middleware: a client polls the same few paths, and matching
-one walked the mount's routes in order (19 regex matches for the e-SSC card). Emptied when full."""
-
-
-def cached_route_of(self: connexion_routing.RoutingMiddleware, scope: Any
-                    ) -> tuple[Any, dict[str, Any], str] | None:
-    """:func:`route_of`, remembered per method, path and root path: all it reads of the scope."""
-    key = (scope["method"], scope["path"], scope.get("route_root_path"), scope.get("root_path"))
-    known: dict[Any, Any] = self.__dict__.setdefault("_fwp_routes", {})
-    try:
-        return known[key]  # type: ignore[no-any-return]
-    except KeyError:
-        pass
-    found = route_of(self.router, scope)
-    if len(known) >= ROUTE_CACHE_SIZE:
-        known.clear()
-    known[key] = found
-    return found
-
-
-async def direct_routing(self: connexion_routing.RoutingMiddleware, scope: Any, receive: Any,
-                         send: Any) -> None:
-    """Replacement for ``RoutingMiddleware.__call__`` (see :func:`route_of`)."""
-    found = cached_route_of(self, scope) if scope["type"] == "http" else None
-    if found is None:
-        await ORIGINAL_ROUTING(self, scope, receive, send)
-        return
-    operation, path_params, base = found
-    # What RoutingOperation passes on: the scope before routing, with the path parameters and the
-    # routing extension (a shallow copy: ``extensions`` stays shared with the outer middlewares).
-    original = scope.copy()
-    connexion_routing._scope.set(original)
-    original.setdefault("path_params", {}).update(path_params)
-    original.setdefault("extensions", {}).setdefault(ROUTING_CONTEXT, {}).update(
-        {"api_base_path": base, "operation_id": operation.operation_id})
-    await operation.next_app(original, receive, send)
 
 
 ORIGINAL_EXTRACT_CONTENT_TYPE = connexion_utils.extract_content_type

@@ -19,7 +19,7 @@ from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import NonConformingResponseBody
 from connexion.validators.json import JSONResponseBodyValidator
 
-from simulator.fastpath import is_docs_path
+from simulator.fastroute import is_docs_path
 from simulator.sandbox.journal import BODY_LIMIT, Capture, Journal
 
 JOURNALLED_PREFIXES = ("/fwp/", "/ssc/", "/sandbox/")

@@ -19,7 +19,7 @@ from connexion.middleware import routing as connexion_routing
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.security import AbstractSecurityHandler
 
-from simulator import fastpath
+from simulator import fastpath, fastroute
 from simulator.app import HTTP_METHODS, asgi_factory, create_app
 from simulator.settings import Settings
 
@@ -31,11 +31,11 @@ def test_connexion_is_the_patched_version() -> None:
 def test_patches_are_installed() -> None:
     fastpath.install()
     assert FlaskDecorator.__call__ is fastpath.decorate_once
-    assert SwaggerUIMiddleware.__call__ is fastpath.docs_only_swagger_ui
+    assert SwaggerUIMiddleware.__call__ is fastroute.docs_only_swagger_ui
     assert hasattr(AbstractSecurityHandler._accepts_kwarg, "cache_info")
     assert hasattr(parameter_decorators.pythonic, "cache_info")
     assert isinstance(FlaskOperation.fn, property)
-    assert connexion_routing.RoutingMiddleware.__call__ is fastpath.direct_routing
+    assert connexion_routing.RoutingMiddleware.__call__ is fastroute.direct_routing
 
 
 def test_install_refuses_another_connexion(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,7 +50,7 @@ def test_install_refuses_another_connexion(monkeypatch: pytest.MonkeyPatch) -> N
     ("/fwp/v1/applications/app_aaaaaaaaaaaa/status", False), ("/fwp/v1/employer", False),
     ("/", False), ("/problems/E_NOT_FOUND", False)])
 def test_only_documentation_paths_go_through_swagger_ui(path: str, docs: bool) -> None:
-    assert fastpath.is_docs_path(path) is docs
+    assert fastroute.is_docs_path(path) is docs
 
 
 @pytest.fixture(params=[True, False], ids=["inline", "a2wsgi"])
@@ -191,31 +191,31 @@ def test_direct_routing_reaches_what_starlette_reaches(tmp_path: Path, monkeypat
            ("DELETE", "/sandbox/v1/tenants"), ("GET", "/elsewhere")]
     for method, path in spec_requests + odd:
         scope = {"type": "http", "method": method, "path": path, "root_path": ""}
-        assert (fastpath.route_of(routing.router, scope) is not None) is ((method, path) in spec_requests)
-        expected = through(fastpath.ORIGINAL_ROUTING, method, path)
-        assert through(fastpath.direct_routing, method, path) == expected, (method, path)
-        assert through(fastpath.direct_routing, method, path) == expected, (method, path)  # cached
+        assert (fastroute.route_of(routing.router, scope) is not None) is ((method, path) in spec_requests)
+        expected = through(fastroute.ORIGINAL_ROUTING, method, path)
+        assert through(fastroute.direct_routing, method, path) == expected, (method, path)
+        assert through(fastroute.direct_routing, method, path) == expected, (method, path)  # cached
 
     # The second time a method and path come, the decision is the remembered one.
     walked: list[str] = []
-    walk = fastpath.route_of
+    walk = fastroute.route_of
 
     def counting(router: Any, scope: Any) -> Any:
         walked.append(scope["path"])
         return walk(router, scope)
 
-    monkeypatch.setattr(fastpath, "route_of", counting)
+    monkeypatch.setattr(fastroute, "route_of", counting)
     routing.__dict__.pop("_fwp_routes")
     for _ in range(3):
-        first = through(fastpath.direct_routing, "GET", "/fwp/v1/applications/x1/status")
-        second = through(fastpath.direct_routing, "GET", "/fwp/v1/applications/x2/status")
-        through(fastpath.direct_routing, "GET", "/fwp/v1/nowhere")
+        first = through(fastroute.direct_routing, "GET", "/fwp/v1/applications/x1/status")
+        second = through(fastroute.direct_routing, "GET", "/fwp/v1/applications/x2/status")
+        through(fastroute.direct_routing, "GET", "/fwp/v1/nowhere")
         assert list(first[0].values()) == ["x1"]
         assert list(second[0].values()) == ["x2"]
     assert walked == ["/fwp/v1/applications/x1/status", "/fwp/v1/applications/x2/status",
                       "/fwp/v1/nowhere"]
-    monkeypatch.setattr(fastpath, "ROUTE_CACHE_SIZE", 2)  # full: emptied, then filled again
-    through(fastpath.direct_routing, "GET", "/fwp/v1/employer")
+    monkeypatch.setattr(fastroute, "ROUTE_CACHE_SIZE", 2)  # full: emptied, then filled again
+    through(fastroute.direct_routing, "GET", "/fwp/v1/employer")
     assert walked[-1] == "/fwp/v1/employer"
     assert len(routing.__dict__["_fwp_routes"]) == 1
     app.runtime.db.dispose()
