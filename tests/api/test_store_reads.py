@@ -6,8 +6,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, event, select, update
 
+from simulator.store.db import Database
 from simulator.store.schema import tenants
 from simulator.testing import Tenant
 
@@ -16,12 +17,30 @@ _CLOCK = select(tenants.c.id, tenants.c.clock_frozen).where(tenants.c.id == bind
 
 def test_reads_reuse_one_connection_per_thread_outside_the_pool(app: Any, tenant: Tenant) -> None:
     db = app.runtime.db
-    checked_out = db.engine.pool.checkedout()
-    assert db.fetch_one(_CLOCK, {"tenant": tenant.id})["id"] == tenant.id
+    here = threading.get_ident()
+    checkouts: list[int] = []  # this thread's only: the journal and delivery threads use the pool
+
+    def checkout(*_: Any) -> None:
+        if threading.get_ident() == here:
+            checkouts.append(here)
+
+    assert db.fetch_one(_CLOCK, {"tenant": tenant.id})["id"] == tenant.id  # opened, if need be
     mine = db._readers.connection(db.engine)
-    assert db.fetch_one(_CLOCK, {"tenant": tenant.id}) is not None
-    assert db._readers.connection(db.engine) is mine
-    assert db.engine.pool.checkedout() == checked_out  # detached: no pool slot taken
+    event.listen(db.engine.pool, "checkout", checkout)
+    try:
+        for _ in range(3):
+            assert db.fetch_one(_CLOCK, {"tenant": tenant.id}) is not None
+            assert db._readers.connection(db.engine) is mine
+    finally:
+        event.remove(db.engine.pool, "checkout", checkout)
+    assert checkouts == []  # reused, and no pool slot taken
+
+    alone = Database(db.url)  # an engine nothing else uses: its pool's count is this thread's
+    try:
+        assert alone.fetch_one(_CLOCK, {"tenant": tenant.id}) is not None
+        assert alone.engine.pool.checkedout() == 0  # the reader was detached from the pool
+    finally:
+        alone.dispose()
 
     theirs: list[Any] = []
 
