@@ -4,9 +4,9 @@ with its body.
 uvicorn 0.54 writes the status line and headers on ``http.response.start`` and the body on
 ``http.response.body``: two ``transport.write`` calls, so two ``send`` system calls and two TCP
 segments for every answer of a few hundred bytes (uvloop writes at once when nothing is queued).
-Under load that pair of writes was the largest single cost a worker had (~18% of its samples in
-the framework floor, in ``RequestResponseCycle.send``), and the client pays for the second segment
-too.
+A write costs 16-21 µs of CPU in a served worker here (loopback TCP wakes the client on the other
+vCPU), and the client pays for the second segment too. Measured gain of the patch: about 4 µs a
+request in server CPU (191 -> 187 µs on the empty-handler floor's GET), within this VM's noise.
 
 :class:`CoalescingCycle` keeps uvicorn's own ``send`` (header checks, Content-Length accounting,
 chunking, keep-alive, completion) and only changes where its writes go: the head is held and

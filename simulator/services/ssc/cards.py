@@ -146,11 +146,15 @@ def _load(conn: Connection, tenant_id: str, ssn: str, number: str) -> Card:
     return _card(row)
 
 
+_IN_USE = select(cards).where(
+    cards.c.tenant_id == bindparam("tenant"), cards.c.ssn == bindparam("ssn"),
+    cards.c.status != "CANCELLED",
+).order_by(cards.c.seq.desc()).limit(1)
+"""The person's card that is not cancelled; there is at most one."""
+
+
 def _in_use(conn: Connection, tenant_id: str, ssn: str) -> Card | None:
-    """The person's card that is not cancelled; there is at most one."""
-    row = conn.execute(select(cards).where(
-        cards.c.tenant_id == tenant_id, cards.c.ssn == ssn, cards.c.status != "CANCELLED",
-    ).order_by(cards.c.seq.desc()).limit(1)).mappings().first()
+    row = conn.execute(_IN_USE, {"tenant": tenant_id, "ssn": ssn}).mappings().first()
     return None if row is None else _card(row)
 
 
@@ -261,12 +265,6 @@ def list_items(conn: Connection, principal: Principal, ssn: str) -> dict[str, An
     rows = conn.execute(select(cards).where(cards.c.tenant_id == principal.tenant_id, cards.c.ssn == ssn)
                         .order_by(cards.c.seq.desc())).mappings()
     return {"items": [view(_card(row), today) for row in rows]}
-
-
-_IN_USE = select(cards).where(
-    cards.c.tenant_id == bindparam("tenant"), cards.c.ssn == bindparam("ssn"),
-    cards.c.status != "CANCELLED",
-).order_by(cards.c.seq.desc()).limit(1)
 
 
 def physical_status(db: Database, tenant_id: str, ssn: str, today: date) -> str | None:
