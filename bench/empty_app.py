@@ -20,7 +20,8 @@ Two variants, chosen by the environment (uvicorn workers re-read it):
 - ``BENCH_FASTPATH=0`` (default): connexion FlaskApp **as shipped**, the floor the issue asks for.
 - ``BENCH_FASTPATH=1``: the same app with the simulator's measured connexion speed-ups applied
   (``simulator.fastpath.install()``, cached validators from ``simulator.web.validation``,
-  ``simulator.fastpath.inline()``), i.e. the floor of the simulator's own configuration.
+  ``simulator.fastflask.install()``, ``simulator.fastpath.inline()``), i.e. the floor of the
+  simulator's own configuration.
 
 Serve it like the simulator (2 workers)::
 
@@ -253,8 +254,10 @@ def create_app(*, fastpath: bool | None = None,
     for surface in (SURFACE, SSC_SURFACE):  # the simulator's order (simulator.specs.SURFACES)
         app.add_api(bench_spec(surface), name=surface, resolver=Resolver(_resolve))
     if fast:
+        from simulator import fastflask
         from simulator import fastpath as simulator_fastpath
 
+        fastflask.install(app.app)
         simulator_fastpath.inline(app)
     return app
 

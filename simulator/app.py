@@ -13,7 +13,7 @@ from connexion.options import SwaggerUIOptions
 from flask import Response, request
 from starlette.exceptions import HTTPException
 
-from simulator import fastpath, specs
+from simulator import fastflask, fastpath, specs
 from simulator.core import scenarios
 from simulator.core.errors import DomainError
 from simulator.runtime import Runtime, RuntimeMiddleware
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_error_handler(Exception, problems.on_unexpected)
 
     flask_app = app.app
+    fastflask.install(flask_app)
     flask_app.json.ensure_ascii = False  # type: ignore[attr-defined,unused-ignore]
     flask_app.before_request(_before_operation)
     flask_app.after_request(_worker_header)
