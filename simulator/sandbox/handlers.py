@@ -12,7 +12,7 @@ from flask import Response
 from simulator import runtime
 from simulator.core.errors import DomainError
 from simulator.sandbox import tenants
-from simulator.services.workpermit import applications, lifecycle, officer, permits
+from simulator.services.workpermit import applications, decisions, lifecycle, officer, permits
 from simulator.services.workpermit import policy as policies
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
@@ -91,23 +91,23 @@ def _officer(tenant_id: str, action: Callable[..., dict[str, Any]], *args: Any) 
 
 
 def officer_accept(tenant_id: str, application_id: str) -> Response:
-    return _officer(tenant_id, applications.officer_accept, application_id)
+    return _officer(tenant_id, decisions.officer_accept, application_id)
 
 
 def officer_return(tenant_id: str, application_id: str, body: dict[str, Any]) -> Response:
-    return _officer(tenant_id, applications.officer_return, application_id, body["defects"])
+    return _officer(tenant_id, decisions.officer_return, application_id, body["defects"])
 
 
 def officer_request_supplement(tenant_id: str, application_id: str, body: dict[str, Any]) -> Response:
-    return _officer(tenant_id, applications.officer_request_supplement, application_id, body["defects"])
+    return _officer(tenant_id, decisions.officer_request_supplement, application_id, body["defects"])
 
 
 def officer_approve(tenant_id: str, application_id: str) -> Response:
-    return _officer(tenant_id, applications.officer_approve, application_id)
+    return _officer(tenant_id, decisions.officer_approve, application_id)
 
 
 def officer_reject(tenant_id: str, application_id: str, body: dict[str, Any]) -> Response:
-    return _officer(tenant_id, applications.officer_reject, application_id, body["reason"])
+    return _officer(tenant_id, decisions.officer_reject, application_id, body["reason"])
 
 
 def _end_permit(tenant_id: str, permit_number: str, status: str, reason: str) -> Response:

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, RowMapping, bindparam, select, update
 from simulator.core.errors import DomainError, not_found
 from simulator.core.points import category_for_points
 from simulator.services import events
-from simulator.services.workpermit import foreigners, lifecycle, permits, rules
+from simulator.services.workpermit import foreigners, permits, rules
 from simulator.services.workpermit.employers import require_registered
 from simulator.services.workpermit.states import (
     APPLICATION,
@@ -96,7 +96,7 @@ def load(conn: Connection, tenant_id: str, app_id: str, employer_id: str | None 
     return _record(row)
 
 
-def _columns(rec: Record) -> dict[str, Any]:
+def columns(rec: Record) -> dict[str, Any]:
     return {
         "status": rec["status"], "category": rec["category"],
         "data": {key: rec.get(key) for key in _DATA_KEYS}, "history": rec["history"],
@@ -108,7 +108,7 @@ def _columns(rec: Record) -> dict[str, Any]:
 def save(conn: Connection, rec: Record) -> None:
     conn.execute(update(applications).where(
         applications.c.tenant_id == rec["tenant_id"], applications.c.id == rec["id"]
-    ).values(**_columns(rec)))
+    ).values(**columns(rec)))
     publish(conn, rec)
 
 
@@ -133,7 +133,7 @@ def _allowed(rec: Record, actor: str) -> list[str]:
     return [action for action in officer_actions(rec["status"]) if action != once]
 
 
-def _require(rec: Record, event: str, actor: str) -> str:
+def require(rec: Record, event: str, actor: str) -> str:
     """The state ``event`` leads to. A refusal lists what ``actor`` may do now, in the words of
     its own API (the employer's /status actions), not the machine's internal event names."""
     try:
@@ -145,7 +145,7 @@ def _require(rec: Record, event: str, actor: str) -> str:
 
 def fire(rec: Record, event: str, actor: str, at: str, note: str | None = None) -> None:
     """Move along the state machine (and the system's follow-up move, if any)."""
-    target = _require(rec, event, actor)
+    target = require(rec, event, actor)
     rec["history"].append({"at": at, "event": event, "from_status": rec["status"],
                            "to_status": target, "actor": actor, "note": note})
     rec["status"], rec["updated_at"] = target, at
@@ -153,7 +153,7 @@ def fire(rec: Record, event: str, actor: str, at: str, note: str | None = None) 
         fire(rec, FOLLOW_UPS[event], "SYSTEM", at)
 
 
-def _foreigner(scope: TenantScope, principal: Principal, rec: Record) -> Row:
+def foreigner_of(scope: TenantScope, principal: Principal, rec: Record) -> Row:
     foreigner = foreigners.row_of(scope.conn, principal, rec["foreigner_id"])
     if foreigner is None:
         raise DomainError("E_FOREIGNER_NOT_FOUND",
@@ -162,7 +162,7 @@ def _foreigner(scope: TenantScope, principal: Principal, rec: Record) -> Row:
     return foreigner
 
 
-def _facts(scope: TenantScope, rec: Record, foreigner: Row) -> rules.Facts:
+def facts_of(scope: TenantScope, rec: Record, foreigner: Row) -> rules.Facts:
     return rules.Facts(
         today=scope.now.date(), category=rec["category"], route=rec["qualification_route"],
         relaxation_reason=rec.get("relaxation_reason"), bonuses=frozenset(rec.get("bonuses") or []),
@@ -179,15 +179,15 @@ def _check_submission(scope: TenantScope, principal: Principal, rec: Record,
     """Every rule a submission must pass; records the points and the derived category.
     ``foreigner`` is given when the caller already checked the employer and loaded the row."""
     if rec["type"] == "REISSUE_ELECTRONIC":
-        _reissuable(scope, principal, rec["work_permit_number"])
+        reissuable(scope, principal, rec["work_permit_number"])
         return
     if rec["type"] in PERMIT_TYPES:
         permits.in_force(scope, rec["work_permit_number"])
         return
     if foreigner is None:
         require_registered(scope.conn, principal)
-        foreigner = _foreigner(scope, principal, rec)
-    points = rules.evaluate(_facts(scope, rec, foreigner))
+        foreigner = foreigner_of(scope, principal, rec)
+    points = rules.evaluate(facts_of(scope, rec, foreigner))
     permits.refuse_second_active(scope, foreigner)
     if rec["type"] == "NEW_IN_CHINA":
         _in_china_eligible(scope, foreigner, rec)
@@ -241,23 +241,23 @@ def create(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> di
         "work_permit_number": None, "created_at": at, "submitted_at": None, "updated_at": at,
     }
     require_registered(scope.conn, principal)
-    foreigner = _foreigner(scope, principal, rec)
+    foreigner = foreigner_of(scope, principal, rec)
     if body.get("submit", True):
         _submit(scope, principal, rec, foreigner)
-    direct.execute(scope.conn, _INSERT, {
+    direct.execute(scope.conn, INSERT, {
         "tenant_id": scope.tenant_id, "id": app_id, "seq": seq, "employer_id": principal.subject,
-        "foreigner_id": rec["foreigner_id"], "type": rec["type"], "created_at": at, **_columns(rec),
+        "foreigner_id": rec["foreigner_id"], "type": rec["type"], "created_at": at, **columns(rec),
     })
     publish(scope.conn, rec)
     return view(rec)
 
 
-_INSERT = applications.insert()
+INSERT = applications.insert()
 
 
 def _submit(scope: TenantScope, principal: Principal, rec: Record,
             foreigner: Row | None = None) -> None:
-    _require(rec, "submit", "EMPLOYER")  # refuse illegal states before any rule
+    require(rec, "submit", "EMPLOYER")  # refuse illegal states before any rule
     _check_submission(scope, principal, rec, foreigner)
     fire(rec, "submit", "EMPLOYER", scope.now_iso)
     rec["submitted_at"] = scope.now_iso
@@ -273,7 +273,7 @@ def submit(scope: TenantScope, principal: Principal, app_id: str) -> dict[str, A
 def correct(scope: TenantScope, principal: Principal, app_id: str, body: dict[str, Any]) -> dict[str, Any]:
     rec = load(scope.conn, scope.tenant_id, app_id, principal.subject)
     event = "resubmit" if rec["status"] == "RETURNED_FOR_CORRECTION" else "provide_supplement"
-    _require(rec, event, "EMPLOYER")
+    require(rec, event, "EMPLOYER")
     rec["documents"] = _documents(body["documents"])
     if "job" in body:
         rec["job"] = _with_defaults(body["job"])
@@ -340,15 +340,7 @@ def notification_letter(db: Database, principal: Principal, app_id: str) -> dict
     return letter
 
 
-# Reissue Electronic Work Permit ------------------------------------------------------------------
-
-_OPEN_REISSUE = select(applications.c.id).where(
-    applications.c.tenant_id == bindparam("tenant"), applications.c.type == "REISSUE_ELECTRONIC",
-    applications.c.work_permit_number == bindparam("number"),
-    applications.c.status.not_in(("APPROVED", "REJECTED", "WITHDRAWN")))
-
-
-def _reissuable(scope: TenantScope, principal: Principal, number: str) -> RowMapping:
+def reissuable(scope: TenantScope, principal: Principal, number: str) -> RowMapping:
     grant = permits.latest(scope.conn, scope.tenant_id, number, principal.subject)
     if grant is None:
         raise not_found("work permit", number, "permitNumber")
@@ -361,122 +353,3 @@ def _reissuable(scope: TenantScope, principal: Principal, number: str) -> RowMap
             f"工作许可{number}为{grant['form']}、{status}：仅对有效的实体工作许可补发电子工作许可。",
             "permitNumber")
     return grant
-
-
-def request_reissue(scope: TenantScope, principal: Principal, number: str) -> dict[str, Any]:
-    """File "Reissue Electronic Work Permit" (补发电子工作许可) for a physical permit."""
-    require_registered(scope.conn, principal)
-    grant = _reissuable(scope, principal, number)
-    if scope.conn.execute(_OPEN_REISSUE, {"tenant": scope.tenant_id, "number": number}).first():
-        raise DomainError("E_REISSUE_PENDING", f"Work permit {number} already has a reissue under way.",
-                          f"工作许可{number}已有补发申请在办理中。", "permitNumber")
-    return file_for_permit(scope, principal, grant, "REISSUE_ELECTRONIC", request=None, flags=[])
-
-
-_CHECKS = {"EXTENSION": lifecycle.extension, "CHANGE": lifecycle.change,
-           "CANCELLATION": lifecycle.cancellation}
-
-
-def request_for_permit(scope: TenantScope, principal: Principal, number: str, app_type: str,
-                       body: dict[str, Any]) -> dict[str, Any]:
-    """File an extension, change or cancellation: checked now, applied on approval."""
-    require_registered(scope.conn, principal)
-    grant, request, flags = _CHECKS[app_type](scope, principal, number, body)
-    return file_for_permit(scope, principal, grant, app_type, request=request, flags=flags)
-
-
-def file_for_permit(scope: TenantScope, principal: Principal, grant: RowMapping, app_type: str, *,
-                    request: dict[str, Any] | None, flags: list[str]) -> dict[str, Any]:
-    app_id, seq = scope.new_id("app")
-    at = scope.now_iso
-    rec: Record = {
-        "tenant_id": scope.tenant_id, "id": app_id, "seq": seq, "employer_id": principal.subject,
-        "foreigner_id": grant["foreigner_id"], "type": app_type, "status": "DRAFT",
-        "category": grant["category"], "qualification_route": None, "relaxation_reason": None,
-        "bonuses": [], "job": {
-            "position": grant["position"], "annual_salary_cny": 0, "months_in_china_per_year": 12,
-            "province": grant["province"], "contract_start": grant["valid_from"],
-            "contract_end": grant["valid_to"]},
-        "documents": [], "points": None, "derived_category": None, "defects": None,
-        "correction_requested": False, "decision": None, "letter": None, "request": request,
-        "flags": flags, "history": [
-            {"at": at, "event": "create", "from_status": None, "to_status": "DRAFT",
-             "actor": "EMPLOYER", "note": None}],
-        "work_permit_number": grant["number"], "created_at": at, "submitted_at": at, "updated_at": at,
-    }
-    fire(rec, "submit", "EMPLOYER", at)
-    direct.execute(scope.conn, _INSERT, {
-        "tenant_id": scope.tenant_id, "id": app_id, "seq": seq, "employer_id": principal.subject,
-        "foreigner_id": rec["foreigner_id"], "type": rec["type"], "created_at": at, **_columns(rec)})
-    publish(scope.conn, rec)
-    return view(rec)
-
-
-# Officer operations -----------------------------------------------------------------------------
-
-def officer_accept(scope: TenantScope, app_id: str) -> Record:
-    rec = load(scope.conn, scope.tenant_id, app_id)
-    fire(rec, "accept", "OFFICER", scope.now_iso)
-    save(scope.conn, rec)
-    return rec
-
-
-def officer_return(scope: TenantScope, app_id: str, defects: list[dict[str, Any]]) -> Record:
-    rec = load(scope.conn, scope.tenant_id, app_id)
-    _require(rec, "return_for_correction", "OFFICER")
-    if rec.get("correction_requested"):
-        raise DomainError(
-            "E_CORRECTION_ALREADY_REQUESTED",
-            "Corrections were already requested for this application: pre-review lists every "
-            "defect at once (一次性告知). Accept or let the review reject it.",
-            "该申请已一次性告知补正内容，不能再次退回补正。",
-        )
-    rec["defects"], rec["correction_requested"] = defects, True
-    fire(rec, "return_for_correction", "OFFICER", scope.now_iso, f"{len(defects)} defect(s)")
-    save(scope.conn, rec)
-    return rec
-
-
-def officer_request_supplement(scope: TenantScope, app_id: str, defects: list[dict[str, Any]]) -> Record:
-    rec = load(scope.conn, scope.tenant_id, app_id)
-    fire(rec, "request_supplement", "OFFICER", scope.now_iso, f"{len(defects)} item(s)")
-    rec["defects"] = defects
-    save(scope.conn, rec)
-    return rec
-
-
-def officer_approve(scope: TenantScope, app_id: str) -> Record:
-    """The application's APPROVED event is queued before the permit's (ISSUED, EXTENDED, ...): the
-    decision, then its effect. An effect refused half-way rolls both back."""
-    rec = load(scope.conn, scope.tenant_id, app_id)
-    _require(rec, "approve", "OFFICER")
-    if rec["type"] in PERMIT_TYPES:
-        rec["decision"] = {"outcome": "APPROVED", "reason": None, "decided_at": scope.now_iso}
-        fire(rec, "approve", "OFFICER", scope.now_iso, f"{rec['type'].lower()} applied to the permit")
-        publish(scope.conn, rec)
-        if rec["type"] == "REISSUE_ELECTRONIC":
-            permits.make_electronic(scope, rec["work_permit_number"])
-        else:
-            lifecycle.apply(scope, rec)
-        save(scope.conn, rec)
-        return rec
-    owner = Principal(tenant_id=scope.tenant_id, subject=rec["employer_id"], kind="employer")
-    foreigner = _foreigner(scope, owner, rec)
-    rules.check_dates(_facts(scope, rec, foreigner))  # else the permit would end before it starts
-    permits.refuse_second_active(scope, foreigner)
-    rec["decision"] = {"outcome": "APPROVED", "reason": None, "decided_at": scope.now_iso}
-    fire(rec, "approve", "OFFICER", scope.now_iso)
-    publish(scope.conn, rec)
-    grant = permits.issue(scope, rec, foreigner)
-    rec["work_permit_number"] = grant["work_permit_number"]
-    rec["letter"] = permits.notification_letter(scope, rec, foreigner, grant)
-    save(scope.conn, rec)
-    return rec
-
-
-def officer_reject(scope: TenantScope, app_id: str, reason: str) -> Record:
-    rec = load(scope.conn, scope.tenant_id, app_id)
-    fire(rec, "reject", "OFFICER", scope.now_iso, reason)
-    rec["decision"] = {"outcome": "REJECTED", "reason": reason, "decided_at": scope.now_iso}
-    save(scope.conn, rec)
-    return rec

@@ -17,7 +17,15 @@ from flask import Response, request
 from simulator import runtime
 from simulator.core import scenarios
 from simulator.core.errors import DomainError
-from simulator.services.workpermit import applications, employers, foreigners, lifecycle, messages, permits
+from simulator.services.workpermit import (
+    applications,
+    employers,
+    foreigners,
+    lifecycle,
+    messages,
+    permit_filings,
+    permits,
+)
 from simulator.services.workpermit import scenarios as forcing
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
@@ -149,13 +157,13 @@ def get_work_permit(permit_number: str) -> Response:
 def request_reissue(permit_number: str) -> Response:
     scenario = _scenario()
     return _create("applications", lambda scope, principal: forcing.force(
-        scope, applications.request_reissue(scope, principal, permit_number), scenario))
+        scope, permit_filings.request_reissue(scope, principal, permit_number), scenario))
 
 
 def _permit_application(permit_number: str, app_type: str, body: dict[str, Any]) -> Response:
     scenario = _scenario()
     return _create("applications", lambda scope, principal: forcing.force(
-        scope, applications.request_for_permit(scope, principal, permit_number, app_type, body), scenario))
+        scope, permit_filings.request_for_permit(scope, principal, permit_number, app_type, body), scenario))
 
 
 def request_extension(permit_number: str, body: dict[str, Any]) -> Response:

@@ -5,7 +5,7 @@ It acts only when the tenant clock moves (the control plane's clock calls end in
 :func:`clock_moved`), and then does every step that fell due up to the new today, each at its own
 due date: a jump of 60 days pre-reviews an application on its 5th working day and decides it on
 the review's last working day, and the history says so. Every step goes through the model
-functions the manual officer uses (``applications.officer_*``), run with a scope whose clock
+functions the manual officer uses (``decisions.officer_*``), run with a scope whose clock
 stands at the step's moment, so the permit, the letter and every rule read the same date.
 
 Deadlines count working days on China's official calendar (domain.md §5.1), the start day never
@@ -39,7 +39,7 @@ from simulator.core.calendar import SANDBOX
 from simulator.core.clock import SHANGHAI, Clock
 from simulator.core.errors import DomainError
 from simulator.core.scenarios import SLOW_REVIEW
-from simulator.services.workpermit import applications, rules
+from simulator.services.workpermit import applications, decisions, rules
 from simulator.services.workpermit import policy as policies
 from simulator.services.workpermit.policy import Policy
 from simulator.store import tenancy
@@ -104,7 +104,7 @@ def defects(scope: TenantScope, rec: Record) -> list[Defect]:
         return []
     owner = Principal(tenant_id=scope.tenant_id, subject=rec["employer_id"], kind="employer")
     # the same facts the submission was judged on, read on the pre-review day
-    facts = applications._facts(scope, rec, applications._foreigner(scope, owner, rec))
+    facts = applications.facts_of(scope, rec, applications.foreigner_of(scope, owner, rec))
     return document_defects(facts, required)
 
 
@@ -198,7 +198,7 @@ def _annotate(scope: TenantScope, rec: Record, event: str, note: str) -> Record:
 
 
 def _accept(scope: TenantScope, app_id: str, policy: Policy) -> Record:
-    rec = applications.officer_accept(scope, app_id)
+    rec = decisions.officer_accept(scope, app_id)
     return _annotate(scope, rec, "accept", Review.of(rec, policy).note(policy))
 
 
@@ -207,21 +207,21 @@ def _pre_review(scope: TenantScope, rec: Record, policy: Policy) -> Record:
     if not found:
         return _accept(scope, rec["id"], policy)
     if not rec.get("correction_requested"):
-        return applications.officer_return(scope, rec["id"], found)
+        return decisions.officer_return(scope, rec["id"], found)
     # Corrections are asked once: accept the file as it stands and refuse it (不予许可).
-    _annotate(scope, applications.officer_accept(scope, rec["id"]), "accept",
+    _annotate(scope, decisions.officer_accept(scope, rec["id"]), "accept",
               "defects remain after the one-time correction")
     listed = ", ".join(f"{d['code']} {d['document_type']}" for d in found)
-    return applications.officer_reject(
+    return decisions.officer_reject(
         scope, rec["id"], f"Defects remain after the one-time correction request: {listed}.")
 
 
 def _review(scope: TenantScope, rec: Record, policy: Policy) -> Record:
     try:
         with scope.conn.begin_nested():  # an approval refused half-way leaves nothing behind
-            decided = applications.officer_approve(scope, rec["id"])
+            decided = decisions.officer_approve(scope, rec["id"])
     except DomainError as error:
-        decided = applications.officer_reject(scope, rec["id"], error.detail)
+        decided = decisions.officer_reject(scope, rec["id"], error.detail)
     if not _last(decided["history"], "event", "accept")["note"]:  # accepted by the manual officer
         event = decided["history"][-1]["event"]
         decided = _annotate(scope, decided, event, Review.of(rec, policy).note(policy))

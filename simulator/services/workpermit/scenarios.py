@@ -14,7 +14,7 @@ from typing import Any
 
 from simulator.core.errors import DomainError
 from simulator.core.scenarios import NOTE, SLOW_REVIEW
-from simulator.services.workpermit import applications, officer, permits
+from simulator.services.workpermit import applications, decisions, officer, permits
 from simulator.services.workpermit import policy as policies
 from simulator.store.tenancy import TenantScope
 
@@ -42,13 +42,13 @@ def _approve(scope: TenantScope, app_id: str, scenario: str) -> Record:
     """Approve as the automatic officer does: a rule that refuses the approval rejects instead."""
     try:
         with scope.conn.begin_nested():
-            return _noted(scope, applications.officer_approve(scope, app_id), scenario)
+            return _noted(scope, decisions.officer_approve(scope, app_id), scenario)
     except DomainError as error:
-        return _noted(scope, applications.officer_reject(scope, app_id, error.detail), scenario)
+        return _noted(scope, decisions.officer_reject(scope, app_id, error.detail), scenario)
 
 
 def _accepted(scope: TenantScope, app_id: str, scenario: str) -> Record:
-    return _noted(scope, applications.officer_accept(scope, app_id), scenario)
+    return _noted(scope, decisions.officer_accept(scope, app_id), scenario)
 
 
 def _revoked(scope: TenantScope, app_id: str, scenario: str) -> Record:
@@ -73,9 +73,9 @@ def force(scope: TenantScope, view: dict[str, Any], scenario: str | None) -> dic
     app_id = rec["id"]
     if scenario == "CORRECTION_REQUESTED":
         defects = _defects(scope, rec, scenario)
-        rec = _noted(scope, applications.officer_return(scope, app_id, defects), scenario)
+        rec = _noted(scope, decisions.officer_return(scope, app_id, defects), scenario)
     elif scenario == SLOW_REVIEW:
-        rec = applications.officer_accept(scope, app_id)
+        rec = decisions.officer_accept(scope, app_id)
         rec["scenario"] = scenario  # the review's dates depend on it
         policy = policies.of(scope.conn, scope.tenant_id)
         rec = _noted(scope, rec, scenario, officer.Review.of(rec, policy).note(policy))
@@ -84,10 +84,10 @@ def force(scope: TenantScope, view: dict[str, Any], scenario: str | None) -> dic
         if scenario == "APPROVED":
             rec = _approve(scope, app_id, scenario)
         elif scenario == "REJECTED":
-            rec = _noted(scope, applications.officer_reject(
+            rec = _noted(scope, decisions.officer_reject(
                 scope, app_id, f"Rejected as {NOTE}: {scenario}."), scenario)
         elif scenario == "SUPPLEMENT_REQUESTED":
-            rec = _noted(scope, applications.officer_request_supplement(
+            rec = _noted(scope, decisions.officer_request_supplement(
                 scope, app_id, _defects(scope, rec, scenario)), scenario)
     elif scenario == "REVOKED_AFTER_APPROVAL":
         _accepted(scope, app_id, scenario)
