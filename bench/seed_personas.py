@@ -4,7 +4,7 @@
 
 Each run gets a fresh database (a temporary SQLite file; a temporary database on the local
 PostgreSQL server, created and dropped as conftest.py does) and a seed-data-free tenant, then times
-``seeding.seed_random`` (the command's work, without the progress bar). Acceptance: 100,000 in 60 s.
+``random_personas.seed_random`` (the command's work, without the progress bar). Acceptance: 100,000 in 60 s.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from simulator.sandbox import seeding, tenants
+from simulator.sandbox import random_personas, tenants
 from simulator.store.db import Database, normalise_url
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -28,7 +28,7 @@ def run(label: str, url: str, count: int) -> None:
     db.create_schema()
     tenant_id = tenants.create_tenant(db, "bench", seed=2024, seed_data=False)["id"]
     started = time.perf_counter()
-    seeding.seed_random(db, tenant_id, count)
+    random_personas.seed_random(db, tenant_id, count)
     elapsed = time.perf_counter() - started
     db.dispose()
     print(f"{label:10} {count:>8} personas  {elapsed:6.1f} s  {count / elapsed:>9,.0f} persons/s")

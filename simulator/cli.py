@@ -65,7 +65,7 @@ def _seed(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from simulator.core.errors import DomainError
-    from simulator.sandbox import seeding
+    from simulator.sandbox import random_personas
     from simulator.store.db import Database
 
     settings = Settings.from_env()
@@ -76,7 +76,7 @@ def _seed(args: argparse.Namespace) -> int:
     try:
         with Progress(*columns) as progress:
             task = progress.add_task("seed", total=args.personas)
-            done = seeding.seed_random(db, args.tenant, args.personas,
+            done = random_personas.seed_random(db, args.tenant, args.personas,
                                        lambda size: progress.advance(task, size))
     except DomainError as exc:
         print(f"fwp-sandbox seed: {exc.code}: {exc.detail}", file=sys.stderr)

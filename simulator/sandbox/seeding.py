@@ -8,10 +8,11 @@ Two kinds:
   Notice 75. Dates never read the wall clock: they hang off ``ANCHOR`` (2026-03-02, the day the
   tests freeze the clock on) and the seed. Application payloads are ready to file on ``ANCHOR``:
   their criminal record and health certificate stay fresh for six months after it.
-* **Random personas** (:func:`seed_random`, ``fwp-sandbox seed``): N foreigners of the tenant's
-  first employer. Persona ``i`` is a pure function of (seed, i): its own ``random.Random`` derived
-  from both, drawing names from per-nationality pools that Faker fills once per seed (one Faker
-  per locale, seeded from the tenant seed and the nationality, called a fixed number of times).
+* **Random personas** (``random_personas.seed_random``, ``fwp-sandbox seed``): N foreigners of
+  the tenant's first employer. Persona ``i`` is a pure function of (seed, i): its own
+  ``random.Random`` derived from both, drawing names from per-nationality pools that Faker fills
+  once per seed (one Faker per locale, seeded from the tenant seed and the nationality, called a
+  fixed number of times).
   Faker is slow per call and per instance, so it never runs per persona.
 
 Names come from a Faker locale that fits the nationality and are written as in a passport's
@@ -23,15 +24,13 @@ tests pin a SHA-256 of the output for a seed, so such a change is caught, not si
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from functools import lru_cache
 from random import Random
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from faker import Faker
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import RowMapping, select
 from stdnum.cn import uscc as stdnum_uscc
 
 from simulator.core import rng
@@ -45,9 +44,7 @@ from simulator.core.ids import (
     work_permit_number,
 )
 from simulator.services.workpermit import permits
-from simulator.store import tenancy
-from simulator.store.db import Database
-from simulator.store.schema import employers, foreigners, persons, tenants, work_permits
+from simulator.store.schema import foreigners, persons, work_permits
 from simulator.store.tenancy import TenantScope
 
 LEGACY = "LEGACY_PHYSICAL_PERMIT_HOLDER"
@@ -65,8 +62,6 @@ _ICAO = str.maketrans({"ß": "SS", "Æ": "AE", "æ": "AE", "Ø": "O", "ø": "O",
                        "Đ": "D", "đ": "D", "Þ": "TH", "þ": "TH", "ı": "I", "Œ": "OE", "œ": "OE"})
 """ICAO 9303 transliterations of letters that Unicode decomposition does not reduce to ASCII."""
 CITIES = {"11": "Beijing", "31": "Shanghai", "32": "Suzhou", "33": "Hangzhou", "44": "Shenzhen"}
-POOL_SIZE = 256
-BATCH = 5_000
 
 
 def mrz_name(text: str) -> str:
@@ -76,7 +71,7 @@ def mrz_name(text: str) -> str:
     return " ".join(kept.split())
 
 
-def _passport(draw: Random) -> str:
+def draw_passport(draw: Random) -> str:
     return normalize_passport_number(f"{draw.choice('CEFGHKLMNPRTX')}{draw.randrange(10**8):08d}")
 
 
@@ -87,7 +82,7 @@ def _person(seed: int, persona: str) -> dict[str, Any]:
     fake = Faker(LATIN_LOCALES[nationality])
     fake.seed_instance(draw.getrandbits(32))
     birth = date(1975, 1, 1) + timedelta(days=draw.randrange(17 * 365))
-    passport = _passport(draw)
+    passport = draw_passport(draw)
     return {
         "full_name": mrz_name(f"{fake.last_name()} {fake.first_name()}"), "sex": draw.choice("MF"),
         "birth_date": birth.isoformat(), "nationality": nationality, "passport_number": passport,
@@ -111,7 +106,7 @@ def _profile(draw: Random, ages: tuple[int, int], education: str, experience: tu
     return {
         "full_name": mrz_name(f"{last()} {first()}")[:100], "sex": sex,
         "birth_date": (ANCHOR - timedelta(days=age_days)).isoformat(), "nationality": nationality,
-        "passport_number": _passport(draw),
+        "passport_number": draw_passport(draw),
         "passport_expiry": date(2031 + draw.randrange(5), 1 + draw.randrange(12), 15).isoformat(),
         "education": education, "experience_years": draw.randint(*experience),
         "chinese_level": draw.choice(("NONE", "HSK1", "HSK2", "HSK3", "HSK4")),
@@ -326,82 +321,3 @@ def seed(scope: TenantScope, employer_id: str) -> list[dict[str, Any]]:
             seed_expired(scope, employer_id),
             *(seed_applicant(scope, employer_id, name) for name in APPLICANTS),
             seed_permanent_resident(scope, employer_id), seed_bad_uscc_employer(scope, employer_id)]
-
-
-# --- Random personas ---------------------------------------------------------------------------
-
-NATIONALITIES = tuple(sorted(LOCALES))
-EDUCATION = ("DOCTORATE", "MASTER", "MASTER", "BACHELOR", "BACHELOR", "BACHELOR", "BELOW_BACHELOR")
-CHINESE_LEVELS = ("NONE", "NONE", "HSK1", "HSK2", "HSK3", "HSK4", "HSK5", "HSK6")
-
-
-@lru_cache(maxsize=8)
-def name_pools(seed: int) -> dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]]:
-    """Per nationality and sex, POOL_SIZE first names and POOL_SIZE surnames in MRZ form, drawn
-    by one Faker per locale seeded from (seed, nationality), always called in the same order."""
-    pools: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
-    for nationality in NATIONALITIES:
-        fake = Faker(LOCALES[nationality])
-        fake.seed_instance(int.from_bytes(rng.derive_bytes(seed, "name-pool", nationality, size=8), "big"))
-        pools[nationality] = {
-            sex: (tuple(mrz_name(first()) or "ALEX" for _ in range(POOL_SIZE)),
-                  tuple(mrz_name(last()) or "SMITH" for _ in range(POOL_SIZE)))
-            for sex, first, last in (("M", fake.first_name_male, fake.last_name_male),
-                                     ("F", fake.first_name_female, fake.last_name_female))}
-    return pools
-
-
-def random_profile(seed: int, index: int) -> dict[str, Any]:
-    """Random persona ``index`` of a seed: a foreigner profile, a pure function of (seed, index)."""
-    draw = rng.derive_random(seed, "random-persona", index)
-    nationality, sex = draw.choice(NATIONALITIES), draw.choice("MF")
-    firsts, lasts = name_pools(seed)[nationality][sex]
-    birth = ANCHOR - timedelta(days=draw.randrange(22 * 365, 63 * 365))
-    person = {
-        "full_name": f"{draw.choice(lasts)} {draw.choice(firsts)}"[:100], "sex": sex,
-        "birth_date": birth.isoformat(), "nationality": nationality, "passport_number": _passport(draw),
-        "passport_expiry": date(2027 + draw.randrange(10), 1 + draw.randrange(12), 1 + draw.randrange(28))
-        .isoformat(),
-        "education": draw.choice(EDUCATION), "experience_years": draw.randrange(0, 30),
-        "chinese_level": draw.choice(CHINESE_LEVELS), "email": None, "pr_card_number": None,
-    }
-    if draw.random() < 0.05:  # one in twenty holds a 2023 PR card
-        person["pr_card_number"] = pr_card_number(draw.choice(sorted(CITIES)), nationality, birth,
-                                                  2 * draw.randrange(500) + int(sex == "M"))
-    return person
-
-
-def random_profiles(seed: int, start: int, count: int) -> list[dict[str, Any]]:
-    return [random_profile(seed, index) for index in range(start, start + count)]
-
-
-def _reserve(scope: TenantScope, count: int) -> int:
-    """One counter bump for ``count`` sequence numbers (the scope's own block holds only 8)."""
-    bump = (update(tenants).where(tenants.c.id == scope.tenant_id)
-            .values(counter=tenants.c.counter + count).returning(tenants.c.counter))
-    last = scope.conn.execute(bump).scalar_one()
-    return int(last) - count + 1
-
-
-def _batches(count: int) -> Iterator[tuple[int, int]]:
-    for start in range(0, count, BATCH):
-        yield start, min(BATCH, count - start)
-
-
-def seed_random(db: Database, tenant_id: str, count: int,
-                progress: Callable[[int], None] = lambda _: None) -> dict[str, Any]:
-    """Insert ``count`` random personas (foreigners of the tenant's first employer) in one
-    transaction, BATCH rows per executemany; persona i is ``random_profile(seed, i)`` whatever
-    was seeded before. ``progress`` hears each batch's size."""
-    with db.write() as conn:
-        scope = tenancy.begin(conn, tenant_id)
-        employer_id = conn.execute(select(employers.c.id).where(employers.c.tenant_id == tenant_id)
-                                   .order_by(employers.c.seq).limit(1)).scalar_one()
-        first_seq, created_at = _reserve(scope, count), scope.now_iso
-        for start, size in _batches(count):
-            conn.execute(foreigners.insert(), [
-                {"tenant_id": tenant_id, "id": rng.public_id("frn", scope.seed, first_seq + i),
-                 "employer_id": employer_id, "seq": first_seq + i, "created_at": created_at,
-                 **random_profile(scope.seed, i)} for i in range(start, start + size)])
-            progress(size)
-    return {"tenant_id": tenant_id, "employer_id": employer_id, "personas": count}

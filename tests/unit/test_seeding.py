@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from simulator.cli import main
 from simulator.core.ids import country, normalize_passport_number, validate_pr_card_number
-from simulator.sandbox import seeding, tenants
+from simulator.sandbox import random_personas, seeding, tenants
 from simulator.store.db import Database
 from simulator.store.schema import foreigners
 
@@ -27,16 +27,17 @@ def canonical(value: object) -> bytes:
 
 
 def test_random_personas_are_pinned_for_a_seed() -> None:
-    assert hashlib.sha256(canonical(seeding.random_profiles(2024, 0, 500))).hexdigest() == RANDOM_SHA256
+    profiles = random_personas.random_profiles(2024, 0, 500)
+    assert hashlib.sha256(canonical(profiles)).hexdigest() == RANDOM_SHA256
 
 
 def test_persona_i_depends_only_on_seed_and_i() -> None:
-    assert seeding.random_profiles(7, 250, 10) == seeding.random_profiles(7, 0, 500)[250:260]
-    assert seeding.random_profiles(7, 0, 20) != seeding.random_profiles(8, 0, 20)
+    assert random_personas.random_profiles(7, 250, 10) == random_personas.random_profiles(7, 0, 500)[250:260]
+    assert random_personas.random_profiles(7, 0, 20) != random_personas.random_profiles(8, 0, 20)
 
 
 def test_random_identifiers_pass_their_validators() -> None:
-    people = seeding.random_profiles(11, 0, 2_000)
+    people = random_personas.random_profiles(11, 0, 2_000)
     for person in people:
         assert normalize_passport_number(person["passport_number"]) == person["passport_number"]
         assert country(person["nationality"]).alpha3 == person["nationality"]
@@ -69,8 +70,8 @@ def test_the_seed_command_inserts_the_same_personas_for_the_same_seed(tmp_path: 
     first, second = (_seeded_rows(db, tenant_id) for tenant_id in ids)
     assert len(first) == 1234
     assert first == second
-    profile_fields = seeding.random_profile(5, 0).keys()
-    assert {k: first[0][k] for k in profile_fields} == seeding.random_profile(5, 0)
+    profile_fields = random_personas.random_profile(5, 0).keys()
+    assert {k: first[0][k] for k in profile_fields} == random_personas.random_profile(5, 0)
     with db.read() as conn:
         assert conn.execute(select(func.count()).select_from(foreigners)).scalar() == 2 * 1234
     db.dispose()
