@@ -132,14 +132,60 @@ class Database:
         (:mod:`simulator.store.direct`), it skips SQLAlchemy's per-execution machinery and the
         pool's checkout, which together cost several times the query itself on SQLite.
         Everything else goes through ``read()``/``write()``.
+
+        On SQLite the answer is remembered per statement and parameters until anything commits:
+        SQLite's ``PRAGMA data_version`` (a counter that moves when another connection, of any
+        process, commits) is asked first, and a change forgets every remembered row. A poll of
+        an unchanged card then costs that one pragma instead of the five-table read. The row
+        given out is a copy; its JSON values are shared: read them, do not change them.
         """
-        built, row = direct.fetch(self._readers.connection(self.engine), self.engine.dialect,
-                                  statement, params, lambda cursor: cursor.fetchone())
-        return None if row is None else built.record(row)
+        if not self.is_sqlite:
+            built, row = direct.fetch(self._readers.connection(self.engine), self.engine.dialect,
+                                      statement, params, lambda cursor: cursor.fetchone())
+            return None if row is None else built.record(row)
+        reader = self._readers.reader(self.engine)
+        rows = reader.current()
+        key = (id(statement), *params.items())
+        if key in rows:
+            found = rows[key]
+        else:
+            built, row = direct.fetch(reader.raw, self.engine.dialect, statement, params,
+                                      lambda cursor: cursor.fetchone())
+            found = None if row is None else built.record(row)
+            if len(rows) >= READ_CACHE_SIZE:
+                rows.clear()
+            rows[key] = found
+        return None if found is None else dict(found)
 
     def dispose(self) -> None:
         self._readers.close_all()
         self.engine.dispose()
+
+
+READ_CACHE_SIZE = 4096
+"""Rows :meth:`Database.fetch_one` remembers per thread between two commits (emptied when full)."""
+
+
+class _Reader:
+    """A thread's reader connection and, on SQLite, what it has read since the last commit."""
+
+    __slots__ = ("cursor", "pid", "raw", "rows", "version")
+
+    def __init__(self, raw: Any, pid: int) -> None:
+        self.raw, self.pid = raw, pid
+        self.cursor: Any = None
+        self.version: Any = None
+        self.rows: dict[tuple[Any, ...], dict[str, Any] | None] = {}
+
+    def current(self) -> dict[tuple[Any, ...], dict[str, Any] | None]:
+        """The rows read since the database last changed (SQLite only)."""
+        if self.cursor is None:
+            self.cursor = self.raw.cursor()
+        version = self.cursor.execute("PRAGMA data_version").fetchone()[0]
+        if version != self.version:
+            self.rows.clear()
+            self.version = version
+        return self.rows
 
 
 class _Readers:
@@ -159,21 +205,25 @@ class _Readers:
         self._lock = threading.Lock()
 
     def connection(self, engine: Engine) -> Any:
+        return self.reader(engine).raw
+
+    def reader(self, engine: Engine) -> _Reader:
         local = self._local
-        if getattr(local, "pid", None) != os.getpid():
+        found: _Reader | None = getattr(local, "reader", None)
+        if found is None or found.pid != os.getpid():
             fairy = engine.raw_connection()
             fairy.detach()
             raw: Any = fairy.dbapi_connection
             if engine.dialect.name == "postgresql":
                 raw.autocommit = True  # SQLite connections are already (isolation_level None)
-            local.raw, local.pid = raw, os.getpid()
+            found = local.reader = _Reader(raw, os.getpid())
             with self._lock:
                 ended = [entry for entry in self._all
-                         if entry[0] == local.pid and not entry[1].is_alive()]
+                         if entry[0] == found.pid and not entry[1].is_alive()]
                 self._all = [entry for entry in self._all if entry not in ended]
-                self._all.append((local.pid, threading.current_thread(), raw))
+                self._all.append((found.pid, threading.current_thread(), raw))
             self._close(ended)
-        return local.raw
+        return found
 
     def close_all(self) -> None:
         with self._lock:
