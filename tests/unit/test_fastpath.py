@@ -93,20 +93,24 @@ def test_views_are_decorated_once(app: Any, client: Any) -> None:
     assert len(calls) <= 1, "connexion re-decorated a view on a later request"
 
 
-def test_a_served_worker_freezes_what_exists_once_started(tmp_path: Path,
+def test_a_served_worker_freezes_what_exists_and_collects_less_often(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FWP_DATABASE_URL", f"sqlite:///{tmp_path}/frozen.db")
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     try:
         app = asgi_factory()
         assert gc.get_freeze_count() == 0
+        assert gc.get_threshold()[0] < fastpath.GC_YOUNG_THRESHOLD
         with app.test_client() as client:  # runs the ASGI lifespan, as uvicorn does
             frozen = gc.get_freeze_count()
             assert frozen > 50_000  # the specs, routes and validators of the started app
+            assert gc.get_threshold() == (fastpath.GC_YOUNG_THRESHOLD, *thresholds[1:])
             assert client.get("/fwp/v1/openapi.json").status_code == 200
         app.runtime.db.dispose()
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def test_only_form_bodies_are_parsed_for_files(app: Any, client: Any, monkeypatch: pytest.MonkeyPatch
