@@ -86,7 +86,9 @@ class Capture:
     response_body: bytes
     response_truncated: bool
     latency_ms: float
-    extensions: dict[str, Any]
+    operation_id: str | None  # what connexion's routing found
+    token_tenant: str | None  # the tenant of the credentials connexion's security accepted
+    fault: str | None  # the fault rule applied, if any
 
 
 # --- turning a capture into a row (in the writer thread) ---------------------------------------
@@ -132,12 +134,12 @@ def tenant_of(capture: Capture, signer: TokenSigner) -> str | None:
     On a control-plane path the path names the tenant, but only a key of that tenant (checked by
     the security layer, whose verdict connexion leaves in the scope) makes it theirs.
     """
-    known = ((capture.extensions.get("connexion_context") or {}).get("token_info") or {}).get("tenant_id")
+    known = capture.token_tenant
     in_path = _TENANT_PATH.match(capture.path)
     if in_path:
         return known if known == in_path.group(1) else None
     if known:
-        return str(known)
+        return known
     named = _header(capture.request_headers, b"x-sandbox-tenant")
     if named and _TENANT_ID.fullmatch(named):
         return named
@@ -212,7 +214,7 @@ def values_of(capture: Capture, tenant_id: str, request_headers: HeaderCache,
     verdict, errors = verdict_of(capture, content_type)
     return [
         tenant_id, capture.wall_at, None,
-        (capture.extensions.get("connexion_routing") or {}).get("operation_id"),
+        capture.operation_id,
         capture.method, as_text(capture.path),
         mask_text(as_text(capture.query)) if capture.query else "", capture.status,
         round(capture.latency_ms, 3),
@@ -222,7 +224,7 @@ def values_of(capture: Capture, tenant_id: str, request_headers: HeaderCache,
         capture.response_truncated,
         verdict, _NULL if errors is None else _dumps(errors),
         as_text(scenario)[:100] if scenario else None,
-        capture.extensions.get("sandbox_fault"), "INBOUND",
+        capture.fault, "INBOUND",
     ]
 
 
