@@ -31,7 +31,7 @@ import httpx
 from sqlalchemy import Connection, event, func, select, text, update
 
 from simulator.core.clock import wall_iso
-from simulator.sandbox import callbacks, journal
+from simulator.sandbox import callbacks, journal, journal_rows
 from simulator.services import events
 from simulator.store import tenancy
 from simulator.store.db import Database
@@ -256,7 +256,7 @@ class Dispatcher:
                                  .where(tenants.c.id == claim.tenant_id)).first()
             if clock is None:  # the tenant was deleted meanwhile
                 return
-            rows = [journal.outbound_row(
+            rows = [journal_rows.outbound_row(
                 claim.tenant_id, journal.tenant_time(tenancy.clock_from_row(*clock), o.wall_at),
                 wall_at=o.wall_at, operation_id=f"callback:{claim.event_type}", url=claim.url,
                 status=o.status, latency_ms=o.latency_ms, request_headers=o.headers,
@@ -282,7 +282,7 @@ def _read_some(response: httpx.Response) -> bytes:
     kept = b""
     for chunk in response.iter_bytes():
         kept += chunk
-        if len(kept) > journal.BODY_LIMIT:
+        if len(kept) > journal_rows.BODY_LIMIT:
             break
     return kept
 

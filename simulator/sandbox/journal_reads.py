@@ -16,7 +16,8 @@ from sqlalchemy import Select, select
 
 from simulator.core.clock import wall_iso
 from simulator.core.errors import DomainError
-from simulator.sandbox.journal import as_text, flush
+from simulator.sandbox.journal import flush
+from simulator.sandbox.journal_rows import as_text
 from simulator.store.db import Database
 from simulator.store.paging import decode_cursor, encode_cursor
 from simulator.store.schema import journal

@@ -21,7 +21,8 @@ from connexion.exceptions import NonConformingResponseBody
 from connexion.validators.json import JSONResponseBodyValidator
 
 from simulator.fastroute import is_docs_path
-from simulator.sandbox.journal import BODY_LIMIT, Capture, Journal
+from simulator.sandbox.journal import Journal
+from simulator.sandbox.journal_rows import BODY_LIMIT, Capture
 
 JOURNALLED_PREFIXES = ("/fwp/", "/ssc/", "/sandbox/")
 

@@ -14,6 +14,7 @@ from test_errors import expect_problem
 
 from simulator.app import create_app
 from simulator.sandbox import journal as journal_model
+from simulator.sandbox import journal_rows
 from simulator.settings import Settings
 from simulator.store.schema import journal
 from simulator.testing import Employer, Sandbox, Tenant, expect
@@ -107,8 +108,8 @@ def test_bodies_are_bounded(tenant: Tenant, employer: Employer) -> None:
     assert employer.put("/employer", big).status_code == 400
     entry = one(tenant, status=400)
     assert entry["request"]["truncated"] is True
-    assert len(entry["request"]["body"].encode()) <= journal_model.BODY_LIMIT
-    assert len(entry["response"]["body"].encode()) <= journal_model.BODY_LIMIT  # the problem echoes it
+    assert len(entry["request"]["body"].encode()) <= journal_rows.BODY_LIMIT
+    assert len(entry["response"]["body"].encode()) <= journal_rows.BODY_LIMIT  # the problem echoes it
 
 
 def test_filters_paging_and_order(tenant: Tenant, employer: Employer) -> None:
@@ -215,19 +216,19 @@ def test_a_full_queue_drops_and_counts(tmp_path: Path) -> None:
     ("grant_type=x&client_secret=s3&client_id=c", "grant_type=x&client_secret=***&client_id=c"),
 ])
 def test_masking(text: str, masked: str) -> None:
-    assert journal_model.mask_text(text) == masked
+    assert journal_rows.mask_text(text) == masked
 
 
-@pytest.mark.parametrize("name", journal_model.SECRET_FIELDS)
+@pytest.mark.parametrize("name", journal_rows.SECRET_FIELDS)
 def test_every_secret_name_passes_the_quick_scan(name: str) -> None:
     """mask_text skips its regexes when no part of a secret name occurs: each name has one."""
-    assert any(part in name for part in journal_model._SECRET_PARTS)
-    assert journal_model.mask_text(f'{{"{name}": "s3cr3t"}}') == f'{{"{name}": "***"}}'
-    assert journal_model.mask_text(f"a=1&{name}=s3cr3t") == f"a=1&{name}=***"
+    assert any(part in name for part in journal_rows._SECRET_PARTS)
+    assert journal_rows.mask_text(f'{{"{name}": "s3cr3t"}}') == f'{{"{name}": "***"}}'
+    assert journal_rows.mask_text(f"a=1&{name}=s3cr3t") == f"a=1&{name}=***"
 
 
 def test_header_cache_masks_each_distinct_tuple_once() -> None:
-    cache = journal_model.HeaderCache(b"x-sandbox-scenario")
+    cache = journal_rows.HeaderCache(b"x-sandbox-scenario")
     raw = ((b"Authorization", b"Bearer t0k"), (b"X-Sandbox-Scenario", b"REJECTED"))
     first = cache(raw)
     assert first == ('{"authorization":"***","x-sandbox-scenario":"REJECTED"}', "REJECTED")
@@ -235,9 +236,9 @@ def test_header_cache_masks_each_distinct_tuple_once() -> None:
     assert cache(((b"host", b"h"),)) == ('{"host":"h"}', None)
     unhashable: Any = ([b"authorization", b"x"],)  # ASGI allows lists as pairs: not cached
     assert cache(unhashable) == ('{"authorization":"***"}', None)
-    for n in range(2 * journal_model._HEADER_CACHE):
+    for n in range(2 * journal_rows._HEADER_CACHE):
         cache(((b"host", str(n).encode()),))
-    assert len(cache.known) <= journal_model._HEADER_CACHE
+    assert len(cache.known) <= journal_rows._HEADER_CACHE
 
 
 @pytest.mark.parametrize("frozen", [True, False])
@@ -271,13 +272,13 @@ def test_a_batch_larger_than_one_insert_is_written_whole_and_in_order(
         app: Any, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows go in multi-row INSERTs of the fixed sizes only: 2×256, 2×16, 1×4 and 1×1 here."""
     count = 2 * 256 + 37
-    rows = [journal_model.outbound_row(
+    rows = [journal_rows.outbound_row(
         tenant.id, "2026-03-02T09:00:00.000+08:00", wall_at=1_772_000_000.0 + n,
         operation_id="bench.row", url=f"http://127.0.0.1:9/{n}", status=200, latency_ms=1.0,
         request_headers={"X-Row": str(n)}, request_body="{}", response_headers={},
         response_body=b"", error=None, fault=None) for n in range(count)]
     encoded = {"request_headers", "response_headers", "errors"}  # JSON columns, as values_of makes them
-    values = [[json.dumps(row[name]) if name in encoded else row[name] for name in journal_model.COLUMNS]
+    values = [[json.dumps(row[name]) if name in encoded else row[name] for name in journal_rows.COLUMNS]
               for row in rows]
     sizes: list[int] = []
     original = journal_model._insert_sql
