@@ -3,8 +3,7 @@
 SQLite: WAL journal so that readers never wait for the writer, ``synchronous=NORMAL`` (survives a
 killed process; only a power loss can drop the last commits), ``BEGIN IMMEDIATE`` for writes so
 that two worker processes never deadlock upgrading a read lock, a kernel-woken writer lock
-(:class:`WriterLock`) in front of it, WAL checkpoints off the commit path (``checkpoints``) and
-reads without a transaction. PostgreSQL: psycopg 3,
+(:class:`WriterLock`) in front of it, and reads without a transaction. PostgreSQL: psycopg 3,
 READ COMMITTED; writers of one tenant serialise on the tenant row (``store.tenancy.begin``).
 """
 
@@ -26,7 +25,6 @@ from sqlalchemy.pool import QueuePool
 from sqlalchemy.schema import CreateIndex
 
 from simulator.store import direct
-from simulator.store.checkpoints import FALLBACK_PAGES, Checkpointer
 from simulator.store.schema import RETIRED_INDEXES, SCHEMA_VERSION, meta, metadata
 
 
@@ -43,12 +41,10 @@ class Database:
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._writer: WriterLock | None = None
-        self._checkpoints: Checkpointer | None = None
         self._readers = _Readers()
         if self.is_sqlite:
             self.engine = self._sqlite_engine(parsed.database)
             self._writer = WriterLock(f"{parsed.database}.writer-lock")
-            self._checkpoints = Checkpointer(str(parsed.database))
         else:
             self.engine = create_engine(
                 self.url, pool_size=8, max_overflow=8, pool_pre_ping=True
@@ -79,7 +75,6 @@ class Database:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_PAGES}")  # see store/checkpoints.py
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -129,8 +124,6 @@ class Database:
                     yield conn
             finally:
                 conn.info.pop("write", None)
-        if self._checkpoints is not None:  # the log is copied back off this path, lock released
-            self._checkpoints.wrote()
 
     def fetch_one(self, statement: Select[Any], params: dict[str, Any]) -> dict[str, Any] | None:
         """Run a prebuilt Core ``select`` on this thread's reader connection; one row or ``None``.
@@ -165,8 +158,6 @@ class Database:
         return None if found is None else dict(found)
 
     def dispose(self) -> None:
-        if self._checkpoints is not None:
-            self._checkpoints.close()
         self._readers.close_all()
         self.engine.dispose()
 
