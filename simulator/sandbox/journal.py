@@ -1,18 +1,24 @@
-"""The journal: every request and response of a tenant, recorded off the request path.
+"""The journal: every request and response of a tenant, recorded in batches.
 
-The ASGI middleware (``web/journal_middleware.py``) only copies what it saw into a ``Capture``
-and appends it to an in-process queue. A background thread, every :data:`INTERVAL` seconds,
-turns captures into rows (``journal_rows``: tenant, masking, verdict) and writes them in one
-transaction of multi-row ``INSERT``s; it also reads the tenant clocks in that transaction. The
-queue is bounded: when it is full a capture is dropped and counted, never waited for.
+The ASGI middleware (``web/journal_middleware.py``) copies what it saw into a ``Capture`` and,
+once the answer has gone out, hands it to :meth:`Journal.record`, which turns it into a row
+there and then (``journal_rows``: tenant, masking, verdict, column order) and appends the row to
+an in-process queue. A background thread, every :data:`INTERVAL` seconds, reads the tenant clocks
+of the queued rows and writes them in one transaction of multi-row ``INSERT``s. The queue is
+bounded: when it is full a capture is dropped and counted, never waited for; a capture whose row
+cannot be built is logged and counted too, and never fails its request.
 
-Cost: the writer shares the GIL and two cores with the requests it records, so every
-microsecond per row counts against the request path. Rows are built straight into column order
-(``journal_rows.values_of``); each distinct raw header tuple is masked and JSON-encoded once
-(``journal_rows.HeaderCache``: clients repeat their headers); texts without any secret name skip the
-masking regexes after four substring scans; a frozen tenant clock is formatted once per batch
-(:func:`tenant_times`). Under wrk load this cut the writer thread's CPU by about 40% (about 40 to
-25 µs per request, of ~600 µs in all).
+Why the row is built on the request's thread, after its answer: the work is the same either way
+(about 20 µs a request), but the writer thread built a whole batch at once, about 10 ms of Python
+every 0.2 s at 3,000 requests a second, and every request queued in the worker waited behind it.
+Spread over the requests it costs each about the same and stalls none: with wrk on two workers,
+GET status p99 went from 16-18 ms to 13 ms at the same req/s, and filings gained ~7% req/s
+(``bench/README.md``).
+
+Cost per row: rows are built straight into column order (``journal_rows.values_of``); each
+distinct raw header tuple is masked and JSON-encoded once (``journal_rows.HeaderCache``: clients
+repeat their headers); texts without any secret name skip the masking regexes after four
+substring scans; a frozen tenant clock is formatted once per batch (:func:`tenant_times`).
 
 Consistency: a read through the control plane first flushes its own worker's queue, so a client
 sees its own requests at once when served by one worker; another worker's requests appear within
@@ -61,7 +67,7 @@ class Journal:
     max_pending: int = MAX_PENDING
     interval: float = INTERVAL
     dropped: int = 0
-    _pending: deque[Capture] = field(default_factory=deque)
+    _pending: deque[list[Any]] = field(default_factory=deque)
     _flush_lock: threading.Lock = field(default_factory=threading.Lock)
     _wake: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -69,11 +75,22 @@ class Journal:
     _response_headers: HeaderCache = field(default_factory=lambda: HeaderCache(b"content-type"))
 
     def record(self, capture: Capture) -> None:
-        """Called on the request path: an append, nothing else (the writer thread does the rest)."""
+        """Called on the request path, after the answer was sent: the capture becomes a row of
+        :data:`COLUMNS` (``tenant_at`` left to the writer) and joins the queue. A capture of no
+        tenant is not journalled."""
         if len(self._pending) >= self.max_pending:
             self.dropped += 1
             return
-        self._pending.append(capture)
+        try:
+            tenant = tenant_of(capture, self.signer)
+            if tenant is None:
+                return
+            row = values_of(capture, tenant, self._request_headers, self._response_headers)
+        except Exception:  # a journal fault must never fail the request it records
+            self.dropped += 1
+            log.exception("journal entry lost")
+            return
+        self._pending.append(row)
         if self._thread is None or not self._thread.is_alive():
             self._start()
 
@@ -94,11 +111,9 @@ class Journal:
             log.exception("journal batch lost")
 
     def flush(self) -> int:
-        """Write every pending capture now; returns how many rows were written."""
+        """Write every pending row now; returns how many were written."""
         with self._flush_lock:
-            batch = [self._pending.popleft() for _ in range(len(self._pending))]
-            sent, answered = self._request_headers, self._response_headers
-            rows = [values_of(c, t, sent, answered) for c in batch if (t := tenant_of(c, self.signer))]
+            rows = [self._pending.popleft() for _ in range(len(self._pending))]
             if not rows:
                 return 0
             with self.db.write() as conn:

@@ -1,6 +1,6 @@
 """The journal's rows: what a captured request and answer become (tenant, masking, verdict,
 column order), and the OUTBOUND row of a callback delivery. Pure functions and a header cache:
-the writer thread (``sandbox/journal.py``) runs them, off the request path."""
+``Journal.record`` (``sandbox/journal.py``) runs them once a request has been answered."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ _ACCESS_TOKEN = re.compile(r'"access_token"\s*:\s*"([^"]+)"')
 
 
 Headers = tuple[tuple[bytes, bytes], ...]
-"""ASGI's raw header pairs, as a tuple: the writer caches what it made of each distinct one."""
+"""ASGI's raw header pairs, as a tuple: the journal caches what it made of each distinct one."""
 
 
 @dataclass(slots=True)
@@ -58,7 +58,7 @@ class Capture:
     fault: str | None  # the fault rule applied, if any
 
 
-# --- turning a capture into a row (in the writer thread) ---------------------------------------
+# --- turning a capture into a row (after the answer, on the request's thread) -----------------
 
 def as_text(raw: bytes | str) -> str:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
@@ -152,7 +152,7 @@ class HeaderCache:
     """Masked headers as JSON text, and one header's value, per distinct raw header tuple.
 
     A client sends the same headers request after request (its token, host, agent) and an
-    operation mostly answers with the same ones, so the writer masks and encodes each distinct
+    operation mostly answers with the same ones, so the journal masks and encodes each distinct
     tuple once: that was a third of its time per row. Bounded: emptied when full.
     """
 

@@ -298,3 +298,49 @@ def test_a_batch_larger_than_one_insert_is_written_whole_and_in_order(
             .order_by(journal.c.id)).scalars().all()
     assert paths == [f"http://127.0.0.1:9/{n}" for n in range(count)]
     assert sizes == [256, 256, 16, 16, 4, 1]  # only prepared-statement sizes the driver keeps
+
+
+def test_rows_are_built_when_recorded_and_only_written_in_batches(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer thread builds no row: a batch built at once held every request queued in the
+    worker behind it (bench/README.md), so each capture becomes its row once it is answered."""
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/rows.db"))
+    writer = journal_model.for_database(app.runtime.db, app.runtime.signer)
+    writer.interval = 3600  # only the flush below writes
+    with app.test_client() as client:
+        tenant = Sandbox(client).create_tenant(seed=1)
+        expect(tenant.employer().get("/employer"), 200)
+
+        def not_in_the_writer(*_: Any) -> Any:
+            raise AssertionError("a row was built while writing the batch")
+
+        monkeypatch.setattr(journal_model, "values_of", not_in_the_writer)
+        monkeypatch.setattr(journal_model, "tenant_of", not_in_the_writer)
+        assert writer.flush() >= 3  # tenant creation, token, GET /employer
+        monkeypatch.undo()
+        found = one(tenant, path_prefix="/fwp/v1/employer")
+        assert (found["method"], found["status"]) == ("GET", 200)
+        assert found["request"]["headers"]["authorization"] == "***"
+    app.runtime.db.dispose()
+
+
+def test_an_entry_that_cannot_be_built_is_counted_and_the_request_still_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/broken.db"))
+    writer = journal_model.for_database(app.runtime.db, app.runtime.signer)
+    with app.test_client() as client:
+        tenant = Sandbox(client).create_tenant(seed=1)
+        employer = tenant.employer()
+
+        def broken(*_: Any) -> Any:
+            raise ValueError("no row for this one")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(journal_model, "values_of", broken)
+            assert expect(employer.get("/employer"), 200)["registered"] is False
+        assert writer.dropped == 1
+        assert "journal entry lost" in caplog.text
+        assert [e["path"] for e in entries(tenant, path_prefix="/fwp/v1/employer")] == []
+        expect(employer.get("/employer"), 200)  # the next one is journalled again
+        assert one(tenant, path_prefix="/fwp/v1/employer")["status"] == 200
+    app.runtime.db.dispose()
