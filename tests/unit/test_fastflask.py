@@ -116,7 +116,7 @@ def test_url_for_and_other_questions_go_to_a_real_adapter(flask_app: Flask) -> N
 
 def test_a_full_memo_is_emptied_and_refilled(flask_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     memo = flask_app.create_url_adapter
-    memo.size = 2
+    monkeypatch.setattr(memo, "size", 2)
     for code in ("E_A", "E_B", "E_C"):
         memo(flask_app.request_class(EnvironBuilder(path=f"/problems/{code}").get_environ()))
     assert len(memo.known) == 1
