@@ -12,8 +12,7 @@ Why the row is built on the request's thread, after its answer: the work is the 
 (about 20 µs a request), but the writer thread built a whole batch at once, about 10 ms of Python
 every 0.2 s at 3,000 requests a second, and every request queued in the worker waited behind it.
 Spread over the requests it costs each about the same and stalls none: with wrk on two workers,
-GET status p99 went from 16-18 ms to 13 ms at the same req/s, and filings gained ~7% req/s
-(``bench/README.md``).
+GET status p99 went from 17-21 ms to 12.5-14 ms at the same req/s (``bench/README.md``).
 
 Cost per row: rows are built straight into column order (``journal_rows.values_of``); each
 distinct raw header tuple is masked and JSON-encoded once (``journal_rows.HeaderCache``: clients
