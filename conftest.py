@@ -25,7 +25,7 @@ POSTGRES_URL = os.environ.get("FWP_TEST_POSTGRES_URL", "postgresql://postgres@12
 FROZEN_NOW = "2026-03-02T09:00:00+08:00"  # a Monday
 
 
-def _databases() -> list[str]:
+def databases() -> list[str]:
     if os.environ.get("CI") == "true":
         return ["sqlite", "postgresql"]
     return os.environ.get("FWP_TEST_DATABASES", "sqlite,postgresql").split(",")
@@ -55,7 +55,7 @@ def database_url(kind: str, request: pytest.FixtureRequest, tmp_path_factory: py
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'sandbox.db'}"
 
 
-@pytest.fixture(scope="session", params=_databases())
+@pytest.fixture(scope="session", params=databases())
 def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     settings = Settings(database_url=database_url(request.param, request, tmp_path_factory),
                         validate_responses=True)

@@ -18,6 +18,7 @@ from simulator.core import scenarios
 from simulator.core.errors import DomainError
 from simulator.runtime import Runtime, RuntimeMiddleware
 from simulator.sandbox import dispatcher, journal
+from simulator.sandbox.officer_clock import OfficerClock
 from simulator.settings import Settings
 from simulator.store.db import Database
 from simulator.web import pages, problems
@@ -100,6 +101,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # Callback deliveries: a thread per process, started by the first commit that queues one.
     deliveries = dispatcher.for_database(db, settings.callback_hosts)
     hooks.on_shutdown.append(deliveries.close)
+    officer_clock = OfficerClock(db, settings.officer_sweep_seconds)
+    if settings.officer_sweep_seconds > 0:
+        hooks.on_startup.append(officer_clock.start)
+        hooks.on_shutdown.append(officer_clock.close)
     app.add_middleware(FaultMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, db=db, signer=runtime.signer)
     app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_SWAGGER,
                        max_bytes=settings.max_body_bytes)
@@ -118,6 +123,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         fastpath.inline(app)
     app.runtime = runtime
     app.hooks = hooks
+    app.officer_clock = officer_clock
     return app
 
 

@@ -38,6 +38,9 @@ class Settings:
     # Hosts callbacks may be posted to besides the loopback ones (FWP_CALLBACK_HOSTS, comma list;
     # "*" allows any host). See simulator/sandbox/callbacks.py.
     callback_hosts: tuple[str, ...] = ()
+    # How often each worker lets the officer act on running tenant clocks (FWP_OFFICER_SWEEP_SECONDS;
+    # 0 turns it off). See simulator/sandbox/officer_clock.py.
+    officer_sweep_seconds: float = 60.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -52,6 +55,7 @@ class Settings:
             inline_wsgi=_flag(env.get("FWP_INLINE_WSGI"), True),
             journal=_flag(env.get("FWP_JOURNAL"), True),
             callback_hosts=_hosts(env.get("FWP_CALLBACK_HOSTS")),
+            officer_sweep_seconds=float(env.get("FWP_OFFICER_SWEEP_SECONDS") or 60.0),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -63,6 +67,7 @@ class Settings:
             "FWP_TOKEN_TTL_SECONDS": str(self.token_ttl_seconds),
             "FWP_INLINE_WSGI": "1" if self.inline_wsgi else "0",
             "FWP_JOURNAL": "1" if self.journal else "0",
+            "FWP_OFFICER_SWEEP_SECONDS": repr(self.officer_sweep_seconds),
         }
         if self.admin_token:
             env["FWP_ADMIN_TOKEN"] = self.admin_token

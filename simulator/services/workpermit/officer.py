@@ -1,8 +1,9 @@
 """The automatic officer (自动审查): the tenant's simulated reviewing officer, switched on with the
 policy setting ``officer: AUTOMATIC`` (the manual officer of the control plane is the default).
 
-It acts only when the tenant clock moves (the control plane's clock calls end in
-:func:`clock_moved`), and then does every step that fell due up to the new today, each at its own
+It acts when the tenant clock moves (the control plane's clock calls end in :func:`clock_moved`)
+and, on a running clock, when a worker's sweep finds a step due (``sandbox/officer_clock.py``,
+:func:`anything_due`), and then does every step that fell due up to the new today, each at its own
 due date: a jump of 60 days pre-reviews an application on its 5th working day and decides it on
 the review's last working day, and the history says so. Every step goes through the model
 functions the manual officer uses (``decisions.officer_*``), run with a scope whose clock
@@ -21,8 +22,7 @@ counting, with the tenant's policy settings:
 An application forced to ``SLOW_REVIEW`` (``scenarios.py``) is decided at the extended statutory
 limit, and on a MANUAL tenant too: its tester asked for the officer's slowness, not to play it.
 
-Known gaps: a running (unfrozen) tenant clock passing a due date does nothing until the next
-clock call; switching the policy to AUTOMATIC acts at the next clock call, on the due dates.
+Switching the policy to AUTOMATIC acts at once on what is already due.
 """
 
 from __future__ import annotations
@@ -247,9 +247,9 @@ _OPEN = select(table.c.id, table.c.seq, table.c.status, table.c.category,
                table.c.history, table.c.data).where(table.c.status.in_(tuple(_STEPS)))
 
 
-def _queue(scope: TenantScope, policy: Policy, today: date,
+def _queue(conn: Connection, tenant_id: str, policy: Policy, today: date,
            forced_only: bool) -> Iterator[tuple[date, int, str]]:
-    for row in scope.conn.execute(_OPEN.where(table.c.tenant_id == scope.tenant_id)).mappings():
+    for row in conn.execute(_OPEN.where(table.c.tenant_id == tenant_id)).mappings():
         if forced_only and (row["status"] != "UNDER_REVIEW" or scenario_of(dict(row)) != SLOW_REVIEW):
             continue
         due = due_date(dict(row), policy)
@@ -264,7 +264,7 @@ def run_due(scope: TenantScope) -> int:
     policy = policies.of(scope.conn, scope.tenant_id)
     forced_only = policy.officer != "AUTOMATIC"
     today, done = scope.now.date(), 0
-    due = list(_queue(scope, policy, today, forced_only))
+    due = list(_queue(scope.conn, scope.tenant_id, policy, today, forced_only))
     heapq.heapify(due)
     while due:
         day, seq, app_id = heapq.heappop(due)
@@ -278,6 +278,14 @@ def run_due(scope: TenantScope) -> int:
 
 
 _SLOW = select(table.c.data).where(table.c.status == "UNDER_REVIEW")
+
+
+def anything_due(conn: Connection, tenant_id: str, today: date) -> bool:
+    """Whether :func:`clock_moved` would do a step on ``today``: a read, which reserves no
+    sequence block (ids stay those of the tenant's own requests when nothing is due)."""
+    policy = policies.of(conn, tenant_id)
+    steps = _queue(conn, tenant_id, policy, today, forced_only=policy.officer != "AUTOMATIC")
+    return next(steps, None) is not None
 
 
 def clock_moved(conn: Connection, tenant_id: str) -> int:
