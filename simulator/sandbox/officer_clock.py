@@ -11,8 +11,11 @@ Each sweep reads the running clocks. For each such tenant it asks, in a read, wh
 due on the tenant's today (:func:`officer.anything_due`). Only then does it open a write
 transaction and run :func:`officer.clock_moved`, which is what a clock call does. A tenant with
 nothing due gets no write: no sequence block is taken, so the ids its own requests get stay the
-same. Several workers may sweep at once. The steps change the application's state, so whoever
-comes second finds nothing left to do.
+same. Several workers may sweep at once: the check is made again inside the write transaction,
+and on SQLite, where that transaction holds the writer lock, whoever comes second finds nothing
+left to do and writes nothing. On PostgreSQL the tenant row is locked only by ``clock_moved``
+itself, so two workers that both see a step due may both reserve a sequence block; the steps
+are still done once.
 
 A clock call also tells the callbacks about permits that expired on the days it passed. A sweep
 does not: the days a running clock passes are not recorded anywhere that workers share, and two
@@ -60,8 +63,9 @@ class OfficerClock:
                 with self.db.read() as conn:
                     if not officer.anything_due(conn, tenant_id, today):
                         continue
-                with self.db.write() as conn:
-                    done += officer.clock_moved(conn, tenant_id)
+                with self.db.write() as conn:  # again under the lock: another worker may have done it
+                    if officer.anything_due(conn, tenant_id, today):
+                        done += officer.clock_moved(conn, tenant_id)
             except Exception:  # one tenant's failure (deleted mid-sweep, say) stops no other
                 log.exception("officer sweep of tenant %s failed", tenant_id)
         self.sweeps += 1
