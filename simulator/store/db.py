@@ -9,7 +9,6 @@ READ COMMITTED; writers of one tenant serialise on the tenant row (``store.tenan
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import secrets
@@ -25,6 +24,7 @@ from sqlalchemy.pool import QueuePool
 from sqlalchemy.schema import CreateIndex
 
 from simulator.store import direct
+from simulator.store.readers import Readers
 from simulator.store.schema import RETIRED_INDEXES, SCHEMA_VERSION, meta, metadata
 
 
@@ -41,7 +41,7 @@ class Database:
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._writer: WriterLock | None = None
-        self._readers = _Readers()
+        self._readers = Readers()
         if self.is_sqlite:
             self.engine = self._sqlite_engine(parsed.database)
             self._writer = WriterLock(f"{parsed.database}.writer-lock")
@@ -133,11 +133,12 @@ class Database:
         pool's checkout, which together cost several times the query itself on SQLite.
         Everything else goes through ``read()``/``write()``.
 
-        On SQLite the answer is remembered per statement and parameters until anything commits:
-        SQLite's ``PRAGMA data_version`` (a counter that moves when another connection, of any
-        process, commits) is asked first, and a change forgets every remembered row. A poll of
-        an unchanged card then costs that one pragma instead of the five-table read. The row
-        given out is a copy; its JSON values are shared: read them, do not change them.
+        On SQLite the answer is remembered per statement and parameters until anything commits,
+        in this process or another: the reader first looks at the WAL-index header that every
+        commit rewrites (:mod:`simulator.store.readers`), and a change forgets every remembered
+        row. A poll of an unchanged card then costs that memory read instead of the five-table
+        read. The row given out is a copy; its JSON values are shared: read them, do not change
+        them.
         """
         if not self.is_sqlite:
             built, row = direct.fetch(self._readers.connection(self.engine), self.engine.dialect,
@@ -152,92 +153,12 @@ class Database:
             built, row = direct.fetch(reader.raw, self.engine.dialect, statement, params,
                                       lambda cursor: cursor.fetchone())
             found = None if row is None else built.record(row)
-            if len(rows) >= READ_CACHE_SIZE:
-                rows.clear()
-            rows[key] = found
+            reader.remember(key, found)
         return None if found is None else dict(found)
 
     def dispose(self) -> None:
         self._readers.close_all()
         self.engine.dispose()
-
-
-READ_CACHE_SIZE = 4096
-"""Rows :meth:`Database.fetch_one` remembers per thread between two commits (emptied when full)."""
-
-
-class _Reader:
-    """A thread's reader connection and, on SQLite, what it has read since the last commit."""
-
-    __slots__ = ("cursor", "pid", "raw", "rows", "version")
-
-    def __init__(self, raw: Any, pid: int) -> None:
-        self.raw, self.pid = raw, pid
-        self.cursor: Any = None
-        self.version: Any = None
-        self.rows: dict[tuple[Any, ...], dict[str, Any] | None] = {}
-
-    def current(self) -> dict[tuple[Any, ...], dict[str, Any] | None]:
-        """The rows read since the database last changed (SQLite only)."""
-        if self.cursor is None:
-            self.cursor = self.raw.cursor()
-        version = self.cursor.execute("PRAGMA data_version").fetchone()[0]
-        if version != self.version:
-            self.rows.clear()
-            self.version = version
-        return self.rows
-
-
-class _Readers:
-    """One autocommit driver connection per thread for :meth:`Database.fetch_one`.
-
-    Checking a connection out of SQLAlchemy's pool and back took about 7 µs a read, half of
-    ``fetch_one``'s time on SQLite. Each is detached from the pool (it takes no pool slot), opened
-    lazily in the thread and process that uses it (a forked worker opens its own), and in
-    autocommit mode, so that no read leaves a transaction open between requests (each statement
-    sees the latest commit). A thread's connection is closed when a later thread opens one and
-    finds it ended, and all of them by :meth:`Database.dispose`.
-    """
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-        self._all: list[tuple[int, threading.Thread, Any]] = []
-        self._lock = threading.Lock()
-
-    def connection(self, engine: Engine) -> Any:
-        return self.reader(engine).raw
-
-    def reader(self, engine: Engine) -> _Reader:
-        local = self._local
-        found: _Reader | None = getattr(local, "reader", None)
-        if found is None or found.pid != os.getpid():
-            fairy = engine.raw_connection()
-            fairy.detach()
-            raw: Any = fairy.dbapi_connection
-            if engine.dialect.name == "postgresql":
-                raw.autocommit = True  # SQLite connections are already (isolation_level None)
-            found = local.reader = _Reader(raw, os.getpid())
-            with self._lock:
-                ended = [entry for entry in self._all
-                         if entry[0] == found.pid and not entry[1].is_alive()]
-                self._all = [entry for entry in self._all if entry not in ended]
-                self._all.append((found.pid, threading.current_thread(), raw))
-            self._close(ended)
-        return found
-
-    def close_all(self) -> None:
-        with self._lock:
-            held, self._all = self._all, []
-        self._close(held)
-        self._local = threading.local()
-
-    @staticmethod
-    def _close(entries: list[tuple[int, threading.Thread, Any]]) -> None:
-        for pid, _, raw in entries:
-            if pid != os.getpid():
-                continue  # a parent's connection, copied by fork: not this process's to close
-            with contextlib.suppress(Exception):  # one of another thread may be gone already
-                raw.close()
 
 
 class SchemaMismatch(RuntimeError):
