@@ -6,7 +6,7 @@ pairs (as tuples: the journal caches what it made of each distinct one), status,
 the scope's ``extensions``, the operationId connexion's routing found, the tenant of the caller's
 ``token_info`` its security layer accepted and the fault applied. Once the answer has been sent,
 ``Journal.record`` turns the copy into a row (tenant, masking, verdict); the journal's thread
-writes the rows in batches. The copying costs about 3 µs a request (measured alone around an app
+writes the rows in batches. The copying costs about 2 µs a request (measured alone around an app
 that answers at once, ``record`` a no-op).
 """
 
@@ -39,50 +39,68 @@ class JournalMiddleware:
             return
         # Connexion's routing copies the scope but shares this dict, and writes into it.
         extensions = scope.setdefault("extensions", {})
-        wall, started = time.time(), time.perf_counter()
-        request_body: list[bytes] = []
-        response_body: list[bytes] = []
-        sizes = [0, 0]  # request, response bytes seen
-        start: list[Any] = []
-        ended: list[float] = []
-
-        async def receive_copy() -> Any:
-            message = await receive()
-            if message["type"] == "http.request":
-                _keep(request_body, sizes, 0, message.get("body", b""))
-            return message
-
-        async def send_copy(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                start[:] = [message["status"], tuple(message.get("headers", ()))]
-            elif message["type"] == "http.response.body":
-                _keep(response_body, sizes, 1, message.get("body", b""))
-                if not message.get("more_body"):
-                    ended.append(time.perf_counter())
-            await send(message)
-
-        await self.app(scope, receive_copy, send_copy)
-        if start:
+        wall = time.time()
+        tap = _Tap(receive, send)
+        await self.app(scope, tap.receive, tap.send)
+        if tap.status:
             self.journal.record(Capture(
                 wall, scope["method"], path, scope.get("query_string", b""),
-                tuple(scope.get("headers", ())), b"".join(request_body)[:BODY_LIMIT],
-                sizes[0] > BODY_LIMIT, start[0], start[1], b"".join(response_body)[:BODY_LIMIT],
-                sizes[1] > BODY_LIMIT, ((ended[0] if ended else time.perf_counter()) - started) * 1000,
+                tuple(scope.get("headers", ())), tap.request[:BODY_LIMIT],
+                tap.request_size > BODY_LIMIT, tap.status, tap.headers,
+                tap.response[:BODY_LIMIT], tap.response_size > BODY_LIMIT,
+                ((tap.ended or time.perf_counter()) - tap.started) * 1000,
                 (extensions.get("connexion_routing") or {}).get("operation_id"),
                 _token_tenant(extensions), extensions.get("sandbox_fault")))
+
+
+class _Tap:
+    """One exchange's copy, taken as its messages pass: the first BODY_LIMIT bytes of each body
+    (all sizes counted), the status and raw headers of the answer, and when its last byte went.
+    One object with two bound methods, not closures over a handful of lists: this runs on every
+    request."""
+
+    __slots__ = ("_receive", "_send", "ended", "headers", "request", "request_size", "response",
+                 "response_size", "started", "status")
+
+    def __init__(self, receive: Any, send: Any) -> None:
+        self._receive, self._send = receive, send
+        self.request = self.response = b""
+        self.request_size = self.response_size = self.status = 0
+        self.headers: tuple[tuple[bytes, bytes], ...] = ()
+        self.ended = 0.0
+        self.started = time.perf_counter()
+
+    async def receive(self) -> Any:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            body = message.get("body", b"")
+            if body:
+                if self.request_size < BODY_LIMIT:
+                    self.request += body[:BODY_LIMIT - self.request_size]
+                self.request_size += len(body)
+        return message
+
+    async def send(self, message: Any) -> None:
+        kind = message["type"]
+        if kind == "http.response.body":
+            body = message.get("body", b"")
+            if body:
+                if self.response_size < BODY_LIMIT:
+                    self.response = (self.response + body[:BODY_LIMIT - self.response_size]
+                                     if self.response else body[:BODY_LIMIT])
+                self.response_size += len(body)
+            if not message.get("more_body"):
+                self.ended = time.perf_counter()
+        elif kind == "http.response.start":
+            self.status = message["status"]
+            self.headers = tuple(message.get("headers", ()))
+        await self._send(message)
 
 
 def _token_tenant(extensions: dict[str, Any]) -> str | None:
     info = (extensions.get("connexion_context") or {}).get("token_info") or {}
     tenant = info.get("tenant_id")
     return None if tenant is None else str(tenant)
-
-
-def _keep(chunks: list[bytes], sizes: list[int], which: int, body: bytes) -> None:
-    """Keep a body's first BODY_LIMIT bytes; count all of them."""
-    if sizes[which] < BODY_LIMIT:
-        chunks.append(body[:BODY_LIMIT - sizes[which]])
-    sizes[which] += len(body)
 
 
 NDJSON = "application/x-ndjson"
