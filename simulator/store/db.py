@@ -13,10 +13,10 @@ import fcntl
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, Select, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
@@ -33,6 +33,10 @@ def normalise_url(url: str) -> str:
     if url.startswith(("postgres://", "postgresql://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+T = TypeVar("T")
+_MISSING = object()
 
 
 class Database:
@@ -155,6 +159,22 @@ class Database:
             found = None if row is None else built.record(row)
             reader.remember(key, found)
         return None if found is None else dict(found)
+
+    def remembered(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
+        """``compute()``, remembered on SQLite like :meth:`fetch_one`'s rows: per thread, under
+        ``key``, until anything commits. For what a polled read derives from its rows (parsed
+        clock, policy, the view built from them): ``compute`` must read only through
+        :meth:`fetch_one`, so that what it saw is what the remembered value stands for. Keys
+        start with a string (``fetch_one``'s with a number). The value is shared by every later
+        call until the next commit: do not change it. PostgreSQL computes every time."""
+        if not self.is_sqlite:
+            return compute()
+        reader = self._readers.reader(self.engine)
+        found = reader.current().get(key, _MISSING)
+        if found is _MISSING:
+            found = compute()
+            reader.remember(key, found)
+        return cast(T, found)
 
     def dispose(self) -> None:
         self._readers.close_all()

@@ -104,7 +104,8 @@ _DESCRIPTORS: list[int] = []
 
 
 class Reader:
-    """A thread's reader connection and, on SQLite, what it has read since the last commit."""
+    """A thread's reader connection and, on SQLite, what it has read since the last commit: rows
+    of :meth:`Database.fetch_one` and values derived from them (:meth:`Database.remembered`)."""
 
     __slots__ = ("cursor", "header", "pid", "raw", "rows", "version")
 
@@ -112,11 +113,11 @@ class Reader:
         self.raw, self.pid = raw, pid
         self.cursor: Any = None
         self.version: Any = None
-        self.rows: dict[tuple[Any, ...], dict[str, Any] | None] = {}
+        self.rows: dict[tuple[Any, ...], Any] = {}
         self.header = WalIndexHeader.of(raw) if sqlite else None
 
-    def current(self) -> dict[tuple[Any, ...], dict[str, Any] | None]:
-        """The rows read since the database last changed (SQLite only)."""
+    def current(self) -> dict[tuple[Any, ...], Any]:
+        """What was read since the database last changed (SQLite only)."""
         version: Any = None if self.header is None else self.header.version()
         if version is None:
             if self.cursor is None:
@@ -127,10 +128,10 @@ class Reader:
             self.version = version
         return self.rows
 
-    def remember(self, key: tuple[Any, ...], row: dict[str, Any] | None) -> None:
+    def remember(self, key: tuple[Any, ...], value: Any) -> None:
         if len(self.rows) >= READ_CACHE_SIZE:
             self.rows.clear()
-        self.rows[key] = row
+        self.rows[key] = value
 
     def close(self) -> None:
         self.raw.close()  # the header's mapping stays (see _mapped)

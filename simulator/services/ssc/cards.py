@@ -267,11 +267,12 @@ def list_items(conn: Connection, principal: Principal, ssn: str) -> dict[str, An
     return {"items": [view(_card(row), today) for row in rows]}
 
 
-def physical_status(db: Database, tenant_id: str, ssn: str, today: date) -> str | None:
-    """:func:`holds_physical_card` for the e-SSC card the app polls: one prebuilt read on this
-    thread's reader connection (``Database.fetch_one``) instead of a pooled transaction."""
+def card_in_use(db: Database, tenant_id: str, ssn: str) -> Card | None:
+    """The person's card in use, for the e-SSC card the app polls: one prebuilt read on this
+    thread's reader connection (``Database.fetch_one``) instead of a pooled transaction. Its
+    state on a day is ``derive(card, day)[0]`` (what :func:`holds_physical_card` answers)."""
     row = db.fetch_one(_IN_USE, {"tenant": tenant_id, "ssn": ssn})
-    return None if row is None else derive(_card(row), today)[0]
+    return None if row is None else _card(row)
 
 
 def holds_physical_card(conn: Connection, tenant_id: str, ssn: str, today: date) -> str | None:
