@@ -17,9 +17,12 @@ left to do and writes nothing. On PostgreSQL the tenant row is locked only by ``
 itself, so two workers that both see a step due may both reserve a sequence block; the steps
 are still done once.
 
-A clock call also tells the callbacks about permits that expired on the days it passed. A sweep
-does not: the days a running clock passes are not recorded anywhere that workers share, and two
-workers would tell the same expiry twice.
+A sweep also tells the callbacks about permits that expired on the days a running clock passed,
+as a clock call does (``permits.announce_expiries``): the tenant row keeps the day expiries were
+told up to, and the sweep that finds the clock on a later day tells the days between and moves
+that day on, under the tenant row's lock (SQLite's writer lock), so each expiry is told once
+whichever worker sweeps. A running clock seen for the first time (a new or reset tenant) only
+starts that record: nothing before it is told.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import threading
 
 from sqlalchemy import select
 
-from simulator.services.workpermit import officer
+from simulator.services.workpermit import officer, permits
 from simulator.store.db import Database
 from simulator.store.schema import tenants
 from simulator.store.tenancy import clock_from_row
@@ -37,7 +40,8 @@ from simulator.store.tenancy import clock_from_row
 log = logging.getLogger("simulator.officer")
 
 _RUNNING = select(tenants.c.id, tenants.c.clock_base_tenant, tenants.c.clock_base_wall,
-                  tenants.c.clock_frozen).where(tenants.c.clock_frozen.is_(False))
+                  tenants.c.clock_frozen, tenants.c.expiries_told_on).where(
+    tenants.c.clock_frozen.is_(False))
 
 
 class OfficerClock:
@@ -55,11 +59,14 @@ class OfficerClock:
         """One pass over the running clocks; returns how many officer steps it did."""
         with self.db.read() as conn:
             running = [(row.id, clock_from_row(row.clock_base_tenant, row.clock_base_wall,
-                                               row.clock_frozen).today())
+                                               row.clock_frozen).today(), row.expiries_told_on)
                        for row in conn.execute(_RUNNING)]
         done = 0
-        for tenant_id, today in running:
+        for tenant_id, today, told_on in running:
             try:
+                if told_on != today.isoformat():  # a new tenant day (announce_expiries checks again)
+                    with self.db.write() as conn:
+                        permits.announce_expiries(conn, tenant_id, None, today)
                 with self.db.read() as conn:
                     if not officer.anything_due(conn, tenant_id, today):
                         continue

@@ -136,7 +136,8 @@ def reset_tenant(db: Database, tenant_id: str, seed: int | None = None) -> dict[
                                 .where(employers.c.tenant_id == tenant_id)).scalar()
             restart = {"seed": seed, "counter": last or 1}
         conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(
-            settings=DEFAULT_SETTINGS, **restart, **tenancy.clock_columns(Clock.real_time())))
+            settings=DEFAULT_SETTINGS, expiries_told_on=None, **restart,
+            **tenancy.clock_columns(Clock.real_time())))
         row = conn.execute(select(tenants.c.seed_data).where(tenants.c.id == tenant_id)).first()
         first = conn.execute(select(employers.c.id).where(employers.c.tenant_id == tenant_id)
                              .order_by(employers.c.seq).limit(1)).scalar()

@@ -24,7 +24,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 """Bumped whenever a table changes. There are no migrations: a sandbox database is disposable, and
 ``Database.create_schema`` refuses an older one with a clear message instead of failing later."""
 
@@ -54,6 +54,9 @@ tenants = Table(
     Column("seed_data", Boolean, nullable=False, default=True),
     Column("settings", JSON, nullable=False, default=dict),
     Column("created_at", String(40), nullable=False),
+    # The tenant day up to which permit expiries were told to callbacks (permits.announce_expiries):
+    # a running clock's days are told once, by whichever worker's sweep comes first.
+    Column("expiries_told_on", String(10)),
 )
 
 employers = Table(

@@ -23,7 +23,7 @@ from simulator.services.workpermit.states import ACTIVE_PERMIT_STATUSES
 from simulator.store import paging, tenancy
 from simulator.store.db import Database
 from simulator.store.direct import Row
-from simulator.store.schema import employers, persons, work_permits
+from simulator.store.schema import employers, persons, tenants, work_permits
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
 
@@ -247,19 +247,34 @@ _EXPIRING = select(work_permits).where(
 ).order_by(work_permits.c.valid_to, work_permits.c.seq)
 
 
-def announce_expiries(conn: Connection, tenant_id: str, before: date, after: date) -> None:
-    """The tenant clock moved from ``before`` to ``after`` (days): each permit whose ``valid_to``
-    it passed expired, at midnight after that day. EXPIRED is derived on read (effective_status);
-    this is the one place it is told, when the clock is set or advanced. A clock moved back tells
-    nothing."""
-    targets = events.subscribers(conn, tenant_id) if after > before else []
+_TOLD_ON = select(tenants.c.expiries_told_on).where(tenants.c.id == bindparam("tenant")).with_for_update()
+
+
+def announce_expiries(conn: Connection, tenant_id: str, before: date | None, after: date) -> None:
+    """The tenant clock is on day ``after``: each permit whose ``valid_to`` it passed since
+    expiries were last told expired, at midnight after that day, and callbacks are told so.
+
+    EXPIRED is derived on read (effective_status); this is the one place it is told: when the
+    clock is set or advanced (``before``: its day until then) and when a sweep finds a running
+    clock on a new day (``before`` None, ``sandbox/officer_clock.py``). The tenant row keeps the
+    day told up to (``expiries_told_on``), read under a row lock, so days a running clock passed
+    between two calls are told by the next call or sweep, once. A clock moved back tells nothing,
+    and the days it goes over again are told again. A tenant told nothing yet (new, or reset)
+    starts from ``before``, or, for a sweep, from ``after``: no history is told."""
+    told = conn.execute(_TOLD_ON, {"tenant": tenant_id}).scalar()
+    since = date.fromisoformat(told) if told else None
+    first = min(d for d in (since, before) if d is not None) if (since or before) else after
+    if told != after.isoformat():
+        conn.execute(update(tenants).where(tenants.c.id == tenant_id)
+                     .values(expiries_told_on=after.isoformat()))
+    targets = events.subscribers(conn, tenant_id) if after > first else []
     if not targets:
         return
     rules = policies.of(conn, tenant_id)
-    for grant in conn.execute(_EXPIRING, {"tenant": tenant_id, "first": before.isoformat(),
+    for grant in conn.execute(_EXPIRING, {"tenant": tenant_id, "first": first.isoformat(),
                                           "last": after.isoformat()}).mappings():
         at = f"{date.fromisoformat(grant['valid_to']) + timedelta(days=1)}T00:00:00+08:00"
-        events.permit_changed(conn, tenant_id, targets, grant, before=effective_status(grant, before, rules),
+        events.permit_changed(conn, tenant_id, targets, grant, before=effective_status(grant, first, rules),
                               after="EXPIRED", change="EXPIRED", at=at)
 
 
