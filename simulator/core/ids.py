@@ -2,8 +2,11 @@
 
 Pure Python on purpose: models, personas and scenario loaders all share these rules, so
 none of them may pull in a web framework. Published algorithms come from python-stdnum
-and ISO 3166 data from pycountry. Layouts that no source publishes (work-permit number,
-foreigner social security number) are simulator-internal and say so in their docstrings.
+and ISO 3166 data from pycountry. Layouts that no source publishes (the work-permit number here, the
+foreigner social security number in :mod:`simulator.core.resident_ids`) are simulator-internal
+and say so in their docstrings. This module holds the shared parts (errors, provinces, countries,
+the helpers the validators have in common), organisations' and permits' numbers and passports;
+the numbers a resident foreigner is given (PR card, resident ID, SSN) are in ``resident_ids``.
 
 Validators share one order: shape (length, alphabet, format), then check character, then
 meaning (province, country, date). A typo therefore reports ``check_character`` wherever
@@ -20,9 +23,7 @@ from typing import Literal
 
 import pycountry
 from stdnum import luhn
-from stdnum.cn import ric, uscc
-from stdnum.exceptions import ValidationError
-from stdnum.iso7064 import mod_11_2, mod_37_36
+from stdnum.cn import uscc
 
 Reason = Literal["length", "alphabet", "check_character", "organisation_check", "format", "country"]
 Region = Literal["EAST", "CENTRAL", "WEST", "NORTHEAST"]
@@ -36,7 +37,7 @@ class IdentifierError(ValueError):
         self.reason: Reason = reason
 
 
-def _compact(value: str) -> str:
+def compact(value: str) -> str:
     """Drop all whitespace and uppercase; non-ASCII is refused first because ``upper()``
     maps some non-ASCII letters (Turkish dotless i, ligatures) onto valid ASCII ones."""
     if not value.isascii():
@@ -44,14 +45,15 @@ def _compact(value: str) -> str:
     return "".join(value.split()).upper()
 
 
-def _parse_date(yyyymmdd: str) -> datetime.date:
+def parse_date(digits: str) -> datetime.date:
+    """A YYYYMMDD date inside an identifier."""
     try:
-        return datetime.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+        return datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError as exc:
-        raise IdentifierError("format", f"no such date: {yyyymmdd}") from exc
+        raise IdentifierError("format", f"no such date: {digits}") from exc
 
 
-def _yyyymmdd(day: datetime.date) -> str:
+def yyyymmdd(day: datetime.date) -> str:
     return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
@@ -105,18 +107,18 @@ _PROVINCE_ROWS: tuple[tuple[str, str, str, Region], ...] = (
 PROVINCES: dict[str, Province] = {row[0]: Province(*row) for row in _PROVINCE_ROWS}
 
 
-def _require_province(code: str) -> None:
+def require_province(code: str) -> None:
     if code not in PROVINCES:
         raise ValueError(f"unknown GB/T 2260 province code: {code!r}")
 
 
-def _require_division(division: str, *, in_province: bool) -> None:
+def require_division(division: str, *, in_province: bool) -> None:
     """USCCs may carry national-level divisions (100000), so only SSN agencies must sit
     inside a known province."""
     if not re.fullmatch(r"[0-9]{6}", division):
         raise ValueError(f"division must be 6 ASCII digits: {division!r}")
     if in_province:
-        _require_province(division[:2])
+        require_province(division[:2])
 
 
 # --- Unified social credit code (GB 32100-2015) -------------------------------------------
@@ -154,18 +156,18 @@ def normalize_uscc(code: str) -> str:
     Legacy codes with bad check characters exist (domain.md §3.4); whitelisting them is
     the employer backend's job, not this function's.
     """
-    compact = _compact(code)
-    _check_uscc_shape(compact)
-    if uscc.calc_check_digit(compact[:17]) != compact[17]:
+    number = compact(code)
+    _check_uscc_shape(number)
+    if uscc.calc_check_digit(number[:17]) != number[17]:
         raise IdentifierError("check_character", "USCC overall check character is wrong")
-    if organisation_check_character(compact[8:16]) != compact[16]:
+    if organisation_check_character(number[8:16]) != number[16]:
         raise IdentifierError("organisation_check", "USCC organisation-code check is wrong")
-    return compact
+    return number
 
 
 def generate_uscc(rng: random.Random, division: str = "310000") -> str:
     """A valid USCC for registration authority 9 (market regulation), type 1 (enterprise)."""
-    _require_division(division, in_province=False)
+    require_division(division, in_province=False)
     body = "".join(rng.choice(USCC_ALPHABET) for _ in range(8))
     head = f"91{division}{body}{organisation_check_character(body)}"
     return head + uscc.calc_check_digit(head)
@@ -181,7 +183,7 @@ def work_permit_number(province_code: str, year: int, serial: int) -> str:
     year + 11-digit serial + Luhn digit, so it stays numeric; province codes never start
     with 9, so it can never be mistaken for a 2023 PR card number.
     """
-    _require_province(province_code)
+    require_province(province_code)
     if not 1000 <= year <= 9999:
         raise ValueError(f"year must have 4 digits: {year}")
     if not 0 <= serial < 10**11:
@@ -192,7 +194,7 @@ def work_permit_number(province_code: str, year: int, serial: int) -> str:
 
 def validate_work_permit_number(s: str) -> str:
     """Validate the simulator-internal layout of :func:`work_permit_number`."""
-    number = _compact(s)
+    number = compact(s)
     if not re.fullmatch(r"[0-9]{18}", number) or number[:2] not in PROVINCES:
         raise IdentifierError("format", "work-permit number is 18 digits from a province")
     if not luhn.is_valid(number):
@@ -250,125 +252,7 @@ def mrz_check_digit(s: str) -> int:
 def normalize_passport_number(s: str) -> str:
     """Uppercase and strip spaces; domain.md §3.6 ASSUMPTION: 5-20 letters or digits,
     since no universal passport-number format exists."""
-    number = _compact(s)
+    number = compact(s)
     if not re.fullmatch(r"[A-Z0-9]{5,20}", number):
         raise IdentifierError("format", "passport number must be 5-20 letters or digits")
-    return number
-
-
-# --- Foreign Permanent Resident ID card and resident ID -------------------------------------
-
-
-def pr_card_number(
-    province_code: str, nationality_alpha3: str, birth_date: datetime.date, sequence: int
-) -> str:
-    """2023 Foreign Permanent Resident ID number (domain.md §3.2, official layout).
-
-    Sex parity of ``sequence`` (odd = male) is unconfirmed, so the caller chooses it.
-    """
-    _require_province(province_code)
-    if not 0 <= sequence <= 999:
-        raise ValueError(f"sequence must fit 3 digits: {sequence}")
-    numeric = country(nationality_alpha3).numeric
-    body = f"9{province_code}{numeric}{_yyyymmdd(birth_date)}{sequence:03d}"
-    return body + mod_11_2.calc_check_digit(body)
-
-
-def _check_pr_meaning(number: str) -> None:
-    if number[1:3] not in PROVINCES:
-        raise IdentifierError("format", "PR number positions 2-3 must be a province")
-    if pycountry.countries.get(numeric=number[3:6]) is None:
-        raise IdentifierError("country", "PR number positions 4-6 are not an ISO country")
-    _parse_date(number[6:14])
-
-
-def validate_pr_card_number(s: str) -> str:
-    """Accept the 2023 card (leading 9, MOD 11-2) or the 2017 card, whose reported
-    2-digit checksum is unreliable (domain.md §3.2), so it gets the regex only."""
-    number = _compact(s)
-    if re.fullmatch(r"[A-Z]{3}[0-9]{12}", number):
-        return number
-    if len(number) not in (15, 18):
-        raise IdentifierError("length", "PR number has 18 (2023) or 15 (2017) characters")
-    if not re.fullmatch(r"9[0-9]{16}[0-9X]", number):
-        raise IdentifierError("format", "2023 PR number is 9 + 16 digits + check")
-    if not mod_11_2.is_valid(number):
-        raise IdentifierError("check_character", "PR number MOD 11-2 check is wrong")
-    _check_pr_meaning(number)
-    return number
-
-
-def validate_resident_id(s: str) -> str:
-    """Chinese resident ID (GB 11643): MOD 11-2 check and a real birth date.
-
-    stdnum.cn.ric.validate is not used whole: its birth-place lookup raises KeyError,
-    not a ValidationError, for address codes its database lists without a county
-    (340524 in domain.md's own test vector). We keep its check digit and date parsing.
-    A leading 9 is refused: that marks a foreigner's PR card, not a resident ID.
-    """
-    number = _compact(s)
-    if len(number) != 18:
-        raise IdentifierError("length", "resident ID must have 18 characters")
-    if not re.fullmatch(r"[1-8][0-9]{16}[0-9X]", number):
-        raise IdentifierError("format", "resident ID is 17 digits + check, leading 1-8")
-    if ric.calc_check_digit(number) != number[-1]:
-        raise IdentifierError("check_character", "resident ID MOD 11-2 check is wrong")
-    try:
-        ric.get_birth_date(number)
-    except ValidationError as exc:
-        raise IdentifierError("format", "resident ID birth date does not exist") from exc
-    return number
-
-
-# --- Foreigner's social security number -----------------------------------------------------
-
-
-def foreigner_ssn(
-    nationality_alpha3: str,
-    agency_division: str,
-    birth_date: datetime.date,
-    sequence: int,
-    pr_card_number: str | None = None,
-) -> str:
-    """Simulator-internal foreigner SSN (domain.md §3.3 ASSUMPTION; real rule unpublished).
-
-    A 2023 PR card holder's SSN is the PR number as is. Anyone else (2017 PR cards
-    included) gets alpha-3 + 6-digit agency division + YYMMDD + 2-digit sequence + an
-    ISO 7064 MOD 37,36 check over the first 17 characters. MOD 37,36 catches every
-    single-character substitution and always yields 0-9/A-Z; MOD 37-2 can yield ``*``,
-    and domain.md's "USCC alphabet mod 11" lacks I, O, S, V, Z and lets 0/B collide.
-    """
-    if pr_card_number is not None:
-        pr_number = validate_pr_card_number(pr_card_number)
-        if len(pr_number) == 18:
-            return pr_number
-    _require_division(agency_division, in_province=True)
-    if not 0 <= sequence <= 99:
-        raise ValueError(f"sequence must fit 2 digits: {sequence}")
-    yymmdd = _yyyymmdd(birth_date)[2:]
-    body = f"{country(nationality_alpha3).alpha3}{agency_division}{yymmdd}{sequence:02d}"
-    return body + mod_37_36.calc_check_digit(body)
-
-
-def _check_ssn_meaning(number: str) -> None:
-    if not is_country(number[:3]):
-        raise IdentifierError("country", "SSN positions 1-3 are not an ISO alpha-3 code")
-    if number[3:5] not in PROVINCES:
-        raise IdentifierError("format", "SSN positions 4-9 must be a provincial division")
-    # A YYMMDD exists in some century iff it exists in 20YY (2000 was a leap year).
-    _parse_date("20" + number[9:15])
-
-
-def validate_foreigner_ssn(s: str) -> str:
-    """Validate either SSN form of :func:`foreigner_ssn` (simulator-internal layout)."""
-    number = _compact(s)
-    if len(number) != 18:
-        raise IdentifierError("length", "foreigner SSN must have 18 characters")
-    if number.startswith("9"):
-        return validate_pr_card_number(number)
-    if not re.fullmatch(r"[A-Z]{3}[0-9]{14}[0-9A-Z]", number):
-        raise IdentifierError("format", "foreigner SSN is alpha-3 + 14 digits + check")
-    if not mod_37_36.is_valid(number):
-        raise IdentifierError("check_character", "foreigner SSN MOD 37,36 check is wrong")
-    _check_ssn_meaning(number)
     return number

@@ -17,7 +17,7 @@ from faker import Faker
 from sqlalchemy import select, update
 
 from simulator.core import rng
-from simulator.core.ids import pr_card_number
+from simulator.core.resident_ids import pr_card_number
 from simulator.sandbox.seeding import ANCHOR, CITIES, LOCALES, draw_passport, mrz_name
 from simulator.store import tenancy
 from simulator.store.db import Database

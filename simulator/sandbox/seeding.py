@@ -40,9 +40,9 @@ from simulator.core.ids import (
     generate_uscc,
     normalize_passport_number,
     normalize_uscc,
-    pr_card_number,
     work_permit_number,
 )
+from simulator.core.resident_ids import pr_card_number
 from simulator.services.workpermit import permits
 from simulator.store.schema import foreigners, persons, work_permits
 from simulator.store.tenancy import TenantScope

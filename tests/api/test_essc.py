@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from simulator.core.ids import pr_card_number, validate_foreigner_ssn
+from simulator.core.resident_ids import pr_card_number, validate_foreigner_ssn
 from simulator.testing import Employer, Sandbox, Tenant, expect
 from tests.api.test_errors import expect_problem
 

@@ -11,12 +11,8 @@ from typing import Any
 
 import pytest
 
-from simulator.core.ids import (
-    country,
-    normalize_passport_number,
-    validate_pr_card_number,
-    validate_work_permit_number,
-)
+from simulator.core.ids import country, normalize_passport_number, validate_work_permit_number
+from simulator.core.resident_ids import validate_pr_card_number
 from simulator.testing import Sandbox, Tenant, expect
 from tests.api.test_errors import expect_problem
 

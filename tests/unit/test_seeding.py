@@ -12,7 +12,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from simulator.cli import main
-from simulator.core.ids import country, normalize_passport_number, validate_pr_card_number
+from simulator.core.ids import country, normalize_passport_number
+from simulator.core.resident_ids import validate_pr_card_number
 from simulator.sandbox import random_personas, seeding, tenants
 from simulator.store.db import Database
 from simulator.store.schema import foreigners

@@ -2,7 +2,7 @@
 
 The SSN belongs to the person (nationality + passport number + birth date, the ``persons`` row)
 and never changes. A 2023 permanent-resident card number is used as the SSN as is; anyone else
-gets the simulator-internal layout of :func:`simulator.core.ids.foreigner_ssn`.
+gets the simulator-internal layout of :func:`simulator.core.resident_ids.foreigner_ssn`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 
 from simulator.core.errors import DomainError, not_found
-from simulator.core.ids import foreigner_ssn
+from simulator.core.resident_ids import foreigner_ssn
 from simulator.services.workpermit import foreigners, permits
 from simulator.store import paging
 from simulator.store.db import Database

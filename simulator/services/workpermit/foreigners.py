@@ -8,12 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 
 from simulator.core.errors import DomainError, not_found
-from simulator.core.ids import (
-    IdentifierError,
-    country,
-    normalize_passport_number,
-    validate_pr_card_number,
-)
+from simulator.core.ids import IdentifierError, country, normalize_passport_number
+from simulator.core.resident_ids import validate_pr_card_number
 from simulator.store import direct, paging
 from simulator.store.db import Database
 from simulator.store.schema import foreigners, persons
