@@ -12,7 +12,14 @@ from flask import Response
 from simulator import runtime
 from simulator.core.errors import DomainError
 from simulator.sandbox import tenants
-from simulator.services.workpermit import applications, decisions, lifecycle, officer, permits
+from simulator.services.workpermit import (
+    application_reads,
+    applications,
+    decisions,
+    lifecycle,
+    officer,
+    permits,
+)
 from simulator.services.workpermit import policy as policies
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
@@ -78,7 +85,7 @@ def advance_clock(tenant_id: str, body: dict[str, Any]) -> Response:
 
 def list_officer_queue(tenant_id: str, status: str | None = None, limit: int = 20,
                        cursor: str | None = None) -> Response:
-    records, page = applications.list_page(runtime.current().db, auth.require_tenant(tenant_id),
+    records, page = application_reads.list_page(runtime.current().db, auth.require_tenant(tenant_id),
                                            limit, cursor, status=status, submitted_only=True)
     return json_response({"items": [applications.queue_view(r) for r in records], "page": page})
 

@@ -1,5 +1,6 @@
-"""Work-permit applications (工作许可申请): filing, the policy check on submission, the state
-machine of domain.md §5.2, and the officer's decisions."""
+"""Work-permit applications (工作许可申请): the record and its views, filing, the policy check on
+submission and the state machine of domain.md §5.2 (the officer's decisions: ``decisions``;
+reads clients poll and page: ``application_reads``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import copy
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, select, update
+from sqlalchemy import Connection, RowMapping, select, update
 
 from simulator.core.errors import DomainError, not_found
 from simulator.core.points import category_for_points
@@ -20,8 +21,7 @@ from simulator.services.workpermit.states import (
     employer_actions,
     officer_actions,
 )
-from simulator.store import direct, paging
-from simulator.store.db import Database
+from simulator.store import direct
 from simulator.store.direct import Row
 from simulator.store.schema import applications
 from simulator.store.tenancy import TenantScope
@@ -79,7 +79,7 @@ def queue_view(rec: Record) -> dict[str, Any]:
 
 # Persistence ------------------------------------------------------------------------------------
 
-def _record(row: Any) -> Record:
+def record_of(row: Any) -> Record:
     mapping = dict(row._mapping)
     data = mapping.pop("data")
     mapping["history"] = list(mapping["history"])
@@ -93,7 +93,7 @@ def load(conn: Connection, tenant_id: str, app_id: str, employer_id: str | None 
     row = conn.execute(query).first()
     if row is None:
         raise not_found("application", app_id, "applicationId")
-    return _record(row)
+    return record_of(row)
 
 
 def columns(rec: Record) -> dict[str, Any]:
@@ -288,56 +288,6 @@ def withdraw(scope: TenantScope, principal: Principal, app_id: str) -> dict[str,
     fire(rec, "withdraw", "EMPLOYER", scope.now_iso)
     save(scope.conn, rec)
     return view(rec)
-
-
-def get(db: Database, principal: Principal, app_id: str) -> Record:
-    with db.read() as conn:
-        return load(conn, principal.tenant_id, app_id, principal.subject)
-
-
-_STATUS = select(applications.c.id, applications.c.status, applications.c.updated_at,
-                 applications.c.work_permit_number).where(
-    applications.c.tenant_id == bindparam("tenant"), applications.c.id == bindparam("app"),
-    applications.c.employer_id == bindparam("employer"))
-"""Built once: the status read is what clients poll, and building a select costs more than running it."""
-
-
-def status(db: Database, principal: Principal, app_id: str) -> dict[str, Any]:
-    row = db.fetch_one(_STATUS, {"tenant": principal.tenant_id, "app": app_id,
-                                 "employer": principal.subject})
-    if row is None:
-        raise not_found("application", app_id, "applicationId")
-    return status_view(row)
-
-
-def list_page(db: Database, tenant_id: str, limit: int, cursor: str | None, *,
-              employer_id: str | None = None, status: str | None = None,
-              foreigner_id: str | None = None, submitted_only: bool = False,
-              ) -> tuple[list[Record], dict[str, Any]]:
-    query = select(applications).where(applications.c.tenant_id == tenant_id)
-    if submitted_only:  # the officer never sees an employer's drafts
-        query = query.where(applications.c.status != "DRAFT")
-    query = paging.where_given(query, (applications.c.employer_id, employer_id),
-                               (applications.c.status, status), (applications.c.foreigner_id, foreigner_id))
-    with db.read() as conn:
-        rows, page = paging.page(conn, query, applications.c.seq, limit, cursor)
-    return [_record(r) for r in rows], page
-
-
-def notification_letter(db: Database, principal: Principal, app_id: str) -> dict[str, Any]:
-    rec = get(db, principal, app_id)
-    if rec["type"] == "REISSUE_ELECTRONIC":
-        raise DomainError("E_ILLEGAL_STATE", "A reissue gives no notification letter: the permit itself "
-                          "becomes electronic.", "补发电子工作许可不产生工作许可通知。",
-                          extra={"allowed_actions": employer_actions(rec["status"]), "state": rec["status"]})
-    if rec["status"] != "APPROVED" or not rec.get("letter"):
-        raise DomainError("E_ILLEGAL_STATE",
-                          "The notification letter exists once the application is APPROVED; "
-                          f"it is {rec['status']}.",
-                          f"申请批准后才有工作许可通知，当前状态为{rec['status']}。",
-                          extra={"allowed_actions": employer_actions(rec["status"]), "state": rec["status"]})
-    letter: dict[str, Any] = rec["letter"]
-    return letter
 
 
 def reissuable(scope: TenantScope, principal: Principal, number: str) -> RowMapping:

@@ -18,6 +18,7 @@ from simulator import runtime
 from simulator.core import scenarios
 from simulator.core.errors import DomainError
 from simulator.services.workpermit import (
+    application_reads,
     applications,
     employers,
     foreigners,
@@ -107,18 +108,18 @@ def create_application(body: dict[str, Any]) -> Response:
 def list_applications(limit: int = 20, cursor: str | None = None, status: str | None = None,
                       foreigner_id: str | None = None) -> Response:
     principal = auth.employer()
-    records, page = applications.list_page(
+    records, page = application_reads.list_page(
         _db(), principal.tenant_id, limit, cursor, employer_id=principal.subject,
         status=status, foreigner_id=foreigner_id)
     return json_response({"items": [applications.view(r) for r in records], "page": page})
 
 
 def get_application(application_id: str) -> Response:
-    return json_response(applications.view(applications.get(_db(), auth.employer(), application_id)))
+    return json_response(applications.view(application_reads.get(_db(), auth.employer(), application_id)))
 
 
 def get_application_status(application_id: str) -> Response:
-    return json_response(applications.status(_db(), auth.employer(), application_id))
+    return json_response(application_reads.status(_db(), auth.employer(), application_id))
 
 
 def _write(action: Any, *args: Any) -> Response:
@@ -143,7 +144,7 @@ def withdraw_application(application_id: str) -> Response:
 
 
 def get_notification_letter(application_id: str) -> Response:
-    return json_response(applications.notification_letter(_db(), auth.employer(), application_id))
+    return json_response(application_reads.notification_letter(_db(), auth.employer(), application_id))
 
 
 def list_work_permits(limit: int = 20, cursor: str | None = None) -> Response:

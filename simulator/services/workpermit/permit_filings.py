@@ -71,5 +71,3 @@ def file_for_permit(scope: TenantScope, principal: Principal, grant: RowMapping,
         **applications.columns(rec)})
     applications.publish(scope.conn, rec)
     return applications.view(rec)
-
-
