@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from simulator.core import rng
 from simulator.core.resident_ids import pr_card_number
-from simulator.sandbox.seeding import ANCHOR, CITIES, LOCALES, draw_passport, mrz_name
+from simulator.sandbox.people import ANCHOR, CITIES, LOCALES, draw_passport, mrz_name
 from simulator.store import tenancy
 from simulator.store.db import Database
 from simulator.store.schema import employers, foreigners, tenants

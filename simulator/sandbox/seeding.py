@@ -16,14 +16,14 @@ Two kinds:
   Faker is slow per call and per instance, so it never runs per persona.
 
 Names come from a Faker locale that fits the nationality and are written as in a passport's
-machine-readable zone; passport numbers, permit numbers, PR card numbers and credit codes pass
-their validators (``simulator.core.ids``). Faker's word lists change between releases: the unit
-tests pin a SHA-256 of the output for a seed, so such a change is caught, not silently shipped.
+machine-readable zone (``sandbox/people.py`` draws them); passport numbers, permit numbers, PR
+card numbers and credit codes pass their validators (``simulator.core.ids``). Faker's word lists
+change between releases: the unit tests pin a SHA-256 of the output for a seed, so such a change
+is caught, not silently shipped.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, timedelta
 from random import Random
 from typing import Any
@@ -38,82 +38,16 @@ from simulator.core.ids import (
     USCC_ALPHABET,
     IdentifierError,
     generate_uscc,
-    normalize_passport_number,
     normalize_uscc,
     work_permit_number,
 )
 from simulator.core.resident_ids import pr_card_number
+from simulator.sandbox.people import ANCHOR, CITIES, legacy_person, profile
 from simulator.services.workpermit import permits
 from simulator.store.schema import foreigners, persons, work_permits
 from simulator.store.tenancy import TenantScope
 
 LEGACY = "LEGACY_PHYSICAL_PERMIT_HOLDER"
-ANCHOR = date(2026, 3, 2)
-"""The day the catalog is built for: permit dates, ages and document dates are set relative to it."""
-LATIN_LOCALES = {"AUS": "en_AU", "BRA": "pt_BR", "CAN": "en_CA", "DEU": "de_DE", "ESP": "es_ES",
-                 "FRA": "fr_FR", "GBR": "en_GB", "ITA": "it_IT", "NLD": "nl_NL", "USA": "en_US"}
-"""Nationalities of the legacy holder (kept as they were, so its record does not move)."""
-LOCALES = LATIN_LOCALES | {"CZE": "cs_CZ", "IND": "en_IN", "IRL": "en_IE", "MEX": "es_MX", "NOR": "no_NO",
-                           "NZL": "en_NZ", "PHL": "en_PH", "POL": "pl_PL", "PRT": "pt_PT", "SWE": "sv_SE",
-                           "TUR": "tr_TR", "VNM": "vi_VN"}
-"""Every nationality the generators use, with a Faker locale whose names passports write in Latin
-script (diacritics are dropped or transliterated by :func:`mrz_name`)."""
-_ICAO = str.maketrans({"ß": "SS", "Æ": "AE", "æ": "AE", "Ø": "O", "ø": "O", "Ł": "L", "ł": "L",
-                       "Đ": "D", "đ": "D", "Þ": "TH", "þ": "TH", "ı": "I", "Œ": "OE", "œ": "OE"})
-"""ICAO 9303 transliterations of letters that Unicode decomposition does not reduce to ASCII."""
-CITIES = {"11": "Beijing", "31": "Shanghai", "32": "Suzhou", "33": "Hangzhou", "44": "Shenzhen"}
-
-
-def mrz_name(text: str) -> str:
-    """Upper case, accents dropped, only letters, spaces, hyphens and apostrophes kept."""
-    plain = unicodedata.normalize("NFKD", text.translate(_ICAO)).encode("ascii", "ignore").decode()
-    kept = "".join(c for c in plain.upper() if c.isalpha() or c in " -'")
-    return " ".join(kept.split())
-
-
-def draw_passport(draw: Random) -> str:
-    return normalize_passport_number(f"{draw.choice('CEFGHKLMNPRTX')}{draw.randrange(10**8):08d}")
-
-
-def _person(seed: int, persona: str) -> dict[str, Any]:
-    """The legacy holder's profile, drawn exactly as before the catalog existed."""
-    draw = rng.derive_random(seed, "persona", persona)
-    nationality = draw.choice(sorted(LATIN_LOCALES))
-    fake = Faker(LATIN_LOCALES[nationality])
-    fake.seed_instance(draw.getrandbits(32))
-    birth = date(1975, 1, 1) + timedelta(days=draw.randrange(17 * 365))
-    passport = draw_passport(draw)
-    return {
-        "full_name": mrz_name(f"{fake.last_name()} {fake.first_name()}"), "sex": draw.choice("MF"),
-        "birth_date": birth.isoformat(), "nationality": nationality, "passport_number": passport,
-        "passport_expiry": date(2030 + draw.randrange(5), 1 + draw.randrange(12), 15).isoformat(),
-        "education": "MASTER", "experience_years": 6 + draw.randrange(10), "chinese_level": "HSK3",
-        "email": None, "pr_card_number": None, "position": fake.job()[:100],
-        "issued": date(2023, 3, 1) + timedelta(days=draw.randrange(300)),
-    }
-
-
-def _profile(draw: Random, ages: tuple[int, int], education: str, experience: tuple[int, int],
-             nationalities: tuple[str, ...] = tuple(sorted(LOCALES))) -> dict[str, Any]:
-    """A catalog foreigner aged ``ages`` (inclusive) on ANCHOR, named in their locale."""
-    nationality = draw.choice(nationalities)
-    fake = Faker(LOCALES[nationality])
-    fake.seed_instance(draw.getrandbits(32))
-    sex = draw.choice("MF")
-    first, last = ((fake.first_name_male, fake.last_name_male) if sex == "M"
-                   else (fake.first_name_female, fake.last_name_female))
-    age_days = draw.randrange(ages[0] * 365 + 1, (ages[1] + 1) * 365 - 1)
-    return {
-        "full_name": mrz_name(f"{last()} {first()}")[:100], "sex": sex,
-        "birth_date": (ANCHOR - timedelta(days=age_days)).isoformat(), "nationality": nationality,
-        "passport_number": draw_passport(draw),
-        "passport_expiry": date(2031 + draw.randrange(5), 1 + draw.randrange(12), 15).isoformat(),
-        "education": education, "experience_years": draw.randint(*experience),
-        "chinese_level": draw.choice(("NONE", "HSK1", "HSK2", "HSK3", "HSK4")),
-        "email": None, "pr_card_number": None,
-    }
-
-
 def _insert_foreigner(scope: TenantScope, employer_id: str, person: dict[str, Any],
                       created: date) -> RowMapping:
     foreigner_id, seq = scope.new_id("frn")
@@ -137,7 +71,7 @@ def _record(name: str, kind: str, description: str, row: RowMapping, employer_id
 
 
 def seed_legacy_holder(scope: TenantScope, employer_id: str) -> dict[str, Any]:
-    person = _person(scope.seed, LEGACY)
+    person = legacy_person(scope.seed, LEGACY)
     row = _insert_foreigner(scope, employer_id,
                             {k: v for k, v in person.items() if k not in ("position", "issued")},
                             person["issued"])
@@ -156,7 +90,7 @@ def _permit_holder(scope: TenantScope, employer_id: str, name: str, valid_to: da
                    years: int) -> tuple[RowMapping, date]:
     draw = rng.derive_random(scope.seed, "persona", name)
     valid_from = valid_to.replace(year=valid_to.year - years) + timedelta(days=1)
-    person = _profile(draw, (30, 50), "MASTER", (5, 15))
+    person = profile(draw, (30, 50), "MASTER", (5, 15))
     return _insert_foreigner(scope, employer_id, person, valid_from), valid_from
 
 
@@ -253,7 +187,7 @@ def seed_applicant(scope: TenantScope, employer_id: str, name: str) -> dict[str,
     (description, ages, education, experience, category, route, position, salary, months,
      extra, problem) = APPLICANTS[name]
     draw = rng.derive_random(scope.seed, "persona", name)
-    row = _insert_foreigner(scope, employer_id, _profile(draw, ages, education, experience),
+    row = _insert_foreigner(scope, employer_id, profile(draw, ages, education, experience),
                             ANCHOR - timedelta(days=7))
     job = _job(draw, position, salary, 60 if category != "C" else 30, months)
     return _record(name, "APPLICANT", description, row, employer_id,
@@ -264,7 +198,7 @@ def seed_permanent_resident(scope: TenantScope, employer_id: str) -> dict[str, A
     """A 2023 PR card holder: exempt from work permits; the PR number is the social security number."""
     name = "PERMANENT_RESIDENT"
     draw = rng.derive_random(scope.seed, "persona", name)
-    person = _profile(draw, (35, 55), "MASTER", (10, 25))
+    person = profile(draw, (35, 55), "MASTER", (10, 25))
     sequence = 2 * draw.randrange(500) + (1 if person["sex"] == "M" else 0)  # odd = male, unconfirmed
     person["pr_card_number"] = pr_card_number("11", person["nationality"],
                                               date.fromisoformat(person["birth_date"]), sequence)

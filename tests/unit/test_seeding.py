@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from simulator.cli import main
 from simulator.core.ids import country, normalize_passport_number
 from simulator.core.resident_ids import validate_pr_card_number
-from simulator.sandbox import random_personas, seeding, tenants
+from simulator.sandbox import people, random_personas, tenants
 from simulator.store.db import Database
 from simulator.store.schema import foreigners
 
@@ -49,8 +49,8 @@ def test_random_identifiers_pass_their_validators() -> None:
 
 
 def test_mrz_name_transliterates_what_decomposition_cannot() -> None:
-    assert seeding.mrz_name("Weiß-Łukasiewicz Øystein") == "WEISS-LUKASIEWICZ OYSTEIN"
-    assert seeding.mrz_name("Nguyễn Văn Đức") == "NGUYEN VAN DUC"
+    assert people.mrz_name("Weiß-Łukasiewicz Øystein") == "WEISS-LUKASIEWICZ OYSTEIN"
+    assert people.mrz_name("Nguyễn Văn Đức") == "NGUYEN VAN DUC"
 
 
 def _seeded_rows(db: Database, tenant_id: str) -> list[dict[str, object]]:
