@@ -3,24 +3,24 @@ both ``application/json`` and ``application/problem+json``)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-"""What ``json.dumps(body, ensure_ascii=False, separators=(",", ":"))`` does, without building
-the encoder on every call (a fifth of a small answer's encoding time)."""
+from simulator.core.jsontext import dumps
 
-
-def dumps(body: Any) -> str:
-    return _ENCODE(body)
+__all__ = ["created", "dumps", "json_response", "json_text_response", "no_content"]
 
 
 def json_response(
     body: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
     return Response(dumps(body), status=status, headers=headers, mimetype="application/json")
+
+
+def json_text_response(text: str, status: int = 200) -> Response:
+    """A JSON body already encoded (with :func:`dumps`)."""
+    return Response(text, status=status, mimetype="application/json")
 
 
 def created(body: Any, location: str, headers: dict[str, str] | None = None) -> Response:

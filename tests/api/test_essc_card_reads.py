@@ -81,3 +81,19 @@ def test_a_running_clock_reaching_a_new_day_changes_the_card_with_nothing_writte
     assert (after["work_permit"]["status"], after["work_permit"]["valid"]) == ("EXPIRED", False)
     assert datetime.fromisoformat(after["checked_at"]) >= midnight > datetime.fromisoformat(
         before["checked_at"])
+
+
+def test_the_card_text_is_the_cards_one_encoding(quiet: tuple[Tenant, Employer]) -> None:
+    """The answer is spliced from the day's encoded view and this poll's ``checked_at``: it must
+    be exactly what encoding the whole card gives, Chinese text unescaped, ``checked_at`` last."""
+    from simulator.core.jsontext import dumps
+
+    tenant, employer = quiet
+    person = approved(tenant, employer)
+    holder = registered(tenant, person["work_permit_number"])
+    for _ in range(2):  # built, then remembered
+        response = tenant.http.get("/ssc/v1/essc/card", headers=holder)
+        body = response.json()
+        assert response.content == dumps(body).encode()
+        assert list(body)[-1] == "checked_at"
+        assert body["work_permit"]["employer_name_zh"] in response.text

@@ -13,7 +13,7 @@ from simulator.services.ssc import essc, essc_card, insurance
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
 from simulator.web import auth
-from simulator.web.responses import created, json_response
+from simulator.web.responses import created, json_response, json_text_response
 
 
 def list_insured_persons(limit: int = 20, cursor: str | None = None) -> Response:
@@ -70,7 +70,7 @@ def login(body: dict[str, Any]) -> Response:
 
 
 def get_card() -> Response:
-    return json_response(essc_card.card(runtime.current().db, auth.essc_holder()))
+    return json_text_response(essc_card.card_json(runtime.current().db, auth.essc_holder()))
 
 
 def issue_permit_qr() -> Response:
