@@ -262,8 +262,8 @@ def announce_expiries(conn: Connection, tenant_id: str, before: date | None, aft
     and the days it goes over again are told again. A tenant told nothing yet (new, or reset)
     starts from ``before``, or, for a sweep, from ``after``: no history is told."""
     told = conn.execute(_TOLD_ON, {"tenant": tenant_id}).scalar()
-    since = date.fromisoformat(told) if told else None
-    first = min(d for d in (since, before) if d is not None) if (since or before) else after
+    known = [day for day in (date.fromisoformat(told) if told else None, before) if day is not None]
+    first = min(known) if known else after
     if told != after.isoformat():
         conn.execute(update(tenants).where(tenants.c.id == tenant_id)
                      .values(expiries_told_on=after.isoformat()))
