@@ -10,7 +10,7 @@ PORT   ?= 8080
 WORKERS ?= 1
 DATABASE ?= sqlite:///var/fwp-sandbox.db
 
-.PHONY: install run lint test contract bench lock clean
+.PHONY: install run lint tools test contract bench lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,14 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+# What the server tests drive besides Python: curl and jq (the README walk-through) and Debian's
+# Chromium (the browser tests, through Playwright). Installed from Debian when missing.
+TOOLS := jq curl chromium
+tools:
+	@missing="$$(for t in $(TOOLS); do command -v $$t >/dev/null || echo $$t; done)"; \
+	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
+
+test: lint tools
 	$(BIN)/python -m pytest
 
 bench: install

@@ -63,9 +63,10 @@ class WalIndexHeader:
         return first
 
 
-
 _MAPPED: dict[tuple[int, int, int], mmap.mmap] = {}
 """Every ``-shm`` file this process has mapped, by process and inode, open until the process ends."""
+_DESCRIPTORS: list[int] = []
+"""The descriptors the mappings were made from, and any whose mapping failed: never closed."""
 
 
 def _mapped(path: str) -> mmap.mmap | None:
@@ -91,16 +92,12 @@ def _mapped(path: str) -> mmap.mmap | None:
         descriptor = os.open(path, os.O_RDONLY)
     except OSError:
         return None
-    try:  # the descriptor stays open whatever happens: see above
+    _DESCRIPTORS.append(descriptor)  # kept open whatever happens next: see above
+    try:
         found = _MAPPED[key] = mmap.mmap(descriptor, 2 * HEADER_SIZE, mmap.MAP_SHARED, mmap.PROT_READ)
     except (OSError, ValueError):
         return None
-    _DESCRIPTORS.append(descriptor)
     return found
-
-
-_DESCRIPTORS: list[int] = []
-"""The descriptors the mappings were made from (see :func:`_mapped`: never closed)."""
 
 
 class Reader:
