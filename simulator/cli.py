@@ -1,4 +1,5 @@
-"""``fwp-sandbox``: serve the sandbox, print a bundled spec, seed random personas."""
+"""``fwp-sandbox``: serve the sandbox, print a bundled spec, seed random personas, migrate the
+database."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ import argparse
 import os
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from simulator import __version__, specs
 from simulator.settings import Settings
+
+if TYPE_CHECKING:
+    from simulator.store.db import Database
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -23,7 +28,8 @@ def _serve(args: argparse.Namespace) -> int:
     if args.admin_token:
         settings = replace(settings, admin_token=args.admin_token)
     db = Database(settings.database_url)
-    db.create_schema()  # once, before the workers start
+    if (refused := _migrate(db)) is not None:
+        return refused
     base = f"http://{args.host}:{args.port}"
     print(f"fwp-sandbox {__version__} on {base}  (database: {db.engine.url.render_as_string()})")
     for path, title in specs.SURFACES.values():
@@ -42,6 +48,41 @@ def _serve(args: argparse.Namespace) -> int:
         "simulator.app:asgi_factory", factory=True, host=args.host, port=args.port,
         workers=args.workers, log_level=args.log_level, access_log=args.access_log,
     )
+    return 0
+
+
+def _migrate(db: Database) -> int | None:
+    """Upgrade the schema before anything else; a refusal is a message and exit status 1."""
+    from simulator.store.migrations import SchemaMismatch
+
+    try:
+        db.create_schema()  # once, before the workers start
+    except SchemaMismatch as exc:
+        print(f"fwp-sandbox: {exc}", file=sys.stderr)
+        db.dispose()
+        return 1
+    return None
+
+
+def _db(args: argparse.Namespace) -> int:
+    """``db upgrade | current | history``: the schema migrations, by hand."""
+    from simulator.store import migrations
+    from simulator.store.db import Database
+
+    if args.action == "history":
+        for rev in migrations.script().walk_revisions():
+            print(f"{rev.down_revision or '<base>'} -> {rev.revision}"
+                  f"{' (head)' if rev.is_head else ''}: {rev.doc}")
+        return 0
+    db = Database(args.database or Settings.from_env().database_url)
+    try:
+        if args.action == "upgrade" and (refused := _migrate(db)) is not None:
+            return refused
+        found = migrations.current(db)
+        label = "(head)" if found == migrations.head() else f"(head is {migrations.head()})"
+        print(f"{db.engine.url.render_as_string()}: revision {found or 'none'} {label}")
+    finally:
+        db.dispose()
     return 0
 
 
@@ -70,7 +111,8 @@ def _seed(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     db = Database(args.database or settings.database_url)
-    db.create_schema()
+    if (refused := _migrate(db)) is not None:
+        return refused
     columns = (TextColumn("seeding personas"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     started = time.perf_counter()
     try:
@@ -110,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--personas", type=_positive, required=True, help="how many to add")
     seed.add_argument("--database", help="SQLAlchemy URL (default: sqlite:///var/fwp-sandbox.db)")
     seed.set_defaults(run=_seed)
+    db = sub.add_parser("db", help="the database schema: upgrade it, show its revision or the history")
+    db.add_argument("action", choices=("upgrade", "current", "history"))
+    db.add_argument("--database", help="SQLAlchemy URL (default: sqlite:///var/fwp-sandbox.db)")
+    db.set_defaults(run=_db)
     args = parser.parse_args(argv)
     return int(args.run(args))
 
