@@ -25,6 +25,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, create_engine, inspect, select, text
 
+from simulator.cli import main
 from simulator.store import migrations
 from simulator.store.db import Database, normalise_url
 from simulator.store.migrations import SchemaMismatch, schema_7
@@ -219,3 +220,19 @@ def test_workers_starting_at_once_migrate_once(url: str) -> None:
         assert migrations.current(db) == migrations.head()
     finally:
         db.dispose()
+
+
+def test_the_db_command_upgrades_and_tells_the_revision(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "current", "--database", url]) == 0
+    assert f"revision none (head is {migrations.head()})" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--database", url]) == 0
+    assert f"revision {migrations.head()} (head)" in capsys.readouterr().out
+    assert main(["db", "history"]) == 0
+    assert f"<base> -> {migrations.BASELINE}" in capsys.readouterr().out
+
+
+def test_serve_refuses_an_old_database_with_the_message_not_a_traceback(
+        db: Database, url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    legacy_database(db, version="5")
+    assert main(["serve", "--database", url]) == 1
+    assert "holds fwp-sandbox schema 5" in capsys.readouterr().err
