@@ -27,6 +27,10 @@ def _serve(args: argparse.Namespace) -> int:
         settings = replace(settings, database_url=args.database)
     if args.admin_token:
         settings = replace(settings, admin_token=args.admin_token)
+    if args.calendar_dir:
+        settings = replace(settings, calendar_dir=args.calendar_dir)
+    if (refused := _calendar(settings.calendar_dir)) is not None:
+        return refused
     db = Database(settings.database_url)
     if (refused := _migrate(db)) is not None:
         return refused
@@ -49,6 +53,21 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers, log_level=args.log_level, access_log=args.access_log,
     )
     return 0
+
+
+def _calendar(calendar_dir: str | None) -> int | None:
+    """Check the calendar files before the workers start: a bad one is a message, exit 1."""
+    from simulator.core import calendar
+    from simulator.core.calendar_files import CalendarFileError
+
+    try:
+        loaded = calendar.install(calendar_dir)
+    except CalendarFileError as exc:
+        print(f"fwp-sandbox: {exc}", file=sys.stderr)
+        return 1
+    for year, arrangement in sorted(loaded.items()):
+        print(f"Calendar {year}: official, from {arrangement.file} ({arrangement.source})")
+    return None
 
 
 def _migrate(db: Database) -> int | None:
@@ -141,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--database", help="SQLAlchemy URL (default: sqlite:///var/fwp-sandbox.db)")
     serve.add_argument("--admin-token", help="require X-Sandbox-Admin-Token to create tenants")
+    serve.add_argument("--calendar-dir", help="folder of official holiday arrangements, <year>.yaml "
+                       "(FWP_CALENDAR_DIR)")
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
     serve.set_defaults(run=_serve)
