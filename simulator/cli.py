@@ -84,10 +84,16 @@ def _migrate(db: Database) -> int | None:
 
 
 def _db(args: argparse.Namespace) -> int:
-    """``db upgrade | current | history``: the schema migrations, by hand."""
+    """``db upgrade | current | history | revision``: the schema migrations, by hand."""
     from simulator.store import migrations
     from simulator.store.db import Database
 
+    if args.action == "revision":
+        if not args.message:
+            print("fwp-sandbox db revision: -m MESSAGE says what the revision changes", file=sys.stderr)
+            return 2
+        print(f"wrote {migrations.revision(args.message)}: review it, add the data backfill")
+        return 0
     if args.action == "history":
         for rev in migrations.script().walk_revisions():
             print(f"{rev.down_revision or '<base>'} -> {rev.revision}"
@@ -174,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--database", help="SQLAlchemy URL (default: sqlite:///var/fwp-sandbox.db)")
     seed.set_defaults(run=_seed)
     db = sub.add_parser("db", help="the database schema: upgrade it, show its revision or the history")
-    db.add_argument("action", choices=("upgrade", "current", "history"))
+    db.add_argument("action", choices=("upgrade", "current", "history", "revision"))
+    db.add_argument("-m", "--message", help="revision: what the new revision changes")
     db.add_argument("--database", help="SQLAlchemy URL (default: sqlite:///var/fwp-sandbox.db)")
     db.set_defaults(run=_db)
     args = parser.parse_args(argv)

@@ -236,3 +236,19 @@ def test_serve_refuses_an_old_database_with_the_message_not_a_traceback(
     legacy_database(db, version="5")
     assert main(["serve", "--database", url]) == 1
     assert "holds fwp-sandbox schema 5" in capsys.readouterr().err
+
+
+def test_a_changed_table_gets_its_next_revision_written(tmp_path: Path) -> None:
+    """``fwp-sandbox db revision`` numbers the revision after the head and autogenerates the
+    change (here a column added to ``tenants``, in a child process so the tables stay as they are)."""
+    script = ("import sys; from pathlib import Path; from sqlalchemy import Column, String\n"
+              "from simulator.store import migrations\nfrom simulator.store.schema import tenants\n"
+              "tenants.append_column(Column('nickname', String(40)))\n"
+              "print(migrations.revision('tenants get a nickname', Path(sys.argv[1])))\n")
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                         check=True, timeout=120)
+    written = Path(run.stdout.strip().splitlines()[-1])
+    assert written.name == f"{int(migrations.head()) + 1}_tenants_get_a_nickname.py"
+    text = written.read_text(encoding="utf-8")
+    assert f"down_revision = '{migrations.head()}'" in text
+    assert "batch_op.add_column(sa.Column('nickname', sa.String(length=40)" in text
