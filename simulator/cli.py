@@ -66,7 +66,7 @@ def _calendar(calendar_dir: str | None) -> int | None:
         print(f"fwp-sandbox: {exc}", file=sys.stderr)
         return 1
     for year, arrangement in sorted(loaded.items()):
-        print(f"Calendar {year}: official, from {arrangement.file} ({arrangement.source})")
+        print(f"Calendar {year}: official, from {arrangement.path} ({arrangement.source})")
     return None
 
 

@@ -135,7 +135,7 @@ class WorkingCalendar:
         """Official (a file, or the library's arrangement) or the library's estimate."""
         self._check_year(year)
         if (own := self._files.get(year)) is not None:
-            return YearStatus(year, True, f"calendar file {own.file} ({own.source})")
+            return YearStatus(year, True, f"calendar file {own.path.name} ({own.source})")
         if year in _LIBRARY_YEARS:
             return YearStatus(year, True, f"holidays {HOLIDAYS_VERSION}: the State Council's arrangement")
         return YearStatus(year, False, f"holidays {HOLIDAYS_VERSION}: statutory festivals estimated, "
@@ -243,7 +243,7 @@ def install(calendar_dir: str | Path | None = None) -> dict[int, Arrangement]:
     file. Returns the years loaded."""
     shipped = [calendar_files.PACKAGE_DIR] if calendar_files.PACKAGE_DIR.is_dir() else []
     folders = [*shipped, *([Path(calendar_dir)] if calendar_dir else [])]
-    arrangements = calendar_files.load(folders)
+    arrangements = calendar_files.load(folders, SUPPORTED_YEARS)
     for calendar in (CHINA, SANDBOX):
         calendar.use(arrangements)
     return arrangements

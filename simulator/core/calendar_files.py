@@ -67,14 +67,14 @@ class Arrangement:
 
     year: int
     source: str
-    file: str
+    path: Path
     days_off: Mapping[date, str]
     make_up_workdays: frozenset[date]
 
 
-def load(folders: Iterable[Path]) -> dict[int, Arrangement]:
-    """Every arrangement file in ``folders``, by year; a later folder's year replaces an earlier
-    one's (a deployment's own files over the shipped ones)."""
+def load(folders: Iterable[Path], years: range = range(1, 10000)) -> dict[int, Arrangement]:
+    """Every arrangement file in ``folders``, by year, each year within ``years``; a later
+    folder's year replaces an earlier one's (a deployment's own files over the shipped ones)."""
     found: dict[int, Arrangement] = {}
     for folder in folders:
         if not folder.is_dir():
@@ -82,6 +82,9 @@ def load(folders: Iterable[Path]) -> dict[int, Arrangement]:
         for path in sorted(folder.iterdir()):
             if path.suffix in SUFFIXES:
                 arrangement = read(path)
+                if arrangement.year not in years:
+                    raise CalendarFileError(path, "year", f"must be within {years.start}–"
+                                            f"{years.stop - 1}, the years the calendar answers for")
                 found[arrangement.year] = arrangement
     return found
 
@@ -107,7 +110,7 @@ def read(path: Path) -> Arrangement:
     workdays: set[date] = set()
     for index, holiday in enumerate(holidays):
         _holiday(path, f"holidays[{index}]", holiday, year, (days_off, workdays))
-    return Arrangement(year, document["source"].strip(), path.name, MappingProxyType(days_off),
+    return Arrangement(year, document["source"].strip(), path, MappingProxyType(days_off),
                        frozenset(workdays))
 
 

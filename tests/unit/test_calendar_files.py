@@ -117,3 +117,10 @@ def test_one_public_test_of_the_calendar_range() -> None:
         assert not calendar.covers(outside)
         with pytest.raises(CalendarRangeError, match=str(outside.year)):
             calendar.SANDBOX.add_working_days(outside, 3)
+
+
+def test_a_year_the_calendar_does_not_answer_for_is_refused(tmp_path: Path) -> None:
+    folder = write(tmp_path / "cal", ARRANGEMENT_2027.replace("2027", "2100"), name="2100.yaml")
+    with pytest.raises(CalendarFileError, match=r"2100.yaml: year: must be within 2001–2099"):
+        calendar.install(folder)
+    assert calendar.SANDBOX.status(2027).status == "ESTIMATED"  # nothing was taken from it
