@@ -12,5 +12,5 @@ def list_calendar_years() -> Response:
     return json_response(calendar.years())
 
 
-def get_calendar_year(year: int) -> Response:
-    return json_response(calendar.year(year))
+def get_calendar_year(year: str) -> Response:
+    return json_response(calendar.year(int(year)))  # four digits: the spec's pattern
