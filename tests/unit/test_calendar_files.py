@@ -124,3 +124,11 @@ def test_a_year_the_calendar_does_not_answer_for_is_refused(tmp_path: Path) -> N
     with pytest.raises(CalendarFileError, match=r"2100.yaml: year: must be within 2001–2099"):
         calendar.install(folder)
     assert calendar.SANDBOX.status(2027).status == "ESTIMATED"  # nothing was taken from it
+
+
+def test_the_readme_example_is_a_valid_file(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The working-day calendar", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    arrangement = read(write(tmp_path / "cal", example) / "2027.yaml")
+    assert arrangement.make_up_workdays == {date(2027, 1, 31), date(2027, 2, 20)}
