@@ -72,14 +72,17 @@ def _calendar(calendar_dir: str | None) -> int | None:
 
 def _migrate(db: Database) -> int | None:
     """Upgrade the schema before anything else; a refusal is a message and exit status 1."""
-    from simulator.store.migrations import SchemaMismatch
+    from simulator.store import migrations
 
+    before = migrations.describe(db)
     try:
         db.create_schema()  # once, before the workers start
-    except SchemaMismatch as exc:
+    except migrations.SchemaMismatch as exc:
         print(f"fwp-sandbox: {exc}", file=sys.stderr)
         db.dispose()
         return 1
+    if (after := migrations.describe(db)) != before:
+        print(f"Database upgraded: {before} -> {after}")
     return None
 
 
@@ -103,9 +106,9 @@ def _db(args: argparse.Namespace) -> int:
     try:
         if args.action == "upgrade" and (refused := _migrate(db)) is not None:
             return refused
-        found = migrations.current(db)
-        label = "(head)" if found == migrations.head() else f"(head is {migrations.head()})"
-        print(f"{db.engine.url.render_as_string()}: revision {found or 'none'} {label}")
+        head = migrations.head()
+        label = "(head)" if migrations.current(db) == head else f"(head is {head})"
+        print(f"{db.engine.url.render_as_string()}: {migrations.describe(db)} {label}")
     finally:
         db.dispose()
     return 0

@@ -176,6 +176,15 @@ def test_a_database_older_than_schema_7_is_refused_with_what_to_do(db: Database)
     assert migrations.current(db) is None  # left as it was
 
 
+def test_the_db_command_tells_a_database_from_before_migrations(
+        db: Database, url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    legacy_database(db)
+    assert main(["db", "current", "--database", url]) == 0
+    assert "schema 7 from before migrations (head is" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--database", url]) == 0
+    assert f"schema 7 from before migrations -> revision {migrations.head()}" in capsys.readouterr().out
+
+
 def test_a_database_of_a_newer_fwp_sandbox_is_refused(db: Database) -> None:
     migrations.upgrade(db, "head", with_test_revisions())
     with pytest.raises(SchemaMismatch, match="test_rebuild_tenants, which this fwp-sandbox does not"):
@@ -224,9 +233,11 @@ def test_workers_starting_at_once_migrate_once(url: str) -> None:
 
 def test_the_db_command_upgrades_and_tells_the_revision(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "current", "--database", url]) == 0
-    assert f"revision none (head is {migrations.head()})" in capsys.readouterr().out
+    assert f"empty (head is {migrations.head()})" in capsys.readouterr().out
     assert main(["db", "upgrade", "--database", url]) == 0
-    assert f"revision {migrations.head()} (head)" in capsys.readouterr().out
+    told = capsys.readouterr().out
+    assert f"Database upgraded: empty -> revision {migrations.head()}" in told
+    assert f"revision {migrations.head()} (head)" in told
     assert main(["db", "history"]) == 0
     assert f"<base> -> {migrations.BASELINE}" in capsys.readouterr().out
 

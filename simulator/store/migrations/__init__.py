@@ -113,6 +113,18 @@ def current(db: Database) -> str | None:
         return _current(conn)
 
 
+def describe(db: Database) -> str:
+    """Where the database stands, in words: its revision, a schema from before migrations, or
+    nothing yet."""
+    with db.engine.connect() as conn:
+        if (found := _current(conn)) is not None:
+            return f"revision {found}"
+        if "meta" not in inspect(conn).get_table_names():
+            return "empty"
+        version = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+        return f"schema {version} from before migrations"
+
+
 @contextmanager
 def locked(db: Database) -> Iterator[Connection]:
     """One connection in a transaction that no other process's migration can run beside.
