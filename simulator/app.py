@@ -14,7 +14,7 @@ from flask import Response, request
 from starlette.exceptions import HTTPException
 
 from simulator import fastflask, fastpath, specs
-from simulator.core import scenarios
+from simulator.core import calendar, scenarios
 from simulator.core.errors import DomainError
 from simulator.runtime import Runtime, RuntimeMiddleware
 from simulator.sandbox import dispatcher, journal
@@ -75,6 +75,7 @@ def spec_routes() -> list[tuple[re.Pattern[str], frozenset[str]]]:
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> connexion.FlaskApp:
     settings = settings or Settings.from_env()
+    calendar.install(settings.calendar_dir)  # a bad arrangement file stops the start here
     db = database or Database(settings.database_url)
     db.create_schema()
     runtime = Runtime(settings, db, TokenSigner(db.signing_secret(), settings.token_ttl_seconds),

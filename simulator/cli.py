@@ -1,4 +1,5 @@
-"""``fwp-sandbox``: serve the sandbox, print a bundled spec, seed random personas."""
+"""``fwp-sandbox``: serve the sandbox, print a bundled spec, seed random personas, migrate the
+database."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ import argparse
 import os
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from simulator import __version__, specs
 from simulator.settings import Settings
+
+if TYPE_CHECKING:
+    from simulator.store.db import Database
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -22,8 +27,13 @@ def _serve(args: argparse.Namespace) -> int:
         settings = replace(settings, database_url=args.database)
     if args.admin_token:
         settings = replace(settings, admin_token=args.admin_token)
+    if args.calendar_dir:
+        settings = replace(settings, calendar_dir=args.calendar_dir)
+    if (refused := _calendar(settings.calendar_dir)) is not None:
+        return refused
     db = Database(settings.database_url)
-    db.create_schema()  # once, before the workers start
+    if (refused := _migrate(db)) is not None:
+        return refused
     base = f"http://{args.host}:{args.port}"
     print(f"fwp-sandbox {__version__} on {base}  (database: {db.engine.url.render_as_string()})")
     for path, title in specs.SURFACES.values():
@@ -42,6 +52,65 @@ def _serve(args: argparse.Namespace) -> int:
         "simulator.app:asgi_factory", factory=True, host=args.host, port=args.port,
         workers=args.workers, log_level=args.log_level, access_log=args.access_log,
     )
+    return 0
+
+
+def _calendar(calendar_dir: str | None) -> int | None:
+    """Check the calendar files before the workers start: a bad one is a message, exit 1."""
+    from simulator.core import calendar
+    from simulator.core.calendar_files import CalendarFileError
+
+    try:
+        loaded = calendar.install(calendar_dir)
+    except CalendarFileError as exc:
+        print(f"fwp-sandbox: {exc}", file=sys.stderr)
+        return 1
+    for year, arrangement in sorted(loaded.items()):
+        print(f"Calendar {year}: official, from {arrangement.path} ({arrangement.source})")
+    return None
+
+
+def _migrate(db: Database) -> int | None:
+    """Upgrade the schema before anything else; a refusal is a message and exit status 1."""
+    from simulator.store import migrations
+
+    before = migrations.describe(db)
+    try:
+        db.create_schema()  # once, before the workers start
+    except migrations.SchemaMismatch as exc:
+        print(f"fwp-sandbox: {exc}", file=sys.stderr)
+        db.dispose()
+        return 1
+    if (after := migrations.describe(db)) != before:
+        print(f"Database upgraded: {before} -> {after}")
+    return None
+
+
+def _db(args: argparse.Namespace) -> int:
+    """``db upgrade | current | history | revision``: the schema migrations, by hand."""
+    from simulator.store import migrations
+    from simulator.store.db import Database
+
+    if args.action == "revision":
+        if not args.message:
+            print("fwp-sandbox db revision: -m MESSAGE says what the revision changes", file=sys.stderr)
+            return 2
+        print(f"wrote {migrations.revision(args.message)}: review it, add the data backfill")
+        return 0
+    if args.action == "history":
+        for rev in migrations.script().walk_revisions():
+            print(f"{rev.down_revision or '<base>'} -> {rev.revision}"
+                  f"{' (head)' if rev.is_head else ''}: {rev.doc}")
+        return 0
+    db = Database(args.database or Settings.from_env().database_url)
+    try:
+        if args.action == "upgrade" and (refused := _migrate(db)) is not None:
+            return refused
+        head = migrations.head()
+        label = "(head)" if migrations.current(db) == head else f"(head is {head})"
+        print(f"{db.engine.url.render_as_string()}: {migrations.describe(db)} {label}")
+    finally:
+        db.dispose()
     return 0
 
 
@@ -70,7 +139,8 @@ def _seed(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     db = Database(args.database or settings.database_url)
-    db.create_schema()
+    if (refused := _migrate(db)) is not None:
+        return refused
     columns = (TextColumn("seeding personas"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     started = time.perf_counter()
     try:
@@ -99,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--database", help="SQLAlchemy URL (default: sqlite:///var/fwp-sandbox.db)")
     serve.add_argument("--admin-token", help="require X-Sandbox-Admin-Token to create tenants")
+    serve.add_argument("--calendar-dir", help="folder of official holiday arrangements, <year>.yaml "
+                       "(FWP_CALENDAR_DIR)")
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
     serve.set_defaults(run=_serve)
@@ -110,6 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--personas", type=_positive, required=True, help="how many to add")
     seed.add_argument("--database", help="SQLAlchemy URL (default: sqlite:///var/fwp-sandbox.db)")
     seed.set_defaults(run=_seed)
+    db = sub.add_parser("db", help="the database schema: upgrade it, show its revision or the history")
+    db.add_argument("action", choices=("upgrade", "current", "history", "revision"))
+    db.add_argument("-m", "--message", help="revision: what the new revision changes")
+    db.add_argument("--database", help="SQLAlchemy URL (default: sqlite:///var/fwp-sandbox.db)")
+    db.set_defaults(run=_db)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

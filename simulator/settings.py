@@ -41,6 +41,9 @@ class Settings:
     # How often each worker lets the officer act on running tenant clocks (FWP_OFFICER_SWEEP_SECONDS;
     # 0 turns it off). See simulator/sandbox/officer_clock.py.
     officer_sweep_seconds: float = 60.0
+    # A folder of official holiday arrangements (<year>.yaml) to load over `holidays`' data
+    # (FWP_CALENDAR_DIR). See simulator/core/calendar_files.py.
+    calendar_dir: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -56,6 +59,7 @@ class Settings:
             journal=_flag(env.get("FWP_JOURNAL"), True),
             callback_hosts=_hosts(env.get("FWP_CALLBACK_HOSTS")),
             officer_sweep_seconds=float(env.get("FWP_OFFICER_SWEEP_SECONDS") or 60.0),
+            calendar_dir=env.get("FWP_CALENDAR_DIR") or None,
         )
 
     def to_env(self) -> dict[str, str]:
@@ -73,6 +77,8 @@ class Settings:
             env["FWP_ADMIN_TOKEN"] = self.admin_token
         if self.callback_hosts:
             env["FWP_CALLBACK_HOSTS"] = ",".join(self.callback_hosts)
+        if self.calendar_dir:
+            env["FWP_CALENDAR_DIR"] = self.calendar_dir
         return env
 
 

@@ -14,13 +14,17 @@ come from the `holidays` package:
   day becomes a working day. A year's arrangement can put make-up days in the previous December
   (2002, 2006, 2007 and 2012 did), so each year is built from that year and the next.
 
-Covered years: only years for which the library holds the official arrangement, i.e. the years of
-`ChinaStaticHolidays.special_public_holidays` (2001–2026 with holidays 0.109; see
-`COVERED_YEARS`). For later years the library only estimates the statutory festivals, with no
-make-up workdays and no bridging days off, so deadlines would be silently wrong: those years
-raise ValueError instead, and upgrading `holidays` widens the range by itself. One known gap
-within range: make-up workdays that the next, not yet published, arrangement may put in late
-December of the last covered year are unknown (none have been set since 2011).
+Official years: the years for which the library holds the State Council's arrangement, i.e. the
+years of `ChinaStaticHolidays.special_public_holidays` (2001–2026 with holidays 0.109; see
+`COVERED_YEARS`), plus any year loaded from an arrangement file (:mod:`calendar_files`: a year
+the State Council has published and the installed `holidays` does not have yet). Read from the
+library's data, not assumed: upgrading `holidays` widens the range by itself. (The library's own
+"estimated" label marks something else: lunar dates computed rather than confirmed, which it does
+not show for China.) For later years the library only estimates the statutory festivals, with no
+make-up workdays and no bridging days off: the strict calendar (`CHINA`) refuses them, the
+sandbox's (`SANDBOX`) uses the estimate and says so (:meth:`WorkingCalendar.status`). One known
+gap: make-up workdays that the next, not yet published, arrangement may put in late December of
+the last official year are unknown (none have been set since 2011).
 """
 
 from __future__ import annotations
@@ -29,16 +33,31 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from types import MappingProxyType
 
 from holidays import country_holidays
 from holidays.countries.china import ChinaStaticHolidays
-from holidays.version import __version__ as _HOLIDAYS_VERSION
+from holidays.version import __version__ as HOLIDAYS_VERSION
 
-_OFFICIAL_YEARS: frozenset[int] = frozenset(ChinaStaticHolidays.special_public_holidays)
-COVERED_YEARS = range(min(_OFFICIAL_YEARS), max(_OFFICIAL_YEARS) + 1)
+from simulator.core import calendar_files
+from simulator.core.calendar_files import Arrangement
+
+_LIBRARY_YEARS: frozenset[int] = frozenset(ChinaStaticHolidays.special_public_holidays)
+COVERED_YEARS = range(min(_LIBRARY_YEARS), max(_LIBRARY_YEARS) + 1)
+"""The years of the official arrangement in the installed `holidays`."""
+SUPPORTED_YEARS = range(COVERED_YEARS.start, 2100)
+"""The years the sandbox calendar answers for: official ones, then the library's estimate."""
 _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5
+
+
+class CalendarRangeError(ValueError):
+    """A date the calendar cannot tell working days for: callers turn it into their own error."""
+
+    def __init__(self, year: int, message: str) -> None:
+        super().__init__(message)
+        self.year = year
 
 
 @dataclass(frozen=True)
@@ -49,19 +68,17 @@ class _Year:
     make_up_workdays: frozenset[date]
 
 
-ESTIMATED_YEARS = range(COVERED_YEARS.stop, 2100)
-"""Years a calendar built with ``estimate_future=True`` takes from the library's estimate."""
+@dataclass(frozen=True)
+class YearStatus:
+    """Whether a year's working days are the published arrangement, and where they come from."""
 
+    year: int
+    official: bool
+    source: str
 
-def _check_year(year: int, estimate_future: bool = False) -> None:
-    """Refuse years without an official arrangement rather than guess at them, unless asked."""
-    if estimate_future and year in ESTIMATED_YEARS:
-        return
-    if year not in _OFFICIAL_YEARS:
-        raise ValueError(
-            f"{year} is outside the official China calendar in holidays {_HOLIDAYS_VERSION} "
-            f"(covered: {COVERED_YEARS.start}–{COVERED_YEARS.stop - 1})"
-        )
+    @property
+    def status(self) -> str:
+        return "OFFICIAL" if self.official else "ESTIMATED"
 
 
 def _as_date(day: date) -> date:
@@ -69,25 +86,29 @@ def _as_date(day: date) -> date:
     return day.date() if isinstance(day, datetime) else day
 
 
-def _load_year(year: int, language: str) -> _Year:
-    """Read one year from the library; the next year is loaded for its December make-up days."""
-    source = country_holidays("CN", years=(year, year + 1), language=language)
-    days_off = {day: str(name) for day, name in source.items() if day.year == year}
-    workdays = frozenset(day for day in source.weekend_workdays if day.year == year)
-    return _Year(MappingProxyType(days_off), workdays)
-
-
-def is_estimated(year: int) -> bool:
-    """Whether a year's working days are the library's estimate (no official arrangement yet)."""
-    return year not in _OFFICIAL_YEARS
+def _load_year(year: int, language: str, files: Mapping[int, Arrangement]) -> _Year:
+    """A year from its arrangement file if loaded, else from the library (with the next year,
+    for its December make-up days); a next year's file adds what it puts in this December."""
+    if (own := files.get(year)) is not None:
+        days_off = {day: name for day, name in own.days_off.items() if day.year == year}
+        workdays = {day for day in own.make_up_workdays if day.year == year}
+    else:
+        source = country_holidays("CN", years=(year, year + 1), language=language)
+        days_off = {day: str(name) for day, name in source.items() if day.year == year}
+        workdays = {day for day in source.weekend_workdays if day.year == year}
+    if (following := files.get(year + 1)) is not None:
+        days_off.update((day, name) for day, name in following.days_off.items() if day.year == year)
+        workdays.update(day for day in following.make_up_workdays if day.year == year)
+    return _Year(MappingProxyType(days_off), frozenset(workdays))
 
 
 class WorkingCalendar:
-    """Working days per China's official calendar, loaded from `holidays` one year at a time.
+    """Working days per China's official calendar, loaded one year at a time from `holidays` or
+    from an arrangement file (:meth:`use`).
 
     Years are cached after first use. Pass `years` to load them up front (e.g. at start-up); other
-    covered years still load lazily. Loading takes a lock; reads of loaded years do not. Names are
-    in `language` (a `holidays` locale); it is fixed because the library otherwise follows the
+    years still load lazily. Loading takes a lock; reads of loaded years do not. Names are in
+    `language` (a `holidays` locale); it is fixed because the library otherwise follows the
     process locale, which would make names differ between machines.
     """
 
@@ -95,20 +116,66 @@ class WorkingCalendar:
                  estimate_future: bool = False) -> None:
         self._language = language
         self.estimate_future = estimate_future
+        self._files: Mapping[int, Arrangement] = MappingProxyType({})
         self._years: dict[int, _Year] = {}
         self._lock = threading.Lock()
         for year in years or ():
             self._year(year)
 
+    def use(self, arrangements: Mapping[int, Arrangement]) -> None:
+        """Take these years' arrangements over the library's (and forget every cached year)."""
+        with self._lock:
+            self._files = MappingProxyType(dict(arrangements))
+            self._years = {}
+
+    def is_official(self, year: int) -> bool:
+        return year in self._files or year in _LIBRARY_YEARS
+
+    def status(self, year: int) -> YearStatus:
+        """Official (a file, or the library's arrangement) or the library's estimate."""
+        self._check_year(year)
+        if (own := self._files.get(year)) is not None:
+            return YearStatus(year, True, f"calendar file {own.path.name} ({own.source})")
+        if year in _LIBRARY_YEARS:
+            return YearStatus(year, True, f"holidays {HOLIDAYS_VERSION}: the State Council's arrangement")
+        return YearStatus(year, False, f"holidays {HOLIDAYS_VERSION}: statutory festivals estimated, "
+                          "no make-up workdays or bridging days off (not yet published)")
+
+    def covers(self, day: date) -> bool:
+        """Whether this calendar can tell working days on ``day`` (else the calls raise
+        :class:`CalendarRangeError`)."""
+        return self._covers_year(_as_date(day).year)
+
+    def _covers_year(self, year: int) -> bool:
+        return year in SUPPORTED_YEARS if self.estimate_future else self.is_official(year)
+
+    def _check_year(self, year: int) -> None:
+        """Refuse years without an official arrangement rather than guess at them, unless asked."""
+        if self._covers_year(year):
+            return
+        first, last = COVERED_YEARS.start, COVERED_YEARS.stop - 1
+        if self.estimate_future:
+            raise CalendarRangeError(year, f"{year} is outside the working-day calendar "
+                                     f"({SUPPORTED_YEARS.start}–{SUPPORTED_YEARS.stop - 1})")
+        raise CalendarRangeError(year, f"{year} is outside the official China calendar in holidays "
+                                 f"{HOLIDAYS_VERSION} (covered: {first}–{last}) and has no calendar file")
+
     def _year(self, year: int) -> _Year:
         """Return a cached year, loading it once even when threads race for it."""
         if (cached := self._years.get(year)) is not None:
             return cached
-        _check_year(year, self.estimate_future)
+        self._check_year(year)
         with self._lock:
             if year not in self._years:
-                self._years[year] = _load_year(year, self._language)
+                self._years[year] = _load_year(year, self._language, self._files)
             return self._years[year]
+
+    def days_off(self, year: int) -> Mapping[date, str]:
+        """The year's days off on weekdays and weekends alike, with their names."""
+        return self._year(year).days_off
+
+    def make_up_workdays(self, year: int) -> frozenset[date]:
+        return self._year(year).make_up_workdays
 
     def is_working_day(self, day: date) -> bool:
         """A weekday that is not a day off, or a weekend day the arrangement made a workday."""
@@ -143,8 +210,8 @@ class WorkingCalendar:
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end]: how many working days of a deadline have been used."""
         start, end = _as_date(start), _as_date(end)
-        _check_year(start.year)
-        _check_year(end.year)
+        self._check_year(start.year)
+        self._check_year(end.year)
         days = (start + timedelta(days=offset) for offset in range(1, (end - start).days + 1))
         return sum(self.is_working_day(day) for day in days)
 
@@ -155,4 +222,28 @@ CHINA = WorkingCalendar()
 SANDBOX = WorkingCalendar(estimate_future=True)
 """The simulator's calendar: official years exactly; later years (a tenant clock may go there) from
 the library's estimate of the statutory festivals, weekends off and no make-up days, rather than
-failing. :func:`is_estimated` tells which."""
+failing. :meth:`WorkingCalendar.status` tells which."""
+
+
+def covers(day: date) -> bool:
+    """The one test of "is this date in the working-day calendar's range" (the sandbox's
+    calendar, :data:`SUPPORTED_YEARS`): check it before counting working days from a date a
+    client gave, or catch :class:`CalendarRangeError`."""
+    return SANDBOX.covers(day)
+
+
+def is_estimated(year: int) -> bool:
+    """Whether a year's working days are the library's estimate (no official arrangement yet)."""
+    return not SANDBOX.is_official(year)
+
+
+def install(calendar_dir: str | Path | None = None) -> dict[int, Arrangement]:
+    """Load the shipped arrangement files and a deployment's own (``FWP_CALENDAR_DIR``) into
+    both calendars of this process; raises :class:`calendar_files.CalendarFileError` on a bad
+    file. Returns the years loaded."""
+    shipped = [calendar_files.PACKAGE_DIR] if calendar_files.PACKAGE_DIR.is_dir() else []
+    folders = [*shipped, *([Path(calendar_dir)] if calendar_dir else [])]
+    arrangements = calendar_files.load(folders, SUPPORTED_YEARS)
+    for calendar in (CHINA, SANDBOX):
+        calendar.use(arrangements)
+    return arrangements

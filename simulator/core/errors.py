@@ -70,6 +70,10 @@ _SPECS = [
     _spec("E_CLOCK_RANGE", 422, "Tenant clock out of range", "租户时钟超出范围",
           "The tenant clock can be set or moved only within 2001-2098, the years the working-day "
           "calendar covers."),
+    _spec("E_CALENDAR_RANGE", 422, "Date outside the working-day calendar", "日期超出工作日历范围",
+          "Working days are counted only for dates in 2001-2099: the years of China's official "
+          "holiday arrangements, then the estimate of later ones (GET /sandbox/v1/calendar lists "
+          "each year and whether it is official)."),
     _spec("E_DOC_NOT_LEGALISED", 422, "Document not legalised", "材料未经认证",
           "Foreign degree certificates and no-criminal-record certificates must be legalised by a "
           "Chinese embassy or consulate, or verified by a recognised body.",

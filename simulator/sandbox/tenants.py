@@ -12,7 +12,7 @@ from simulator.core import rng
 from simulator.core.calendar import SANDBOX
 from simulator.core.clock import SHANGHAI, Clock, iso, wall_now
 from simulator.core.errors import DomainError, not_found
-from simulator.sandbox import seeding
+from simulator.sandbox import calendar, seeding
 from simulator.services.workpermit import officer, permits
 from simulator.store import paging, tenancy
 from simulator.store.db import Database
@@ -74,7 +74,8 @@ def add_employer(db: Database, tenant_id: str) -> dict[str, Any]:
 def clock_view(clock: Clock) -> dict[str, Any]:
     now = clock.now()
     return {"now": iso(now), "today": now.date().isoformat(), "frozen": clock.frozen,
-            "timezone": "Asia/Shanghai"}
+            "timezone": "Asia/Shanghai",  # and whether this year's working days are official:
+            "calendar": calendar.status_view(SANDBOX.status(now.year))}
 
 
 def tenant_view(conn: Connection, tenant_id: str) -> dict[str, Any]:

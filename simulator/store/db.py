@@ -14,18 +14,17 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Engine, Select, create_engine, event, inspect, select, text
+from sqlalchemy import Connection, Engine, Select, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
-from sqlalchemy.schema import CreateIndex
 
 from simulator.store import direct
 from simulator.store.readers import Readers
-from simulator.store.schema import RETIRED_INDEXES, SCHEMA_VERSION, meta, metadata
+from simulator.store.schema import meta
 
 
 def normalise_url(url: str) -> str:
@@ -91,19 +90,21 @@ class Database:
         return engine
 
     def create_schema(self) -> None:
-        """Create missing tables, bring indexes up to date and make the token-signing secret. Run
-        once before workers start (a worker's own run then finds nothing to do)."""
-        metadata.create_all(self.engine)
+        """Bring the tables to this version's schema (:func:`migrations.upgrade`: Alembic, under
+        a lock) and make the token-signing secret. Run once before workers start (a worker's own
+        run then finds nothing to do)."""
+        from simulator.store import migrations  # Alembic loads only where the schema is checked
+
+        migrations.upgrade(self)
         with self.write() as conn:
-            found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
-            if found is None:
-                conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
-            elif found != SCHEMA_VERSION:
-                raise SchemaMismatch(self.engine.url.render_as_string(), found)
-            _update_indexes(conn)
             if conn.execute(select(meta.c.value).where(meta.c.key == "signing_secret")).first():
                 return
             conn.execute(meta.insert().values(key="signing_secret", value=secrets.token_hex(32)))
+
+    def writer_lock(self) -> AbstractContextManager[None]:
+        """The cross-process writer lock of SQLite (nothing on PostgreSQL), for work that must
+        own the database while it runs: migrations."""
+        return self._writer or _NO_LOCK
 
     def signing_secret(self) -> bytes:
         with self.read() as conn:
@@ -179,27 +180,6 @@ class Database:
     def dispose(self) -> None:
         self._readers.close_all()
         self.engine.dispose()
-
-
-class SchemaMismatch(RuntimeError):
-    def __init__(self, url: str, found: str) -> None:
-        super().__init__(
-            f"{url} holds fwp-sandbox schema {found}, this version needs {SCHEMA_VERSION}. Sandbox "
-            "databases are disposable: delete the file (SQLite, e.g. rm var/fwp-sandbox.db*) or "
-            "drop the database (PostgreSQL) and start again.")
-
-
-def _update_indexes(conn: Connection) -> None:
-    """``create_all`` makes the indexes of new tables only: create the schema's indexes an
-    existing database lacks and drop the retired ones (``schema.RETIRED_INDEXES``)."""
-    inspector = inspect(conn)
-    for table in metadata.sorted_tables:
-        present = {index["name"] for index in inspector.get_indexes(table.name)}
-        for name in present.intersection(RETIRED_INDEXES):
-            conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
-        for index in table.indexes:
-            if index.name not in present:
-                conn.execute(CreateIndex(index, if_not_exists=True))
 
 
 class WriterLock:

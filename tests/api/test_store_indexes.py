@@ -1,5 +1,5 @@
-"""Indexes: an existing database is brought up to date at start, and the reads a tenant repeats
-seek an index in the order they need, on both databases.
+"""Indexes: the reads a tenant repeats seek an index in the order they need, on both databases.
+(A database made before migrations gets the current indexes at start: tests/unit/test_migrations.py.)
 
 SQLite's plans are read as they are. PostgreSQL plans from its statistics (a small table is
 scanned whatever its indexes), so its plans are read with sequential scans and sorts priced out
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, event, inspect, select, text
+from sqlalchemy import bindparam, event, inspect, select
 
 from simulator.services.ssc import essc_card
 from simulator.services.workpermit import permits
-from simulator.store.schema import RETIRED_INDEXES, metadata, work_permits
+from simulator.store.schema import work_permits
 
 _WATCHED = ("applications", "foreigners", "work_permits")
 
@@ -50,24 +50,6 @@ def _plan(db: Any, statement: Any, **values: str) -> list[str]:
 def _indexes(db: Any, table: str) -> set[str]:
     with db.engine.connect() as conn:
         return {index["name"] for index in inspect(conn).get_indexes(table)}
-
-
-def test_start_creates_missing_indexes_and_drops_retired_ones(app: Any) -> None:
-    db = app.runtime.db
-    assert RETIRED_INDEXES == ("ix_work_permits_number",)
-    with db.write() as conn:  # a database made by the build before ix_work_permits_number_seq
-        conn.execute(text("DROP INDEX ix_work_permits_number_seq"))
-        conn.execute(text("CREATE INDEX ix_work_permits_number ON work_permits (tenant_id, number)"))
-    assert "ix_work_permits_number_seq" not in _indexes(db, "work_permits")
-
-    db.create_schema()
-    found = _indexes(db, "work_permits")
-    assert "ix_work_permits_number_seq" in found
-    assert "ix_work_permits_number" not in found
-    expected = {index.name for table in metadata.sorted_tables for index in table.indexes}
-    assert expected <= {name for table in metadata.sorted_tables for name in _indexes(db, table.name)}
-    db.create_schema()  # nothing left to do: idempotent
-    assert _indexes(db, "work_permits") == found
 
 
 def test_the_newest_grant_of_a_number_is_one_index_seek(app: Any) -> None:

@@ -14,6 +14,7 @@ from test_applications import DEFECTS, TODAY, drive
 from test_errors import expect_problem
 
 from simulator.app import create_app
+from simulator.core.calendar import SANDBOX
 from simulator.settings import Settings
 from simulator.testing import (
     Employer,
@@ -160,7 +161,8 @@ def test_reset_empties_the_tenant_but_keeps_its_credentials(tenant: Tenant, empl
 # Clock ------------------------------------------------------------------------------------------
 
 def test_frozen_clock_stays_put(tenant: Tenant) -> None:
-    clock = {"now": FROZEN_NOW, "today": "2026-03-02", "frozen": True, "timezone": "Asia/Shanghai"}
+    clock = {"now": FROZEN_NOW, "today": "2026-03-02", "frozen": True, "timezone": "Asia/Shanghai",
+             "calendar": {"year": 2026, "status": "OFFICIAL", "source": SANDBOX.status(2026).source}}
     assert tenant.clock() == clock
     assert expect(tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}", headers=tenant.headers),
                   200)["clock"] == clock

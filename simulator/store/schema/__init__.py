@@ -11,7 +11,6 @@ The tables are defined by surface in this package's modules (``base``, ``workper
 from __future__ import annotations
 
 from simulator.store.schema.base import (
-    RETIRED_INDEXES,
     SCHEMA_VERSION,
     employers,
     idempotency_keys,
@@ -31,7 +30,6 @@ from simulator.store.schema.ssc import essc_accounts, insurance_registrations, s
 from simulator.store.schema.workpermit import applications, foreigners, persons, work_permits
 
 __all__ = [
-    "RETIRED_INDEXES",
     "SCHEMA_VERSION",
     "TENANT_DATA_TABLES",
     "applications",

@@ -21,13 +21,9 @@ from sqlalchemy import (
 metadata = MetaData()
 
 SCHEMA_VERSION = "7"
-"""Bumped whenever a table changes. There are no migrations: a sandbox database is disposable, and
-``Database.create_schema`` refuses an older one with a clear message instead of failing later."""
-
-RETIRED_INDEXES = ("ix_work_permits_number",)
-"""Indexes an earlier build of this schema version created and a better one replaced: dropped at
-start. Indexes change no data, so they are brought up to date in place (``create_schema``)
-instead of bumping the version."""
+"""The migration (``simulator/store/migrations/versions``) these tables match: its head revision.
+A change to any table here comes with a new revision and this bumped to its id; the tests fail
+when the head and these tables differ (``tests/unit/test_migrations.py``)."""
 
 meta = Table(
     "meta",
