@@ -106,6 +106,10 @@ _SPECS = [
           "between the letter and today."),
     _spec("E_NOTHING_TO_CHANGE", 422, "Nothing changes", "无变更内容",
           "A change must alter at least one of the permit's details."),
+    _spec("E_PASSPORT_IN_USE", 409, "Passport number belongs to another person", "护照号码属于另一名外国人",
+          "A change to a new passport number is refused when another person of the same nationality "
+          "and birth date is already known by that number (a permit or a social security number was "
+          "assigned under it): the two would become one person."),
     _spec("E_IN_CHINA_NOT_ALLOWED", 422, "In-China application not allowed", "不符合境内申请条件",
           "An application from inside China is for an existing holder whose previous permit was "
           "cancelled, for the same occupation.", "whatsupchina.com (M)"),

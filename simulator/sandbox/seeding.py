@@ -43,8 +43,9 @@ from simulator.core.ids import (
 )
 from simulator.core.resident_ids import pr_card_number
 from simulator.sandbox.people import ANCHOR, CITIES, legacy_person, profile
+from simulator.services import persons
 from simulator.services.workpermit import permits
-from simulator.store.schema import foreigners, persons, work_permits
+from simulator.store.schema import foreigners, work_permits
 from simulator.store.tenancy import TenantScope
 
 LEGACY = "LEGACY_PHYSICAL_PERMIT_HOLDER"
@@ -116,9 +117,7 @@ def seed_expired(scope: TenantScope, employer_id: str) -> dict[str, Any]:
     row, valid_from = _permit_holder(scope, employer_id, name, valid_to, 2)
     seq = scope.next_seq()
     number = work_permit_number("44", valid_from.year, seq)
-    scope.conn.execute(persons.insert().values(
-        tenant_id=scope.tenant_id, nationality=row["nationality"], passport_number=row["passport_number"],
-        birth_date=row["birth_date"], work_permit_number=number))
+    persons.assign(scope, row, work_permit_number=number)
     scope.conn.execute(work_permits.insert().values(
         tenant_id=scope.tenant_id, seq=seq, number=number, employer_id=employer_id,
         foreigner_id=row["id"], application_id=None, full_name=row["full_name"], category="B",

@@ -13,9 +13,11 @@ from sqlalchemy import RowMapping, update
 
 from simulator.core.calendar import SANDBOX
 from simulator.core.errors import DomainError, not_found
+from simulator.services import persons
 from simulator.services.workpermit import permits
 from simulator.services.workpermit import policy as policies
-from simulator.store.schema import foreigners, persons, work_permits
+from simulator.services.workpermit.foreigners import normal_name
+from simulator.store.schema import foreigners, work_permits
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
 
@@ -183,11 +185,14 @@ def change(
         )
     foreigner = _holder(scope, grant)
     current = {**foreigner, **grant}
-    changes = {k: body[k] for k in CHANGE_FIELDS if k in body and body[k] != current.get(k)}
+    given = {**body, **({"full_name": normal_name(body["full_name"])} if "full_name" in body else {})}
+    changes = {k: given[k] for k in CHANGE_FIELDS if k in given and given[k] != current.get(k)}
     if not changes:
         raise DomainError(
             "E_NOTHING_TO_CHANGE", "Every detail given equals the permit's.", "所填信息与现有信息一致。"
         )
+    if "passport_number" in changes:
+        persons.refuse_taken_passport(scope.conn, scope.tenant_id, foreigner, changes["passport_number"])
     late = scope.now.date() > event + timedelta(days=rules.change_report_days)
     return grant, {"event_date": body["event_date"], "changes": changes}, ["CHANGE_LATE"] if late else []
 
@@ -255,23 +260,7 @@ def _apply_change(scope: TenantScope, grant: RowMapping, changes: dict[str, Any]
     on_permit = {k: changes[k] for k in ("full_name", "position", "city") if k in changes}
     if on_permit or _electronic(grant):
         _set(scope, grant, **on_permit, **_electronic(grant))
-    on_person = {k: changes[k] for k in ("full_name", "passport_number", "passport_expiry") if k in changes}
-    if not on_person:
-        return
-    foreigner = _holder(scope, grant)
-    scope.conn.execute(
-        update(foreigners)
-        .where(foreigners.c.tenant_id == scope.tenant_id, foreigners.c.id == grant["foreigner_id"])
-        .values(**on_person)
-    )
-    if "passport_number" in on_person:  # the person (and their number and SSN) keeps going
-        scope.conn.execute(
-            update(persons)
-            .where(
-                persons.c.tenant_id == scope.tenant_id,
-                persons.c.nationality == foreigner["nationality"],
-                persons.c.passport_number == foreigner["passport_number"],
-                persons.c.birth_date == foreigner["birth_date"],
-            )
-            .values(passport_number=on_person["passport_number"])
-        )
+    on_passport: dict[str, Any] = {k: changes[k] for k in ("full_name", "passport_number", "passport_expiry")
+                                   if k in changes}
+    if on_passport:  # the person, their numbers and their e-SSC go on (services/persons.py)
+        persons.renew_passport(scope, _holder(scope, grant), on_passport)

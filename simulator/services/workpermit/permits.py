@@ -1,7 +1,7 @@
 """Electronic work permits (电子工作许可) and notification letters (外国人工作许可通知).
 
-A person keeps one permit number for life (一人一号、终生不变): the ``persons`` table maps
-nationality + passport number + birth date to it, and every later grant reuses it.
+A person keeps one permit number for life (一人一号、终生不变): it is stored on the person
+(``services/persons.py``), and every later grant reuses it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import Connection, RowMapping, bindparam, select, update
 from simulator.core import rng
 from simulator.core.errors import DomainError, not_found
 from simulator.core.ids import work_permit_number
-from simulator.services import events
+from simulator.services import events, persons
 from simulator.services.workpermit import policy as policies
 from simulator.services.workpermit.foreigners import permit_number_of
 from simulator.services.workpermit.policy import Policy
@@ -23,7 +23,7 @@ from simulator.services.workpermit.states import ACTIVE_PERMIT_STATUSES
 from simulator.store import paging, tenancy
 from simulator.store.db import Database
 from simulator.store.direct import Row
-from simulator.store.schema import employers, persons, tenants, work_permits
+from simulator.store.schema import employers, tenants, work_permits
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
 
@@ -51,11 +51,6 @@ def effective_status(row: Any, today: date, rules: Policy = DEFAULT_POLICY) -> s
     return status
 
 
-def _person_key(tenant_id: str, foreigner: Row) -> dict[str, Any]:
-    return {"tenant_id": tenant_id, "nationality": foreigner["nationality"],
-            "passport_number": foreigner["passport_number"], "birth_date": foreigner["birth_date"]}
-
-
 def person_number(conn: Connection, tenant_id: str, foreigner: Row) -> str | None:
     return permit_number_of(conn, tenant_id, foreigner)
 
@@ -63,16 +58,6 @@ def person_number(conn: Connection, tenant_id: str, foreigner: Row) -> str | Non
 _ACTIVE = select(work_permits.c.status, work_permits.c.valid_to).where(
     work_permits.c.tenant_id == bindparam("tenant"), work_permits.c.number == bindparam("number"),
     work_permits.c.status.in_(ACTIVE_PERMIT_STATUSES), work_permits.c.valid_to >= bindparam("today"))
-
-
-def _assign_number(scope: TenantScope, foreigner: Row, number: str) -> None:
-    """Give the person their number for life; the person may already exist (an SSN first)."""
-    key = _person_key(scope.tenant_id, foreigner)
-    where = [persons.c[name] == value for name, value in key.items()]
-    if scope.conn.execute(select(persons.c.tenant_id).where(*where)).first() is None:
-        scope.conn.execute(persons.insert().values(work_permit_number=number, **key))
-    else:
-        scope.conn.execute(update(persons).where(*where).values(work_permit_number=number))
 
 
 def refuse_second_active(scope: TenantScope, foreigner: Row) -> None:
@@ -106,7 +91,7 @@ def issue(scope: TenantScope, rec: dict[str, Any], foreigner: Row) -> dict[str, 
     seq = scope.next_seq()
     if number is None:
         number = work_permit_number(rec["job"]["province"], today.year, seq)
-        _assign_number(scope, foreigner, number)
+        persons.assign(scope, foreigner, work_permit_number=number)
     valid_to = validity(today, rec["category"], date.fromisoformat(rec["job"]["contract_end"]),
                         date.fromisoformat(foreigner["passport_expiry"]),
                         policies.of(scope.conn, scope.tenant_id))
@@ -283,7 +268,7 @@ def insert_legacy(scope: TenantScope, foreigner: Row, employer_id: str, *, provi
     """A physical permit issued before Notice 75 ("no change, no replacement"), for seeding."""
     seq = scope.next_seq()
     number = work_permit_number(province, valid_from.year, seq)
-    _assign_number(scope, foreigner, number)
+    persons.assign(scope, foreigner, work_permit_number=number)
     scope.conn.execute(work_permits.insert().values(
         tenant_id=scope.tenant_id, seq=seq, number=number, employer_id=employer_id,
         foreigner_id=foreigner["id"], application_id=None, full_name=foreigner["full_name"],

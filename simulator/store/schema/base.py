@@ -20,7 +20,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 """Bumped whenever a table changes. There are no migrations: a sandbox database is disposable, and
 ``Database.create_schema`` refuses an older one with a clear message instead of failing later."""
 
