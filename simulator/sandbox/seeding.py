@@ -104,8 +104,9 @@ def seed_near_expiry(scope: TenantScope, employer_id: str) -> dict[str, Any]:
     number = permits.insert_legacy(scope, row, employer_id, province="31", category="B",
                                    position="Process engineer", valid_from=valid_from, valid_to=valid_to)
     return _record(name, "PERMIT_HOLDER",
-                   "Holds a physical (pre-2024) permit that ends within 30 days of 2026-03-02; shown "
-                   "as EXPIRED once the tenant clock passes permit_valid_to.",
+                   "Holds a physical (pre-2024) permit that ends within 30 days of 2026-03-02: shown "
+                   "as EXPIRING within the extension lead time, as EXPIRED once the tenant clock "
+                   "passes permit_valid_to.",
                    row, employer_id, work_permit_number=number, permit_form="PHYSICAL_LEGACY",
                    permit_valid_to=valid_to.isoformat())
 

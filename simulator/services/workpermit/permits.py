@@ -28,14 +28,18 @@ from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
 
 ENDED_STATUSES = ("CANCELLED", "EXPIRED", "REVOKED")
+EXPIRING_FROM = ("ACTIVE", "LEGACY_PHYSICAL")
+"""Stored statuses that turn EXPIRING within the extension lead time."""
 DEFAULT_POLICY = Policy()
 
 
 def effective_status(row: Any, today: date, rules: Policy = DEFAULT_POLICY) -> str:
     """The permit's status on ``today``, derived from the stored one and the clock (domain.md §5.3):
     past ``valid_to`` it is EXPIRED, a B/C holder past the originals-check deadline is
-    OVERDUE_VERIFICATION, an ACTIVE permit within the extension lead time is EXPIRING. Every
-    service reads it the same way, so nobody sees a stale state."""
+    OVERDUE_VERIFICATION, a permit in force (ACTIVE, or a physical one) within the extension lead
+    time is EXPIRING. Every service reads it the same way, so nobody sees a stale state. A
+    physical permit's EXPIRING still has ``form`` PHYSICAL_LEGACY: its extension is the step
+    that makes it electronic (Notice 75), which is why its holder is reminded like anyone."""
     status = str(row["status"])
     if status in ENDED_STATUSES:
         return status
@@ -46,7 +50,7 @@ def effective_status(row: Any, today: date, rules: Policy = DEFAULT_POLICY) -> s
     deadline = timedelta(days=rules.originals_check_days)
     if status == "PENDING_ORIGINALS_CHECK" and entry and today > date.fromisoformat(entry) + deadline:
         return "OVERDUE_VERIFICATION"
-    if status == "ACTIVE" and today >= valid_to - timedelta(days=rules.extension_lead_days):
+    if status in EXPIRING_FROM and today >= valid_to - timedelta(days=rules.extension_lead_days):
         return "EXPIRING"
     return status
 
