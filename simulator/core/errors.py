@@ -8,6 +8,7 @@ documentation pages under ``/problems/{code}``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -278,6 +279,19 @@ class DomainError(Exception):
     @property
     def status(self) -> int:
         return self.spec.status
+
+
+def raise_all(errors: Iterable[DomainError]) -> None:
+    """Raise the first of ``errors``, listing every one in its ``errors`` (code, field and detail
+    in English and Chinese), or nothing when there are none. A filing that breaks several rules
+    is told all of them at once, as a schema error lists every field; the problem's own code,
+    status and field stay the first's, in the order the rules run."""
+    found = list(errors)
+    if found:
+        first = found[0]
+        first.extra["errors"] = [{"code": error.code, "field": error.field, "detail": error.detail,
+                                  "detail_zh": error.detail_zh} for error in found]
+        raise first
 
 
 def not_found(what: str, ident: str, field_name: str | None = None) -> DomainError:

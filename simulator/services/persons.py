@@ -11,11 +11,12 @@ numbers and their e-SSC go on.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
-from simulator.core.errors import DomainError
+from simulator.core.errors import DomainError, raise_all
 from simulator.store import direct
 from simulator.store.schema import essc_accounts, foreigners, persons
 from simulator.store.tenancy import TenantScope
@@ -68,11 +69,12 @@ def assign(scope: TenantScope, record: direct.Row, **numbers: str) -> str:
     return str(person["id"])
 
 
-def refuse_taken_passport(conn: Connection, tenant_id: str, holder: direct.Row, passport: str) -> None:
+def taken_passport(conn: Connection, tenant_id: str, holder: direct.Row,
+                   passport: str) -> Iterator[DomainError]:
     """A new passport number cannot be one another person is already known by (their permit
     or SSN was assigned under it): the two would become one."""
     if direct.first(conn, _BY_KEY, _key(tenant_id, holder, passport)) is not None:
-        raise DomainError(
+        yield DomainError(
             "E_PASSPORT_IN_USE",
             f"Passport {passport} of this nationality and birth date belongs to another person "
             "known to the system; check the number.",
@@ -85,7 +87,7 @@ def renew_passport(scope: TenantScope, holder: direct.Row, changes: dict[str, An
     employer's copy of the same passport) and the person's key follow it; the e-SSC shows the
     new name. ``holder`` is the record as it was before the change."""
     if "passport_number" in changes:
-        refuse_taken_passport(scope.conn, scope.tenant_id, holder, changes["passport_number"])
+        raise_all(taken_passport(scope.conn, scope.tenant_id, holder, changes["passport_number"]))
     person = of(scope.conn, scope.tenant_id, holder)
     scope.conn.execute(update(foreigners).where(
         foreigners.c.tenant_id == scope.tenant_id,

@@ -485,3 +485,11 @@ def test_working_days_past_the_calendar_are_refused(tenant: Tenant) -> None:
                                json={"working_days": 500}, headers=tenant.headers)
     expect_problem(advance, 422, "E_CLOCK_RANGE", "working_days")
     assert tenant.today() == date(2098, 6, 1)
+
+
+def test_a_change_wrong_in_two_ways_is_told_both(tenant: Tenant, employer: Employer) -> None:
+    number = approved(tenant, employer)["work_permit_number"]
+    moved = employer.post(f"/work-permits/{number}/change", {"event_date": "2026-03-09", "province": "44"})
+    problem = expect_problem(moved, 422, "E_DATES_INCONSISTENT", "event_date")
+    assert [(e["code"], e["field"]) for e in problem["errors"]] == [
+        ("E_DATES_INCONSISTENT", "event_date"), ("E_CROSS_REGION_WORK", "province")]

@@ -5,12 +5,14 @@ reads clients poll and page: ``application_reads``)."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from datetime import date
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, select, update
 
-from simulator.core.errors import DomainError, not_found
+from simulator.core.errors import DomainError, not_found, raise_all
 from simulator.core.points import category_for_points
 from simulator.services import events
 from simulator.services.workpermit import foreigners, permits, rules
@@ -187,25 +189,25 @@ def _check_submission(scope: TenantScope, principal: Principal, rec: Record,
     if foreigner is None:
         require_registered(scope.conn, principal)
         foreigner = foreigner_of(scope, principal, rec)
-    points = rules.evaluate(facts_of(scope, rec, foreigner))
-    permits.refuse_second_active(scope, foreigner)
-    if rec["type"] == "NEW_IN_CHINA":
-        _in_china_eligible(scope, foreigner, rec)
+    facts = facts_of(scope, rec, foreigner)
+    points = rules.points_for(facts)
+    raise_all(chain(rules.broken(facts, points), permits.second_active(scope, foreigner),
+                    _in_china_eligible(scope, foreigner, rec) if rec["type"] == "NEW_IN_CHINA" else ()))
     rec["points"] = points.as_dict()
     rec["derived_category"] = category_for_points(points.total)
 
 
-def _in_china_eligible(scope: TenantScope, foreigner: Row, rec: Record) -> None:
+def _in_china_eligible(scope: TenantScope, foreigner: Row, rec: Record) -> Iterator[DomainError]:
     """A change of employer inside China: an existing holder whose previous permit was cancelled,
     for the same occupation (whatsupchina.com, M); the permit number stays the person's."""
     number = permits.person_number(scope.conn, scope.tenant_id, foreigner)
     previous = permits.latest(scope.conn, scope.tenant_id, number) if number else None
     if previous is None or previous["status"] != "CANCELLED":
-        raise DomainError("E_IN_CHINA_NOT_ALLOWED", "An in-China application needs a previous work permit "
+        yield DomainError("E_IN_CHINA_NOT_ALLOWED", "An in-China application needs a previous work permit "
                           "that its employer has cancelled; otherwise apply from abroad (NEW_OVERSEAS).",
                           "境内申请须持有已由原单位注销的工作许可，否则请提交境外申请。", "type")
-    if " ".join(previous["position"].lower().split()) != " ".join(rec["job"]["position"].lower().split()):
-        raise DomainError("E_IN_CHINA_NOT_ALLOWED", f"An in-China application is for the same occupation "
+    elif " ".join(previous["position"].lower().split()) != " ".join(rec["job"]["position"].lower().split()):
+        yield DomainError("E_IN_CHINA_NOT_ALLOWED", f"An in-China application is for the same occupation "
                           f"({previous['position']}); another needs a new application from abroad.",
                           f"境内申请须为同一职业（{previous['position']}）。", "job.position")
 

@@ -5,6 +5,7 @@ policy settings. Filing checks run here; the effects run when the officer approv
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import RowMapping, update
 
 from simulator.core.calendar import SANDBOX
-from simulator.core.errors import DomainError, not_found
+from simulator.core.errors import DomainError, not_found, raise_all
 from simulator.services import persons
 from simulator.services.workpermit import permits
 from simulator.services.workpermit import policy as policies
@@ -167,34 +168,35 @@ def change(
     status = _status(scope, grant, rules)
     _refuse_ended(status, number)
     _refuse_overdue(status, number)
-    event = date.fromisoformat(body["event_date"])
-    if event > scope.now.date():
-        raise DomainError(
-            "E_DATES_INCONSISTENT",
-            "The change cannot happen after today.",
-            "变更日期不能晚于今天。",
-            "event_date",
-        )
-    if body.get("province", grant["province"]) != grant["province"]:
-        raise DomainError(
-            "E_CROSS_REGION_WORK",
-            f"Work permit {number} is for province {grant['province']}: "
-            f"working in {body['province']} needs a new application there.",
-            f"工作许可{number}限于{grant['province']}省，跨省工作须在当地重新申请。",
-            "province",
-        )
     foreigner = _holder(scope, grant)
     current = {**foreigner, **grant}
     given = {**body, **({"full_name": normal_name(body["full_name"])} if "full_name" in body else {})}
     changes = {k: given[k] for k in CHANGE_FIELDS if k in given and given[k] != current.get(k)}
-    if not changes:
-        raise DomainError(
-            "E_NOTHING_TO_CHANGE", "Every detail given equals the permit's.", "所填信息与现有信息一致。"
-        )
-    if "passport_number" in changes:
-        persons.refuse_taken_passport(scope.conn, scope.tenant_id, foreigner, changes["passport_number"])
+    raise_all(_wrong_change(scope, grant, foreigner, body, changes))
+    event = date.fromisoformat(body["event_date"])
     late = scope.now.date() > event + timedelta(days=rules.change_report_days)
     return grant, {"event_date": body["event_date"], "changes": changes}, ["CHANGE_LATE"] if late else []
+
+
+def _wrong_change(scope: TenantScope, grant: RowMapping, foreigner: RowMapping, body: dict[str, Any],
+                  changes: dict[str, Any]) -> Iterator[DomainError]:
+    """Everything wrong with a change's details, to be told at once."""
+    if date.fromisoformat(body["event_date"]) > scope.now.date():
+        yield DomainError("E_DATES_INCONSISTENT", "The change cannot happen after today.",
+                          "变更日期不能晚于今天。", "event_date")
+    if body.get("province", grant["province"]) != grant["province"]:
+        yield DomainError(
+            "E_CROSS_REGION_WORK",
+            f"Work permit {grant['number']} is for province {grant['province']}: "
+            f"working in {body['province']} needs a new application there.",
+            f"工作许可{grant['number']}限于{grant['province']}省，跨省工作须在当地重新申请。",
+            "province",
+        )
+    if not changes:
+        yield DomainError("E_NOTHING_TO_CHANGE", "Every detail given equals the permit's.",
+                          "所填信息与现有信息一致。")
+    if "passport_number" in changes:
+        yield from persons.taken_passport(scope.conn, scope.tenant_id, foreigner, changes["passport_number"])
 
 
 def cancellation(

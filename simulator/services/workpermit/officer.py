@@ -61,7 +61,7 @@ own. The application form, photo and CV (items 1, 9, 10) are required in reality
 own walk-through and ``simulator.testing.documents()`` do not send them; a visa or residence
 permit (item 8, NEW_IN_CHINA) is not asked either. Applications about an existing permit carry no
 documents and pass pre-review."""
-DOCUMENT_RULES: tuple[tuple[Callable[[rules.Facts], None], str], ...] = (
+DOCUMENT_RULES: tuple[tuple[Callable[[rules.Facts], Iterator[DomainError]], str], ...] = (
     (rules.check_freshness, "DOCUMENT_EXPIRED"),
     (rules.check_legalisation, "NOT_LEGALISED"),
     (rules.check_translation, "NOT_TRANSLATED"),
@@ -86,15 +86,13 @@ def _defect(code: str, document: dict[str, Any], index: int, error: DomainError)
 
 def document_defects(facts: rules.Facts, required: tuple[str, ...]) -> list[Defect]:
     """Every defect at once: missing documents in ``required``'s order, then each rule of
-    ``rules.check_documents`` over every document (the rules stop at the first; pre-review may not)."""
+    ``rules.check_documents`` over every document, each as a defect of its own document."""
     present = {document["type"] for document in facts.documents}
     found = [_missing(kind) for kind in required if kind not in present]
     for check, code in DOCUMENT_RULES:
         for index, document in enumerate(facts.documents):
-            try:
-                check(replace(facts, documents=[document]))
-            except DomainError as error:
-                found.append(_defect(code, document, index, error))
+            found += [_defect(code, document, index, error)
+                      for error in check(replace(facts, documents=[document]))]
     return found
 
 

@@ -6,6 +6,7 @@ A person keeps one permit number for life (一人一号、终生不变): it is s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from simulator.core import rng
-from simulator.core.errors import DomainError, not_found
+from simulator.core.errors import DomainError, not_found, raise_all
 from simulator.core.ids import work_permit_number
 from simulator.services import events, persons
 from simulator.services.workpermit import policy as policies
@@ -65,13 +66,18 @@ _ACTIVE = select(work_permits.c.status, work_permits.c.valid_to).where(
 
 
 def refuse_second_active(scope: TenantScope, foreigner: Row) -> None:
+    raise_all(second_active(scope, foreigner))
+
+
+def second_active(scope: TenantScope, foreigner: Row) -> Iterator[DomainError]:
+    """One active permit per person (domain.md §6 rule 8, ASSUMPTION)."""
     number = person_number(scope.conn, scope.tenant_id, foreigner)
     if number is None:
         return
     active = scope.conn.execute(_ACTIVE, {"tenant": scope.tenant_id, "number": number,
                                           "today": scope.now.date().isoformat()}).first()
     if active is not None:
-        raise DomainError(
+        yield DomainError(
             "E_PERMIT_ALREADY_ACTIVE",
             f"This person already holds work permit {number} ({active.status}, valid to "
             f"{active.valid_to}); one person can hold one active permit.",
