@@ -16,7 +16,10 @@ from simulator.core.errors import DomainError, not_found, raise_all
 from simulator.core.points import category_for_points
 from simulator.services import events
 from simulator.services.workpermit import foreigners, permits, rules
+from simulator.services.workpermit import policy as policies
+from simulator.services.workpermit.deadlines import due_dates
 from simulator.services.workpermit.employers import require_registered
+from simulator.services.workpermit.policy import Policy
 from simulator.services.workpermit.states import (
     APPLICATION,
     FOLLOW_UPS,
@@ -47,7 +50,9 @@ def _documents(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # Views ------------------------------------------------------------------------------------------
 
-def view(rec: Record) -> dict[str, Any]:
+def view(rec: Record, policy: Policy) -> dict[str, Any]:
+    """An application as its employer sees it, with the officer's due dates under the tenant's
+    ``policy`` (derived, never stored: ``deadlines.due_dates``)."""
     decision = rec.get("decision")
     return {
         "id": rec["id"], "type": rec["type"], "status": rec["status"],
@@ -59,8 +64,9 @@ def view(rec: Record) -> dict[str, Any]:
         "defects": rec.get("defects"), "decision": decision,
         "work_permit_number": rec.get("work_permit_number"), "history": rec["history"],
         "request": rec.get("request"), "flags": rec.get("flags") or [],
-        "scenario": rec.get("scenario"), "created_at": rec["created_at"],
-        "submitted_at": rec.get("submitted_at"), "updated_at": rec["updated_at"],
+        "scenario": rec.get("scenario"), "due_dates": due_dates(rec, policy),
+        "created_at": rec["created_at"], "submitted_at": rec.get("submitted_at"),
+        "updated_at": rec["updated_at"],
     }
 
 
@@ -70,13 +76,18 @@ def status_view(rec: Record) -> dict[str, Any]:
             "work_permit_number": rec.get("work_permit_number")}
 
 
-def queue_view(rec: Record) -> dict[str, Any]:
+def queue_view(rec: Record, policy: Policy) -> dict[str, Any]:
     points = rec.get("points") or {}
     return {"id": rec["id"], "employer_id": rec["employer_id"], "foreigner_id": rec["foreigner_id"],
             "type": rec["type"], "status": rec["status"], "category": rec["category"],
             "derived_category": rec.get("derived_category"), "points_total": points.get("total"),
             "defects": rec.get("defects"), "work_permit_number": rec.get("work_permit_number"),
-            "updated_at": rec["updated_at"]}
+            "due_dates": due_dates(rec, policy), "updated_at": rec["updated_at"]}
+
+
+def shown(scope: TenantScope, rec: Record) -> dict[str, Any]:
+    """:func:`view` inside a write, under the tenant's policy as the transaction sees it."""
+    return view(rec, policies.of(scope.conn, scope.tenant_id))
 
 
 # Persistence ------------------------------------------------------------------------------------
@@ -251,7 +262,7 @@ def create(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> di
         "foreigner_id": rec["foreigner_id"], "type": rec["type"], "created_at": at, **columns(rec),
     })
     publish(scope.conn, rec)
-    return view(rec)
+    return shown(scope, rec)
 
 
 INSERT = applications.insert()
@@ -269,7 +280,7 @@ def submit(scope: TenantScope, principal: Principal, app_id: str) -> dict[str, A
     rec = load(scope.conn, scope.tenant_id, app_id, principal.subject)
     _submit(scope, principal, rec)
     save(scope.conn, rec)
-    return view(rec)
+    return shown(scope, rec)
 
 
 def correct(scope: TenantScope, principal: Principal, app_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -282,14 +293,14 @@ def correct(scope: TenantScope, principal: Principal, app_id: str, body: dict[st
     _check_submission(scope, principal, rec)
     fire(rec, event, "EMPLOYER", scope.now_iso, body.get("note"))
     save(scope.conn, rec)
-    return view(rec)
+    return shown(scope, rec)
 
 
 def withdraw(scope: TenantScope, principal: Principal, app_id: str) -> dict[str, Any]:
     rec = load(scope.conn, scope.tenant_id, app_id, principal.subject)
     fire(rec, "withdraw", "EMPLOYER", scope.now_iso)
     save(scope.conn, rec)
-    return view(rec)
+    return shown(scope, rec)
 
 
 def reissuable(scope: TenantScope, principal: Principal, number: str) -> RowMapping:
