@@ -53,12 +53,18 @@ def password_matches(password: str, stored: str) -> bool:
     return hmac.compare_digest(hash_password(password, bytes.fromhex(salt)), stored)
 
 
+ID_KINDS = {"WORK_PERMIT_NUMBER": ("work-permit number", "工作许可证号"),
+            "SOCIAL_SECURITY_NUMBER": ("social security number", "社会保障号码"),
+            "PR_CARD_NUMBER": ("permanent-resident card number", "外国人永久居留身份证号码")}
+"""Each ``id_type`` in words, English and Chinese."""
+
+
 def _id_not_found(id_type: str, id_number: str) -> DomainError:
-    kind = id_type.replace("_", " ").lower()
+    kind, kind_zh = ID_KINDS[id_type]
     return DomainError(
         "E_ESSC_ID_NOT_FOUND",
         f"No {kind} {id_number} is known.",
-        f"未找到该证件号码：{id_number}。",
+        f"未找到该{kind_zh}：{id_number}。",
         "id_number",
     )
 
