@@ -142,3 +142,11 @@ def test_reset_seeds_the_same_people_again(seeded: Tenant) -> None:
     before = _people(seeded)
     seeded.reset()
     assert _people(seeded) == before
+
+
+def test_every_persona_description_reads_well(catalog: dict[str, dict[str, Any]]) -> None:
+    """The catalog is read by people too: the same scan as the error catalog's (test_messages)."""
+    from tests.unit.test_messages import slips
+
+    found = {name: slips(persona["description"]) for name, persona in catalog.items()}
+    assert not any(found.values()), found
