@@ -94,6 +94,9 @@ FILINGS: dict[str, tuple[Callable[[Tenant, Employer, Holder], None], str]] = {
     "employer change": (_employer_change, "E_ESSC_ALREADY_REGISTERED"),
 }
 
+NAMES = {"name": "MUELLER-SCHMIDT ANNA", "name and passport": "SCHMIDT ANNA"}
+"""The passport name after a change of name, as stored (upper case)."""
+
 
 @pytest.mark.parametrize("filing", list(FILINGS))
 def test_a_filing_keeps_the_essc_its_sessions_messages_and_physical_card(
@@ -104,12 +107,14 @@ def test_a_filing_keeps_the_essc_its_sessions_messages_and_physical_card(
     file, refusal = FILINGS[filing]
     file(tenant, employer, held)
     name = expect(employer.get(f"/foreigners/{held.foreigner['id']}"), 200)["full_name"]
+    assert name == NAMES.get(filing, "MUELLER ANNA")
 
     after = card(tenant, held.session)  # the session from before the filing still works
     assert after["full_name"] == name  # the passport name, as the officer approved it
     assert (after["ssn_masked"], after["physical_card_status"]) == (before["ssn_masked"], "NORMAL")
     assert after["work_permit"]["work_permit_number"] == held.number
-    expect(tenant.http.get("/ssc/v1/essc/messages", headers=held.session), 200)
+    messages = expect(tenant.http.get("/ssc/v1/essc/messages", headers=held.session), 200)["items"]
+    assert [m["kind"] for m in messages] == (["PERMIT_CANCELLED"] if filing == "cancellation" else [])
     qr = tenant.http.post("/ssc/v1/essc/card/permit-qr", headers=held.session)
     if after["work_permit"]["valid"]:
         expect(qr, 201)
