@@ -8,6 +8,7 @@ documentation pages under ``/problems/{code}``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -77,17 +78,17 @@ _SPECS = [
     _spec("E_DOC_NOT_LEGALISED", 422, "Document not legalised", "材料未经认证",
           "Foreign degree certificates and no-criminal-record certificates must be legalised by a "
           "Chinese embassy or consulate, or verified by a recognised body.",
-          "zssvisa.cn (domain.md §2.3, §7)"),
+          "zssvisa.cn (M)"),
     _spec("E_TRANSLATION_MISSING", 422, "Chinese translation missing", "缺少中文翻译件",
           "Every non-Chinese document except the passport needs a Chinese translation sealed by "
-          "the employer.", "zwdt.sh.gov.cn (domain.md §2.3, §6 rule 6)"),
+          "the employer.", "zwdt.sh.gov.cn (H for Shanghai)"),
     _spec("E_DOC_MISSING", 422, "Required document missing", "缺少必要材料",
           "The application lacks a document its type and route require.",
-          "Shanghai item list (domain.md §2.3)"),
+          "Shanghai item list, zwdt.sh.gov.cn (H)"),
     # Permits across services.
     _spec("E_PERMIT_NOT_ACTIVE", 409, "The work permit is not in force", "工作许可不在有效状态",
           "The permit was cancelled, revoked or has expired (on the tenant clock): it can no longer "
-          "be used for this.", "Notice 75; domain.md §5.5 (ASSUMPTION)"),
+          "be used for this.", "Notice 75 (H: permit status in real time); refusals ASSUMPTION"),
     _spec("E_REISSUE_NOT_APPLICABLE", 409, "Nothing to reissue", "无需补发电子工作许可",
           "Reissue Electronic Work Permit applies only to a physical (pre-2024) permit still in force.",
           "CAS FAQ Q3"),
@@ -95,21 +96,25 @@ _SPECS = [
           "This permit already has a Reissue Electronic Work Permit application in progress."),
     _spec("E_PR_CARD_INVALID", 422, "Invalid permanent-resident card number", "外国人永久居留身份证号码无效",
           "A 2023 card number has 18 characters, starts with 9 and passes ISO 7064 MOD 11-2; a 2017 "
-          "card number is three letters and twelve digits.", "NIA 2023 rules (domain.md §3.2)"),
+          "card number is three letters and twelve digits.", "NIA machine-readable rules, 2023 (H)"),
     _spec("E_EXTENSION_AFTER_EXPIRY", 422, "Permit already expired", "工作许可已过期",
           "An extension must be filed before the permit's last day; after it, apply anew.",
-          "domain.md §5.1, §6 rule 11"),
+          "georjob.com: a permit that expires unextended is cancelled (M)"),
     _spec("E_ORIGINALS_OVERDUE", 409, "Originals check overdue", "原件核验已逾期",
           "A category B or C holder did not show the originals within 30 days of entry: extension "
           "and change are blocked until the check is done.", "cdamac.com (M); ASSUMPTION on blocking"),
     _spec("E_CROSS_REGION_WORK", 422, "Work in another province", "跨省工作",
           "A permit covers one province: working in another needs a new application there, not a "
-          "change.", "Shanghai FAQ (M); ASSUMPTION (domain.md §5.3)"),
+          "change.", "Shanghai FAQ (M); ASSUMPTION"),
     _spec("E_ENTRY_NOT_ALLOWED", 409, "Entry cannot be recorded", "无法登记入境",
           "Entry is recorded once, for a permit whose notification letter was issued, on a date "
           "between the letter and today."),
     _spec("E_NOTHING_TO_CHANGE", 422, "Nothing changes", "无变更内容",
           "A change must alter at least one of the permit's details."),
+    _spec("E_PASSPORT_IN_USE", 409, "Passport number belongs to another person", "护照号码属于另一名外国人",
+          "A change to a new passport number is refused when another person of the same nationality "
+          "and birth date is already known by that number (a permit or a social security number was "
+          "assigned under it): the two would become one person."),
     _spec("E_IN_CHINA_NOT_ALLOWED", 422, "In-China application not allowed", "不符合境内申请条件",
           "An application from inside China is for an existing holder whose previous permit was "
           "cancelled, for the same occupation.", "whatsupchina.com (M)"),
@@ -124,28 +129,28 @@ _SPECS = [
           "The person already has a registration and a social security number; `ssn` names it."),
     _spec("E_SSN_NOT_UNIQUE", 409, "Social security number not unique", "社会保障号码不唯一",
           "No free number is left in the simulator-internal layout for this person.",
-          "SSC middleware messages (domain.md §7)"),
+          "SSC middleware messages (M)"),
     _spec("E_CARD_STATUS", 409, "Not allowed in the card's status", "社保卡当前状态不允许此操作",
           "The physical card's state (in production, lost, frozen, cancelled...) does not allow this.",
-          "SSC middleware messages (domain.md §5.6, §7)"),
+          "Wuxi FAQ, SSC middleware messages (M)"),
     # e-SSC.
     _spec("E_UNKNOWN_TENANT", 404, "Unknown sandbox tenant", "沙箱租户不存在",
           "X-Sandbox-Tenant names no tenant of this sandbox."),
     _spec("E_PWD_POLICY", 422, "Password too weak", "密码不符合要求",
           "8 to 16 characters with at least two of: letters, digits, symbols.",
-          "Hainan and Ningbo e-SSC guides (domain.md §5.5)"),
+          "Hainan and Ningbo e-SSC guides (H)"),
     _spec("E_ESSC_ID_NOT_FOUND", 404, "No such work permit or social security number",
           "工作许可证号或社会保障号码不存在",
           "The identifier does not match a work permit, a social security number or a "
-          "permanent-resident card known to the backend.", "domain.md §7"),
+          "permanent-resident card known to the backend.", "Hainan and Ningbo e-SSC guides (H)"),
     _spec("E_ESSC_NAME_MISMATCH", 422, "Name does not match the passport", "姓名与护照不一致",
           "The name must equal the passport name (compared case-insensitively, spaces collapsed).",
-          "Hainan and Ningbo e-SSC guides (domain.md §6 rule 10)"),
+          "Hainan and Ningbo e-SSC guides (H); case and spaces ignored: ASSUMPTION"),
     _spec("E_LEGACY_NEEDS_REISSUE", 409, "Physical permit: the employer must reissue it electronically",
           "实体工作许可须先由单位申请补发电子工作许可",
           "A holder of a physical (pre-2024) work permit gets an e-SSC only after the employer's "
           "\"Reissue Electronic Work Permit\" (补发电子工作许可) application is approved: "
-          "POST /fwp/v1/work-permits/{permitNumber}/reissue-electronic.", "CAS FAQ Q3 (domain.md §1.1)"),
+          "POST /fwp/v1/work-permits/{permitNumber}/reissue-electronic.", "CAS FAQ Q3 (M–H)"),
     _spec("E_ESSC_ALREADY_REGISTERED", 409, "Already registered", "已注册电子社保卡",
           "This person already holds an e-SSC: log in instead."),
     _spec("E_FACE_FAIL", 422, "Face verification failed", "人脸识别未通过",
@@ -154,7 +159,7 @@ _SPECS = [
           "Answer the face challenge with its nonce within 5 minutes (tenant clock)."),
     _spec("E_ESSC_REALNAME_BANK_MISMATCH", 422, "Bank-card real-name check failed", "银行卡实名核验未通过",
           "The card must be a domestic UnionPay card (starting with 62) with a valid check digit.",
-          "Hainan e-SSC guide (domain.md §7)"),
+          "Hainan e-SSC guide (H)"),
     _spec("E_SMS_CODE_INVALID", 422, "Wrong SMS code", "短信验证码错误",
           "The code does not match the last one sent for this registration."),
     _spec("E_ESSC_LOGIN_FAILED", 401, "Wrong identifier or password", "账号或密码错误",
@@ -192,19 +197,19 @@ _SPECS = [
     _spec("E_CORRECTION_ALREADY_REQUESTED", 409, "Corrections were already requested once",
           "已一次性告知补正内容",
           "Pre-review must list every defect at once (一次性告知): an application can be returned "
-          "for correction only once.", "Changchun flowchart 2021; zssvisa.cn (domain.md §5.1)"),
+          "for correction only once.", "Changchun flowchart 2021 (H); zssvisa.cn (M)"),
     _spec("E_EMPLOYER_NOT_REGISTERED", 409, "Employer profile not registered", "用人单位信息未注册",
           "Register the employer (PUT /fwp/v1/employer) with a valid unified social credit code "
-          "before filing applications.", "domain.md §6 rule 1"),
+          "before filing applications.", "quanhespa.com FAQ (M)"),
     _spec("E_USCC_LOCKED", 409, "Unified social credit code cannot be changed",
           "统一社会信用代码不可修改",
           "Once registered, the employer's code is fixed; the real system corrects it only through "
-          "its back office.", "quanhespa.com FAQ (domain.md §2.1)"),
+          "its back office.", "quanhespa.com FAQ (M)"),
     # Policy rules.
     _spec("E_USCC_CHECK", 422, "Invalid unified social credit code", "统一社会信用代码无效",
           "The code fails GB 32100-2015: wrong length or alphabet, a bad organisation-code check "
           "character (position 17, GB 11714) or a bad overall check character (position 18).",
-          "GB 32100-2015 (domain.md §3.4)"),
+          "GB 32100-2015 (H)"),
     _spec("E_NATIONALITY_UNKNOWN", 422, "Unknown nationality", "国籍代码无效",
           "The nationality is not an ISO 3166-1 alpha-3 code.", "ISO 3166-1"),
     _spec("E_PASSPORT_EXPIRED", 422, "Passport expired", "护照已过期",
@@ -221,28 +226,28 @@ _SPECS = [
           "Notice 人社部发〔2024〕75号; CAS FAQ Q8"),
     _spec("E_AGE_UNDER_18", 422, "Applicant under 18", "申请人未满18周岁",
           "Every category requires the applicant to be at least 18 on the day of submission.",
-          "2017 Service Guide via chinavisas.cn, shanghai.gov.cn (domain.md §2.2)"),
+          "2017 Service Guide via chinavisas.cn, shanghai.gov.cn (H)"),
     _spec("E_AGE_LIMIT", 422, "Category B applicant over 60", "B类申请人超过60周岁",
           "Category B is normally limited to 60 years of age; give a `relaxation_reason` (a "
           "guarantee letter) when the post genuinely needs the applicant.",
-          "Classification standard (domain.md §4.1)"),
+          "Classification standard (H)"),
     _spec("E_CATEGORY_MISMATCH", 422, "Claimed category does not match the evidence",
           "申请类别与材料不符",
           "The claimed category and qualification route do not fit the points or the evidence: "
           "A by points needs 85, B by points 60; B by degree needs a bachelor's degree and two "
           "years of experience; the other A routes need a talent-category proof.",
-          "Classification standard, 2017 points table (domain.md §4)"),
+          "Classification standard, 2017 points table (H)"),
     _spec("E_DOC_EXPIRED", 422, "Document too old", "材料已超过有效期",
           "The no-criminal-record certificate and the health certificate must be issued at most "
           "6 months before submission (counted from the issue date, not the legalisation date).",
-          "sanwenwang.com; zssvisa.cn (domain.md §5.1)"),
+          "sanwenwang.com; zssvisa.cn (M)"),
     _spec("E_CONTRACT_DATES", 422, "Contract dates are inconsistent", "合同期限不一致",
           "The contract must end after it starts, and after today's date on the tenant clock."),
     _spec("E_PERMIT_ALREADY_ACTIVE", 409, "The person already holds an active work permit",
           "该外国人已持有有效工作许可",
           "One active permit per person: a second concurrent permit is refused (part-time work for a "
           "second employer is not allowed). Cancel the existing permit first.",
-          "nowshenzhen.com, Shanghai FAQ; domain.md §6 rule 8 (ASSUMPTION)"),
+          "nowshenzhen.com, Shanghai FAQ (M); the refusal ASSUMPTION"),
 ]
 
 CATALOG: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}
@@ -278,6 +283,19 @@ class DomainError(Exception):
     @property
     def status(self) -> int:
         return self.spec.status
+
+
+def raise_all(errors: Iterable[DomainError]) -> None:
+    """Raise the first of ``errors``, listing every one in its ``errors`` (code, field and detail
+    in English and Chinese), or nothing when there are none. A filing that breaks several rules
+    is told all of them at once, as a schema error lists every field; the problem's own code,
+    status and field stay the first's, in the order the rules run."""
+    found = list(errors)
+    if found:
+        first = found[0]
+        first.extra["errors"] = [{"code": error.code, "field": error.field, "detail": error.detail,
+                                  "detail_zh": error.detail_zh} for error in found]
+        raise first
 
 
 def not_found(what: str, ident: str, field_name: str | None = None) -> DomainError:

@@ -85,16 +85,18 @@ def advance_clock(tenant_id: str, body: dict[str, Any]) -> Response:
 
 def list_officer_queue(tenant_id: str, status: str | None = None, limit: int = 20,
                        cursor: str | None = None) -> Response:
-    records, page = application_reads.list_page(runtime.current().db, auth.require_tenant(tenant_id),
-                                           limit, cursor, status=status, submitted_only=True)
-    return json_response({"items": [applications.queue_view(r) for r in records], "page": page})
+    records, page, policy = application_reads.list_page(
+        runtime.current().db, auth.require_tenant(tenant_id), limit, cursor, status=status,
+        submitted_only=True)
+    return json_response({"items": [applications.queue_view(r, policy) for r in records], "page": page})
 
 
 def _officer(tenant_id: str, action: Callable[..., dict[str, Any]], *args: Any) -> Response:
     auth.require_tenant(tenant_id)
     with runtime.current().db.write() as conn:
         scope: TenantScope = tenancy.begin(conn, tenant_id)
-        return json_response(applications.queue_view(action(scope, *args)))
+        return json_response(applications.queue_view(action(scope, *args),
+                                                     policies.of(conn, tenant_id)))
 
 
 def officer_accept(tenant_id: str, application_id: str) -> Response:

@@ -43,8 +43,9 @@ from simulator.core.ids import (
 )
 from simulator.core.resident_ids import pr_card_number
 from simulator.sandbox.people import ANCHOR, CITIES, legacy_person, profile
+from simulator.services import persons
 from simulator.services.workpermit import permits
-from simulator.store.schema import foreigners, persons, work_permits
+from simulator.store.schema import foreigners, work_permits
 from simulator.store.tenancy import TenantScope
 
 LEGACY = "LEGACY_PHYSICAL_PERMIT_HOLDER"
@@ -103,8 +104,9 @@ def seed_near_expiry(scope: TenantScope, employer_id: str) -> dict[str, Any]:
     number = permits.insert_legacy(scope, row, employer_id, province="31", category="B",
                                    position="Process engineer", valid_from=valid_from, valid_to=valid_to)
     return _record(name, "PERMIT_HOLDER",
-                   "Holds a physical (pre-2024) permit that ends within 30 days of 2026-03-02; shown "
-                   "as EXPIRED once the tenant clock passes permit_valid_to.",
+                   "Holds a physical (pre-2024) permit that ends within 30 days of 2026-03-02: shown "
+                   "as EXPIRING within the extension lead time, as EXPIRED once the tenant clock "
+                   "passes permit_valid_to.",
                    row, employer_id, work_permit_number=number, permit_form="PHYSICAL_LEGACY",
                    permit_valid_to=valid_to.isoformat())
 
@@ -116,9 +118,7 @@ def seed_expired(scope: TenantScope, employer_id: str) -> dict[str, Any]:
     row, valid_from = _permit_holder(scope, employer_id, name, valid_to, 2)
     seq = scope.next_seq()
     number = work_permit_number("44", valid_from.year, seq)
-    scope.conn.execute(persons.insert().values(
-        tenant_id=scope.tenant_id, nationality=row["nationality"], passport_number=row["passport_number"],
-        birth_date=row["birth_date"], work_permit_number=number))
+    persons.assign(scope, row, work_permit_number=number)
     scope.conn.execute(work_permits.insert().values(
         tenant_id=scope.tenant_id, seq=seq, number=number, employer_id=employer_id,
         foreigner_id=row["id"], application_id=None, full_name=row["full_name"], category="B",

@@ -117,11 +117,21 @@ def field_of(error: ValidationError, prefix: str = "") -> str | None:
     return text or None
 
 
+def message_of(error: ValidationError) -> str:
+    """jsonschema's message, but a pattern the spec describes is explained in the spec's words:
+    "'Anna Müller' does not match '^[A-Za-z]...'" tells a person nothing about what a passport
+    name looks like."""
+    described = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if error.validator == "pattern" and described:
+        return f"{error.instance!r} is not in the field's format. {described.strip().rstrip('.')}"
+    return str(error.message)
+
+
 def raise_for(errors: Iterable[ValidationError], prefix: str = "") -> None:
     found = sorted(errors, key=lambda e: list(map(str, e.absolute_path)))[:_MAX_ERRORS]
     if not found:
         return
-    listed = [{"field": field_of(e, prefix), "message": e.message} for e in found]
+    listed = [{"field": field_of(e, prefix), "message": message_of(e)} for e in found]
     first = listed[0]
     where = f" (at {first['field']})" if first["field"] else ""
     raise DomainError(

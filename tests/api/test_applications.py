@@ -189,3 +189,41 @@ def test_correction_needs_documents(tenant: Tenant, employer: Employer) -> None:
     app_id = drive(tenant, employer, "RETURNED_FOR_CORRECTION")
     response = employer.post(f"/applications/{app_id}/corrections", {"documents": []})
     expect_problem(response, 400, "E_VALIDATION", "documents")
+
+
+def _due(tenant: Tenant, employer: Employer, app_id: str) -> dict[str, Any]:
+    """The due dates as the employer reads them, checked equal in the list and the officer's queue."""
+    shown: dict[str, Any] = expect(employer.get(f"/applications/{app_id}"), 200)["due_dates"]
+    listed = expect(employer.get("/applications"), 200)["items"]
+    queue = expect(tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/officer/applications",
+                                   headers=tenant.headers), 200)["items"]
+    assert [a["due_dates"] for a in listed if a["id"] == app_id] == [shown]
+    assert [a["due_dates"] for a in queue if a["id"] == app_id] == [shown]
+    return shown
+
+
+def test_an_application_shows_the_officers_due_dates_across_national_day(tenant: Tenant,
+                                                                         employer: Employer) -> None:
+    """2026: 1-7 October off, Saturday 10 October a make-up workday; derived from the policy
+    settings when read (a change of them shows at once)."""
+    none = dict.fromkeys(("pre_review", "review", "statutory_limit", "statutory_limit_extended"))
+    tenant.freeze_clock("2026-09-29T10:00:00+08:00")
+    person = employer.create_foreigner()
+    filed = employer.file_application(person["id"], tenant.today())
+    assert filed["due_dates"] == {**none, "pre_review": "2026-10-12"}  # 30 Sep, 8, 9, 10 (Sat), 12 Oct
+    assert _due(tenant, employer, filed["id"]) == filed["due_dates"]
+    tenant.freeze_clock("2026-09-30T10:00:00+08:00")
+    accepted = tenant.officer.accept(filed["id"])
+    expected = {**none, "review": "2026-10-20", "statutory_limit": "2026-11-03"}  # 10 and 20 working days
+    assert accepted["due_dates"] == expected
+    assert _due(tenant, employer, filed["id"]) == expected
+    policy = f"/sandbox/v1/tenants/{tenant.id}/policy"
+    expect(tenant.http.patch(policy, json={"review_working_days_bc": 30}, headers=tenant.headers), 200)
+    longer = {**expected, "review": "2026-11-17", "statutory_limit_extended": "2026-11-17"}  # 20 + 10
+    assert _due(tenant, employer, filed["id"]) == longer
+    tenant.officer.request_supplement(filed["id"], DEFECTS)
+    assert _due(tenant, employer, filed["id"]) == {**none, "statutory_limit": "2026-11-03"}
+    supplement = {"documents": documents(tenant.today())}
+    expect(employer.post(f"/applications/{filed['id']}/corrections", supplement), 200)
+    tenant.officer.approve(filed["id"])
+    assert _due(tenant, employer, filed["id"]) == {**none, "statutory_limit": "2026-11-03"}

@@ -82,6 +82,17 @@ def test_schema_rules_name_the_field(employer: Employer, override: dict[str, Any
     expect_problem(response, 400, "E_VALIDATION", field)
 
 
+@pytest.mark.parametrize("name", ["Anna Müller", "Zoë Ødegård", "安娜", "A"])
+def test_a_refused_name_is_told_what_a_passport_name_looks_like(employer: Employer, name: str) -> None:
+    """Not the bare pattern: the rule in words, with the ICAO 9303 spelling of a German name."""
+    problem = expect_problem(employer.post("/foreigners", foreigner_payload(full_name=name)), 400,
+                             "E_VALIDATION", "full_name")
+    for words in (repr(name), "machine-readable zone", "Latin letters A to Z", "MUELLER ANNA"):
+        assert words in problem["detail"], problem["detail"]
+    assert "^[A-Za-z]" not in problem["detail"]
+    assert problem["errors"][0]["message"] in problem["detail"]
+
+
 def test_unknown_foreigner_is_404(employer: Employer) -> None:
     problem = expect_problem(employer.get("/foreigners/frn_aaaaaaaaaaaa"), 404, "E_NOT_FOUND",
                              "foreignerId")

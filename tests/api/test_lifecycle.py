@@ -217,6 +217,41 @@ def test_a_legacy_permit_extended_or_changed_becomes_electronic(sandbox: Sandbox
     )
 
 
+@pytest.mark.parametrize(("profile", "lead"), [("national", 30), ("extension-45", 45)])
+def test_a_physical_permit_shows_expiring_in_the_lead_window_like_any_other(
+    sandbox: Sandbox, profile: str, lead: int
+) -> None:
+    """EXPIRING shows everywhere a permit is read, a physical one's included (its extension is
+    what makes it electronic); its form still says it is physical."""
+    tenant = sandbox.create_tenant(seed=4, seed_data=True)
+    at(tenant, "2026-03-02")
+    expect(tenant.http.patch(f"/sandbox/v1/tenants/{tenant.id}/policy", json={"profile": profile},
+                             headers=tenant.headers), 200)
+    persona = expect(
+        tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/personas", headers=tenant.headers), 200
+    )["items"][0]
+    employer = tenant.employer()
+    employer.register()
+    number, valid_to = persona["work_permit_number"], date.fromisoformat(persona["permit_valid_to"])
+
+    def shown() -> list[tuple[str, str]]:
+        listed = expect(employer.get("/work-permits", params={"limit": 100}), 200)["items"]
+        return [(p["status"], p["form"]) for p in (permit(employer, number),
+                                                   *(p for p in listed if p["work_permit_number"] == number))]
+
+    at(tenant, valid_to - timedelta(days=lead + 1))
+    assert shown() == [("LEGACY_PHYSICAL", "PHYSICAL_LEGACY")] * 2
+    at(tenant, valid_to - timedelta(days=lead))
+    assert shown() == [("EXPIRING", "PHYSICAL_LEGACY")] * 2
+    messages = expect(employer.get("/messages"), 200)["items"]
+    reminders = [(m["kind"], m["date"]) for m in messages if m["work_permit_number"] == number]
+    assert reminders == [("EXTENSION_REMINDER", str(valid_to - timedelta(days=lead)))]
+    at(tenant, valid_to)
+    assert shown() == [("EXPIRING", "PHYSICAL_LEGACY")] * 2
+    at(tenant, valid_to + timedelta(days=1))
+    assert shown() == [("EXPIRED", "PHYSICAL_LEGACY")] * 2
+
+
 # Change -------------------------------------------------------------------------------------------
 
 
@@ -450,3 +485,11 @@ def test_working_days_past_the_calendar_are_refused(tenant: Tenant) -> None:
                                json={"working_days": 500}, headers=tenant.headers)
     expect_problem(advance, 422, "E_CLOCK_RANGE", "working_days")
     assert tenant.today() == date(2098, 6, 1)
+
+
+def test_a_change_wrong_in_two_ways_is_told_both(tenant: Tenant, employer: Employer) -> None:
+    number = approved(tenant, employer)["work_permit_number"]
+    moved = employer.post(f"/work-permits/{number}/change", {"event_date": "2026-03-09", "province": "44"})
+    problem = expect_problem(moved, 422, "E_DATES_INCONSISTENT", "event_date")
+    assert [(e["code"], e["field"]) for e in problem["errors"]] == [
+        ("E_DATES_INCONSISTENT", "event_date"), ("E_CROSS_REGION_WORK", "province")]

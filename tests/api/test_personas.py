@@ -16,7 +16,7 @@ from simulator.core.resident_ids import validate_pr_card_number
 from simulator.testing import Sandbox, Tenant, expect
 from tests.api.test_errors import expect_problem
 
-CATALOG_SHA256 = "2623b9588233d87182e1e787ee2e8a8ddb2b63fb32bc6f174de366970843ec2b"
+CATALOG_SHA256 = "0d8017c048a033ca1284cb77fb24aa54a7288f66e7edb94212d6a911951e908f"
 """SHA-256 of the canonical JSON of seed 99's catalog: the same on SQLite and PostgreSQL, and a
 change in Faker's data (or in the generators) shows up here first."""
 NAME_PATTERN = r"^[A-Z][A-Z '\-]{0,98}[A-Z]$"
@@ -77,7 +77,7 @@ def test_permit_dates_hang_off_the_anchor(catalog: dict[str, dict[str, Any]], se
     employer.register()
     number = catalog["LEGACY_PERMIT_NEAR_EXPIRY"]["work_permit_number"]
     permit = expect(employer.get(f"/work-permits/{number}"), 200)
-    assert (permit["form"], permit["status"]) == ("PHYSICAL_LEGACY", "LEGACY_PHYSICAL")
+    assert (permit["form"], permit["status"]) == ("PHYSICAL_LEGACY", "EXPIRING")  # within the 30 days
 
 
 def test_the_expired_permit_reads_expired(catalog: dict[str, dict[str, Any]], seeded: Tenant) -> None:
@@ -142,3 +142,11 @@ def test_reset_seeds_the_same_people_again(seeded: Tenant) -> None:
     before = _people(seeded)
     seeded.reset()
     assert _people(seeded) == before
+
+
+def test_every_persona_description_reads_well(catalog: dict[str, dict[str, Any]]) -> None:
+    """The catalog is read by people too: the same scan as the error catalog's (test_messages)."""
+    from tests.unit.test_messages import slips
+
+    found = {name: slips(persona["description"]) for name, persona in catalog.items()}
+    assert not any(found.values()), found

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from test_errors import expect_problem
 
+from simulator import specs
 from simulator.testing import Employer, application_payload, documents, expect
 
 TODAY = date(2026, 3, 2)  # the tenant fixture's frozen date
@@ -209,3 +210,28 @@ def test_contract_must_end_after_it_starts_and_after_today(employer: Employer, s
         assert _filed(response)["job"]["contract_end"] == job["contract_end"]
     else:
         _refused(employer, response, "E_CONTRACT_DATES", "job.contract_end")
+
+
+def test_an_application_breaking_three_rules_is_told_all_three(employer: Employer) -> None:
+    """Every broken rule in ``errors`` (code, field, detail in both languages), in the rules'
+    order; the problem's own code and field are the first's, as with one broken rule."""
+    sent = documents(TODAY, CRIMINAL_RECORD=TODAY - timedelta(days=200))
+    sent[1] = {**sent[1], "translated": False}  # the health certificate
+    response = _file(employer, category="A", documents=sent)  # 70 points: B, not A
+    problem = _refused(employer, response, "E_DOC_EXPIRED", "documents[0].issue_date")
+    assert [(e["code"], e["field"]) for e in problem["errors"]] == [
+        ("E_DOC_EXPIRED", "documents[0].issue_date"),
+        ("E_TRANSLATION_MISSING", "documents[1].translated"),
+        ("E_CATEGORY_MISMATCH", "category"),
+    ]
+    assert problem["errors"][0]["detail"] == problem["detail"]
+    assert all(e["detail"] and e["detail_zh"] and e["detail"] != e["detail_zh"] for e in problem["errors"])
+    assert "70" in problem["errors"][2]["detail"]
+    item = specs.load("work-permit")["components"]["schemas"]["Problem"]["properties"]["errors"]["items"]
+    assert all(set(item["required"]) <= e.keys() <= item["properties"].keys() for e in problem["errors"])
+
+
+def test_one_broken_rule_is_listed_too(employer: Employer) -> None:
+    problem = _refused(employer, _file(employer, category="A"), "E_CATEGORY_MISMATCH", "category")
+    assert [(e["code"], e["field"], e["detail"]) for e in problem["errors"]] == [
+        ("E_CATEGORY_MISMATCH", "category", problem["detail"])]

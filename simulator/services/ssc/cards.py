@@ -30,7 +30,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from simulator.core import rng
 from simulator.core.calendar import SANDBOX
 from simulator.core.errors import DomainError
-from simulator.core.statemachine import StateMachine
+from simulator.core.statemachine import Phrase, StateMachine
 from simulator.services.ssc.insurance import registration_of
 from simulator.store import tenancy
 from simulator.store.db import Database
@@ -52,17 +52,26 @@ STATUS_ZH = {
     "NORMAL": "正常", "VERBAL_LOSS": "口头挂失", "WRITTEN_LOSS": "书面挂失", "FROZEN": "冻结",
     "CANCELLED": "注销",
 }
-ACTION_ZH = {
-    "activate": "激活", "report_verbal_loss": "口头挂失", "report_written_loss": "书面挂失",
-    "withdraw_loss_report": "解挂", "freeze": "冻结", "unfreeze": "解冻", "cancel": "注销",
-    "replace": "补换卡",
+PHRASES = {
+    "start_photo_review": Phrase("start the photo review of {it}", "开始照片审核"),
+    "pass_photo_review": Phrase("pass the photo review of {it}", "通过照片审核"),
+    "finish_production": Phrase("finish making {it}", "完成制卡"),
+    "activate": Phrase("activate {it}", "激活"),
+    "report_verbal_loss": Phrase("report {it} lost verbally", "口头挂失"),
+    "report_written_loss": Phrase("report {it} lost in writing", "书面挂失"),
+    "withdraw_loss_report": Phrase("withdraw the loss report of {it}", "解挂"),
+    "freeze": Phrase("freeze {it}", "冻结"),
+    "unfreeze": Phrase("unfreeze {it}", "解冻"),
+    "cancel": Phrase("cancel {it}", "注销"),
+    "replace": Phrase("replace {it}", "补换卡"),
 }
-ACTIONS = tuple(ACTION_ZH)
+ACTIONS = ("activate", "report_verbal_loss", "report_written_loss", "withdraw_loss_report", "freeze",
+           "unfreeze", "cancel", "replace")
 """What an employer can do to a card; the other events of :data:`CARD` follow the clock."""
 LOSS_EVENTS = {"VERBAL": "report_verbal_loss", "WRITTEN": "report_written_loss"}
 
 CARD = StateMachine(
-    "social security card",
+    "a social security card", "社保卡",
     [
         ("APPLIED", "start_photo_review", "PHOTO_REVIEW"),
         ("PHOTO_REVIEW", "pass_photo_review", "IN_PRODUCTION"),
@@ -76,6 +85,7 @@ CARD = StateMachine(
         ("WRITTEN_LOSS", "replace", "CANCELLED"),
         *((state, "cancel", "CANCELLED") for state in STATUS_ZH if state != "CANCELLED"),
     ],
+    PHRASES,
 )
 
 Card = dict[str, Any]
@@ -189,8 +199,8 @@ def _fire(card: Card, event: str, today: date) -> None:
     if event not in ACTIONS or not CARD.can(status, event):
         raise DomainError(
             "E_CARD_STATUS",
-            f"Cannot {event.replace('_', ' ')} card {number}: it is {status}.",
-            f"社保卡{number}当前状态为“{STATUS_ZH[status]}”，不能{ACTION_ZH.get(event, event)}。",
+            f"Cannot {CARD.doing(event, f'card {number}')}: it is {status}.",
+            f"社保卡{number}当前状态为“{STATUS_ZH[status]}”，不能{PHRASES[event].zh}。",
             extra={"allowed_actions": allowed_actions(status), "state": status})
     card["status"] = CARD.next_state(status, event)
     card["history"].append({"on": today.isoformat(), "event": event, "from_status": status,

@@ -22,17 +22,18 @@ from simulator.core import rng
 from simulator.core.clock import iso
 from simulator.core.errors import DomainError, not_found
 from simulator.core.scenarios import NOTE
+from simulator.services import persons
 from simulator.services.ssc import cards
 from simulator.services.ssc.identity import (
     check_password,
     check_permit,
     hash_password,
-    normal_name,
     passport_name,
     password_matches,
     person_by_id,
     person_where,
 )
+from simulator.services.workpermit.foreigners import normal_name
 from simulator.store import tenancy
 from simulator.store.db import Database
 from simulator.store.schema import (
@@ -96,12 +97,8 @@ def start_registration(scope: TenantScope, body: dict[str, Any]) -> dict[str, An
         "tenant_id": scope.tenant_id,
         "id": registration_id,
         "seq": seq,
-        "nationality": person["nationality"],
-        "passport_number": person["passport_number"],
-        "birth_date": person["birth_date"],
+        "person_id": person["id"],
         "full_name": normal_name(body["full_name"]),
-        "work_permit_number": person["work_permit_number"],
-        "ssn": person["ssn"],
         "password_hash": hash_password(body["password"]),
         "status": "FACE_VERIFICATION_REQUIRED",
         "data": {"face": face},
@@ -179,9 +176,8 @@ def verify_face(scope: TenantScope, registration_id: str, nonce: str,
             f"The face check did not match the passport photo ({by}).",
             "人脸识别未通过。",
         )
-    card = None
-    if row["ssn"]:
-        card = cards.holds_physical_card(scope.conn, scope.tenant_id, row["ssn"], scope.now.date())
+    ssn = persons.by_id(scope.conn, scope.tenant_id, row["person_id"])["ssn"]
+    card = cards.holds_physical_card(scope.conn, scope.tenant_id, ssn, scope.now.date()) if ssn else None
     if card in CARD_IN_HAND:
         row["status"] = "REAL_NAME_CHECK_REQUIRED"
     else:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, RowMapping, and_, bindparam, func, select
 from simulator.core.clock import iso
 from simulator.core.errors import DomainError
 from simulator.core.jsontext import dumps
+from simulator.services import persons
 from simulator.services.ssc import cards
 from simulator.services.ssc.identity import IN_FORCE
 from simulator.services.workpermit import messages, permits
@@ -24,10 +25,10 @@ from simulator.store.db import Database
 from simulator.store.schema import (
     employers,
     essc_accounts,
-    persons,
     tenants,
     work_permits,
 )
+from simulator.store.schema import persons as person_rows
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
 
@@ -51,18 +52,7 @@ def _account(conn: Connection, holder: Principal) -> RowMapping:
 
 
 def _person_of(conn: Connection, account: RowMapping) -> RowMapping:
-    return (
-        conn.execute(
-            select(persons).where(
-                persons.c.tenant_id == account["tenant_id"],
-                persons.c.nationality == account["nationality"],
-                persons.c.passport_number == account["passport_number"],
-                persons.c.birth_date == account["birth_date"],
-            )
-        )
-        .mappings()
-        .one()
-    )
+    return persons.by_id(conn, account["tenant_id"], account["person_id"])
 
 
 def _permit_view(grant: Any, employer_name: str | None, today: date,
@@ -100,7 +90,7 @@ def permit_on_card(
 def _card_statement() -> Any:
     """The whole card in one prebuilt read: account, person, tenant clock and policy, the
     permit's newest grant and its employer. The card is what the app polls."""
-    account, person, tenant = essc_accounts.alias("a"), persons.alias("p"), tenants.alias("t")
+    account, person, tenant = essc_accounts.alias("a"), person_rows.alias("p"), tenants.alias("t")
     grant, employer = work_permits.alias("w"), employers.alias("e")
     newest = (
         select(func.max(work_permits.c.seq))
@@ -110,16 +100,14 @@ def _card_statement() -> Any:
     )
     joined = (
         account.join(person, and_(person.c.tenant_id == account.c.tenant_id,
-                                  person.c.nationality == account.c.nationality,
-                                  person.c.passport_number == account.c.passport_number,
-                                  person.c.birth_date == account.c.birth_date))
+                                  person.c.id == account.c.person_id))
         .join(tenant, tenant.c.id == account.c.tenant_id)
         .outerjoin(grant, and_(grant.c.tenant_id == account.c.tenant_id, grant.c.seq == newest))
         .outerjoin(employer, and_(employer.c.tenant_id == account.c.tenant_id,
                                   employer.c.id == grant.c.employer_id))
     )
     return select(
-        account.c.full_name.label("holder_name"), account.c.nationality, account.c.issued_at,
+        account.c.full_name.label("holder_name"), person.c.nationality, account.c.issued_at,
         person.c.ssn, tenant.c.clock_base_tenant, tenant.c.clock_base_wall, tenant.c.clock_frozen,
         tenant.c.settings, grant.c.number, grant.c.category, grant.c.position, grant.c.valid_from,
         grant.c.valid_to, grant.c.status, grant.c.form, grant.c.ended_on, grant.c.entry_date,
@@ -276,8 +264,8 @@ def _verdict(
         )
     }
     nationality = conn.execute(
-        select(persons.c.nationality).where(
-            persons.c.tenant_id == tenant_id, persons.c.work_permit_number == parts[2]
+        select(person_rows.c.nationality).where(
+            person_rows.c.tenant_id == tenant_id, person_rows.c.work_permit_number == parts[2]
         )
     ).scalar()
     shown["nationality"] = nationality

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, select
 
 from simulator.core.errors import DomainError
+from simulator.services.persons import KEY
 from simulator.services.workpermit import permits
 from simulator.services.workpermit import policy as policies
 from simulator.store.schema import (
@@ -28,11 +29,6 @@ PBKDF2_ROUNDS = 20_000  # a sandbox: strong enough to not store passwords, cheap
 
 
 # Identity ----------------------------------------------------------------------------------------
-
-
-def normal_name(name: str) -> str:
-    """Case-insensitive, internal spaces collapsed (domain.md §6 rule 10, ASSUMPTION)."""
-    return " ".join(name.upper().split())
 
 
 def check_password(password: str) -> None:
@@ -57,12 +53,18 @@ def password_matches(password: str, stored: str) -> bool:
     return hmac.compare_digest(hash_password(password, bytes.fromhex(salt)), stored)
 
 
+ID_KINDS = {"WORK_PERMIT_NUMBER": ("work-permit number", "工作许可证号"),
+            "SOCIAL_SECURITY_NUMBER": ("social security number", "社会保障号码"),
+            "PR_CARD_NUMBER": ("permanent-resident card number", "外国人永久居留身份证号码")}
+"""Each ``id_type`` in words, English and Chinese."""
+
+
 def _id_not_found(id_type: str, id_number: str) -> DomainError:
-    kind = id_type.replace("_", " ").lower()
+    kind, kind_zh = ID_KINDS[id_type]
     return DomainError(
         "E_ESSC_ID_NOT_FOUND",
         f"No {kind} {id_number} is known.",
-        f"未找到该证件号码：{id_number}。",
+        f"未找到该{kind_zh}：{id_number}。",
         "id_number",
     )
 
@@ -83,11 +85,7 @@ def person_by_id(conn: Connection, tenant_id: str, id_type: str, id_number: str)
         ).first()
         if holder is None:
             raise _id_not_found(id_type, id_number)
-        where += [
-            persons.c.nationality == holder.nationality,
-            persons.c.passport_number == holder.passport_number,
-            persons.c.birth_date == holder.birth_date,
-        ]
+        where += [persons.c[column] == holder._mapping[column] for column in KEY]
     row = conn.execute(select(persons).where(*where)).mappings().first()
     if row is None:
         raise _id_not_found(id_type, id_number)
@@ -95,14 +93,12 @@ def person_by_id(conn: Connection, tenant_id: str, id_type: str, id_number: str)
 
 
 def passport_name(conn: Connection, tenant_id: str, person: RowMapping) -> str:
+    """The name on the person's passport: that of their newest foreigner record (every record
+    of the person follows an approved change of name or passport, ``services/persons.py``)."""
     name = conn.execute(
         select(foreigners.c.full_name)
-        .where(
-            foreigners.c.tenant_id == tenant_id,
-            foreigners.c.nationality == person["nationality"],
-            foreigners.c.passport_number == person["passport_number"],
-            foreigners.c.birth_date == person["birth_date"],
-        )
+        .where(foreigners.c.tenant_id == tenant_id,
+               *(foreigners.c[column] == person[column] for column in KEY))
         .order_by(foreigners.c.seq.desc())
     ).scalar()
     return str(name or "")
@@ -140,9 +136,5 @@ def check_permit(conn: Connection, tenant_id: str, person: RowMapping, today: da
 
 
 def person_where(tenant_id: str, person: RowMapping) -> list[Any]:
-    return [
-        essc_accounts.c.tenant_id == tenant_id,
-        essc_accounts.c.nationality == person["nationality"],
-        essc_accounts.c.passport_number == person["passport_number"],
-        essc_accounts.c.birth_date == person["birth_date"],
-    ]
+    """The e-SSC accounts of a person: by the person's id, which no passport change moves."""
+    return [essc_accounts.c.tenant_id == tenant_id, essc_accounts.c.person_id == person["id"]]

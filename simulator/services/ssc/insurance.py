@@ -1,8 +1,9 @@
 """Social-insurance registration (参保登记) and the foreigner's social security number.
 
-The SSN belongs to the person (nationality + passport number + birth date, the ``persons`` row)
-and never changes. A 2023 permanent-resident card number is used as the SSN as is; anyone else
-gets the simulator-internal layout of :func:`simulator.core.resident_ids.foreigner_ssn`.
+The SSN belongs to the person (``services/persons.py``: found by nationality + passport number +
+birth date, kept across a new passport) and never changes. A 2023 permanent-resident card number
+is used as the SSN as is; anyone else gets the simulator-internal layout of
+:func:`simulator.core.resident_ids.foreigner_ssn`.
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select
 
 from simulator.core.errors import DomainError, not_found
 from simulator.core.resident_ids import foreigner_ssn
+from simulator.services import persons
 from simulator.services.workpermit import foreigners, permits
 from simulator.store import paging
 from simulator.store.db import Database
 from simulator.store.direct import Row
-from simulator.store.schema import insurance_registrations, persons, work_permits
+from simulator.store.schema import insurance_registrations, work_permits
+from simulator.store.schema import persons as person_rows
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
 
@@ -42,25 +45,13 @@ def view(row: RowMapping, foreigner: Row) -> dict[str, Any]:
     }
 
 
-def _person_where(tenant_id: str, foreigner: Row) -> Any:
-    return (persons.c.tenant_id == tenant_id, persons.c.nationality == foreigner["nationality"],
-            persons.c.passport_number == foreigner["passport_number"],
-            persons.c.birth_date == foreigner["birth_date"])
-
-
 def ssn_for(scope: TenantScope, foreigner: Row, division: str) -> str:
     """The person's SSN, assigned on first use; the same for every later registration."""
-    where = _person_where(scope.tenant_id, foreigner)
-    person = scope.conn.execute(select(persons.c.ssn).where(*where)).first()
-    if person is not None and person.ssn:
-        return str(person.ssn)
+    person = persons.of(scope.conn, scope.tenant_id, foreigner)
+    if person is not None and person["ssn"]:
+        return str(person["ssn"])
     ssn = _unused_ssn(scope, foreigner, division)
-    if person is None:
-        scope.conn.execute(insert(persons).values(
-            tenant_id=scope.tenant_id, nationality=foreigner["nationality"],
-            passport_number=foreigner["passport_number"], birth_date=foreigner["birth_date"], ssn=ssn))
-    else:
-        scope.conn.execute(update(persons).where(*where).values(ssn=ssn))
+    persons.assign(scope, foreigner, ssn=ssn)
     return ssn
 
 
@@ -69,8 +60,8 @@ def _unused_ssn(scope: TenantScope, foreigner: Row, division: str) -> str:
     for sequence in range(100):
         ssn = foreigner_ssn(foreigner["nationality"], division, birth, sequence,
                             foreigner["pr_card_number"])
-        taken = scope.conn.execute(select(persons.c.ssn).where(
-            persons.c.tenant_id == scope.tenant_id, persons.c.ssn == ssn)).first()
+        taken = scope.conn.execute(select(person_rows.c.ssn).where(
+            person_rows.c.tenant_id == scope.tenant_id, person_rows.c.ssn == ssn)).first()
         if taken is None:
             return ssn
     raise DomainError("E_SSN_NOT_UNIQUE", "No free social security number is left for this person's "

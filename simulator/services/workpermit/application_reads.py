@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from simulator.core.errors import DomainError, not_found
-from simulator.services.workpermit.applications import Record, load, record_of, status_view
+from simulator.services.workpermit import policy as policies
+from simulator.services.workpermit.applications import Record, load, record_of, status_view, view
+from simulator.services.workpermit.policy import Policy
 from simulator.services.workpermit.states import employer_actions
 from simulator.store import paging
 from simulator.store.db import Database
@@ -20,6 +22,13 @@ from simulator.web.tokens import Principal
 def get(db: Database, principal: Principal, app_id: str) -> Record:
     with db.read() as conn:
         return load(conn, principal.tenant_id, app_id, principal.subject)
+
+
+def get_view(db: Database, principal: Principal, app_id: str) -> dict[str, Any]:
+    """The employer's view of one application, its due dates under the tenant's policy."""
+    with db.read() as conn:
+        rec = load(conn, principal.tenant_id, app_id, principal.subject)
+        return view(rec, policies.of(conn, principal.tenant_id))
 
 
 _STATUS = select(applications.c.id, applications.c.status, applications.c.updated_at,
@@ -40,7 +49,8 @@ def status(db: Database, principal: Principal, app_id: str) -> dict[str, Any]:
 def list_page(db: Database, tenant_id: str, limit: int, cursor: str | None, *,
               employer_id: str | None = None, status: str | None = None,
               foreigner_id: str | None = None, submitted_only: bool = False,
-              ) -> tuple[list[Record], dict[str, Any]]:
+              ) -> tuple[list[Record], dict[str, Any], Policy]:
+    """A page of a tenant's applications, and the policy their due dates are read under."""
     query = select(applications).where(applications.c.tenant_id == tenant_id)
     if submitted_only:  # the officer never sees an employer's drafts
         query = query.where(applications.c.status != "DRAFT")
@@ -48,7 +58,8 @@ def list_page(db: Database, tenant_id: str, limit: int, cursor: str | None, *,
                                (applications.c.status, status), (applications.c.foreigner_id, foreigner_id))
     with db.read() as conn:
         rows, page = paging.page(conn, query, applications.c.seq, limit, cursor)
-    return [record_of(r) for r in rows], page
+        policy = policies.of(conn, tenant_id)
+    return [record_of(r) for r in rows], page, policy
 
 
 def notification_letter(db: Database, principal: Principal, app_id: str) -> dict[str, Any]:

@@ -5,16 +5,21 @@ reads clients poll and page: ``application_reads``)."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from datetime import date
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, select, update
 
-from simulator.core.errors import DomainError, not_found
+from simulator.core.errors import DomainError, not_found, raise_all
 from simulator.core.points import category_for_points
 from simulator.services import events
 from simulator.services.workpermit import foreigners, permits, rules
+from simulator.services.workpermit import policy as policies
+from simulator.services.workpermit.deadlines import due_dates
 from simulator.services.workpermit.employers import require_registered
+from simulator.services.workpermit.policy import Policy
 from simulator.services.workpermit.states import (
     APPLICATION,
     FOLLOW_UPS,
@@ -45,7 +50,9 @@ def _documents(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # Views ------------------------------------------------------------------------------------------
 
-def view(rec: Record) -> dict[str, Any]:
+def view(rec: Record, policy: Policy) -> dict[str, Any]:
+    """An application as its employer sees it, with the officer's due dates under the tenant's
+    ``policy`` (derived, never stored: ``deadlines.due_dates``)."""
     decision = rec.get("decision")
     return {
         "id": rec["id"], "type": rec["type"], "status": rec["status"],
@@ -57,8 +64,9 @@ def view(rec: Record) -> dict[str, Any]:
         "defects": rec.get("defects"), "decision": decision,
         "work_permit_number": rec.get("work_permit_number"), "history": rec["history"],
         "request": rec.get("request"), "flags": rec.get("flags") or [],
-        "scenario": rec.get("scenario"), "created_at": rec["created_at"],
-        "submitted_at": rec.get("submitted_at"), "updated_at": rec["updated_at"],
+        "scenario": rec.get("scenario"), "due_dates": due_dates(rec, policy),
+        "created_at": rec["created_at"], "submitted_at": rec.get("submitted_at"),
+        "updated_at": rec["updated_at"],
     }
 
 
@@ -68,13 +76,18 @@ def status_view(rec: Record) -> dict[str, Any]:
             "work_permit_number": rec.get("work_permit_number")}
 
 
-def queue_view(rec: Record) -> dict[str, Any]:
+def queue_view(rec: Record, policy: Policy) -> dict[str, Any]:
     points = rec.get("points") or {}
     return {"id": rec["id"], "employer_id": rec["employer_id"], "foreigner_id": rec["foreigner_id"],
             "type": rec["type"], "status": rec["status"], "category": rec["category"],
             "derived_category": rec.get("derived_category"), "points_total": points.get("total"),
             "defects": rec.get("defects"), "work_permit_number": rec.get("work_permit_number"),
-            "updated_at": rec["updated_at"]}
+            "due_dates": due_dates(rec, policy), "updated_at": rec["updated_at"]}
+
+
+def shown(scope: TenantScope, rec: Record) -> dict[str, Any]:
+    """:func:`view` inside a write, under the tenant's policy as the transaction sees it."""
+    return view(rec, policies.of(scope.conn, scope.tenant_id))
 
 
 # Persistence ------------------------------------------------------------------------------------
@@ -187,25 +200,25 @@ def _check_submission(scope: TenantScope, principal: Principal, rec: Record,
     if foreigner is None:
         require_registered(scope.conn, principal)
         foreigner = foreigner_of(scope, principal, rec)
-    points = rules.evaluate(facts_of(scope, rec, foreigner))
-    permits.refuse_second_active(scope, foreigner)
-    if rec["type"] == "NEW_IN_CHINA":
-        _in_china_eligible(scope, foreigner, rec)
+    facts = facts_of(scope, rec, foreigner)
+    points = rules.points_for(facts)
+    raise_all(chain(rules.broken(facts, points), permits.second_active(scope, foreigner),
+                    _in_china_eligible(scope, foreigner, rec) if rec["type"] == "NEW_IN_CHINA" else ()))
     rec["points"] = points.as_dict()
     rec["derived_category"] = category_for_points(points.total)
 
 
-def _in_china_eligible(scope: TenantScope, foreigner: Row, rec: Record) -> None:
+def _in_china_eligible(scope: TenantScope, foreigner: Row, rec: Record) -> Iterator[DomainError]:
     """A change of employer inside China: an existing holder whose previous permit was cancelled,
     for the same occupation (whatsupchina.com, M); the permit number stays the person's."""
     number = permits.person_number(scope.conn, scope.tenant_id, foreigner)
     previous = permits.latest(scope.conn, scope.tenant_id, number) if number else None
     if previous is None or previous["status"] != "CANCELLED":
-        raise DomainError("E_IN_CHINA_NOT_ALLOWED", "An in-China application needs a previous work permit "
+        yield DomainError("E_IN_CHINA_NOT_ALLOWED", "An in-China application needs a previous work permit "
                           "that its employer has cancelled; otherwise apply from abroad (NEW_OVERSEAS).",
                           "境内申请须持有已由原单位注销的工作许可，否则请提交境外申请。", "type")
-    if " ".join(previous["position"].lower().split()) != " ".join(rec["job"]["position"].lower().split()):
-        raise DomainError("E_IN_CHINA_NOT_ALLOWED", f"An in-China application is for the same occupation "
+    elif " ".join(previous["position"].lower().split()) != " ".join(rec["job"]["position"].lower().split()):
+        yield DomainError("E_IN_CHINA_NOT_ALLOWED", f"An in-China application is for the same occupation "
                           f"({previous['position']}); another needs a new application from abroad.",
                           f"境内申请须为同一职业（{previous['position']}）。", "job.position")
 
@@ -249,7 +262,7 @@ def create(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> di
         "foreigner_id": rec["foreigner_id"], "type": rec["type"], "created_at": at, **columns(rec),
     })
     publish(scope.conn, rec)
-    return view(rec)
+    return shown(scope, rec)
 
 
 INSERT = applications.insert()
@@ -267,7 +280,7 @@ def submit(scope: TenantScope, principal: Principal, app_id: str) -> dict[str, A
     rec = load(scope.conn, scope.tenant_id, app_id, principal.subject)
     _submit(scope, principal, rec)
     save(scope.conn, rec)
-    return view(rec)
+    return shown(scope, rec)
 
 
 def correct(scope: TenantScope, principal: Principal, app_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -280,14 +293,14 @@ def correct(scope: TenantScope, principal: Principal, app_id: str, body: dict[st
     _check_submission(scope, principal, rec)
     fire(rec, event, "EMPLOYER", scope.now_iso, body.get("note"))
     save(scope.conn, rec)
-    return view(rec)
+    return shown(scope, rec)
 
 
 def withdraw(scope: TenantScope, principal: Principal, app_id: str) -> dict[str, Any]:
     rec = load(scope.conn, scope.tenant_id, app_id, principal.subject)
     fire(rec, "withdraw", "EMPLOYER", scope.now_iso)
     save(scope.conn, rec)
-    return view(rec)
+    return shown(scope, rec)
 
 
 def reissuable(scope: TenantScope, principal: Principal, number: str) -> RowMapping:

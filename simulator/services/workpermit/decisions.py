@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.core.errors import DomainError
+from simulator.core.errors import DomainError, raise_all
 from simulator.services.workpermit import lifecycle, permits, rules
 from simulator.services.workpermit.applications import (
     PERMIT_TYPES,
@@ -72,7 +72,8 @@ def officer_approve(scope: TenantScope, app_id: str) -> Record:
         return rec
     owner = Principal(tenant_id=scope.tenant_id, subject=rec["employer_id"], kind="employer")
     foreigner = foreigner_of(scope, owner, rec)
-    rules.check_dates(facts_of(scope, rec, foreigner))  # else the permit would end before it starts
+    # else the permit would end before it starts
+    raise_all(rules.check_dates(facts_of(scope, rec, foreigner)))
     permits.refuse_second_active(scope, foreigner)
     rec["decision"] = {"outcome": "APPROVED", "reason": None, "decided_at": scope.now_iso}
     fire(rec, "approve", "OFFICER", scope.now_iso)

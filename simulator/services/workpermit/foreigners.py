@@ -30,6 +30,12 @@ def view(row: direct.Row, permit_number: str | None = None) -> dict[str, Any]:
     }
 
 
+def normal_name(name: str) -> str:
+    """A passport name as stored and compared: upper case, internal spaces collapsed (the e-SSC
+    compares names so, domain.md §6 rule 10, ASSUMPTION)."""
+    return " ".join(name.upper().split())
+
+
 def normalised(body: dict[str, Any]) -> dict[str, Any]:
     try:
         nationality = country(body["nationality"]).alpha3
@@ -56,7 +62,7 @@ def normalised(body: dict[str, Any]) -> dict[str, Any]:
         raise DomainError("E_DATES_INCONSISTENT", "The passport cannot expire before its holder was born.",
                           "护照有效期早于出生日期。", "passport_expiry")
     return {
-        "full_name": " ".join(body["full_name"].upper().split()), "sex": body["sex"],
+        "full_name": normal_name(body["full_name"]), "sex": body["sex"],
         "birth_date": body["birth_date"], "nationality": nationality, "passport_number": passport,
         "passport_expiry": body["passport_expiry"], "education": body["education"],
         "experience_years": body["experience_years"],

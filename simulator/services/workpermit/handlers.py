@@ -108,14 +108,14 @@ def create_application(body: dict[str, Any]) -> Response:
 def list_applications(limit: int = 20, cursor: str | None = None, status: str | None = None,
                       foreigner_id: str | None = None) -> Response:
     principal = auth.employer()
-    records, page = application_reads.list_page(
+    records, page, policy = application_reads.list_page(
         _db(), principal.tenant_id, limit, cursor, employer_id=principal.subject,
         status=status, foreigner_id=foreigner_id)
-    return json_response({"items": [applications.view(r) for r in records], "page": page})
+    return json_response({"items": [applications.view(r, policy) for r in records], "page": page})
 
 
 def get_application(application_id: str) -> Response:
-    return json_response(applications.view(application_reads.get(_db(), auth.employer(), application_id)))
+    return json_response(application_reads.get_view(_db(), auth.employer(), application_id))
 
 
 def get_application_status(application_id: str) -> Response:

@@ -5,6 +5,7 @@ policy settings. Filing checks run here; the effects run when the officer approv
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,10 +13,12 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import RowMapping, update
 
 from simulator.core.calendar import SANDBOX
-from simulator.core.errors import DomainError, not_found
+from simulator.core.errors import DomainError, not_found, raise_all
+from simulator.services import persons
 from simulator.services.workpermit import permits
 from simulator.services.workpermit import policy as policies
-from simulator.store.schema import foreigners, persons, work_permits
+from simulator.services.workpermit.foreigners import normal_name
+from simulator.store.schema import foreigners, work_permits
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
 
@@ -165,31 +168,35 @@ def change(
     status = _status(scope, grant, rules)
     _refuse_ended(status, number)
     _refuse_overdue(status, number)
-    event = date.fromisoformat(body["event_date"])
-    if event > scope.now.date():
-        raise DomainError(
-            "E_DATES_INCONSISTENT",
-            "The change cannot happen after today.",
-            "变更日期不能晚于今天。",
-            "event_date",
-        )
-    if body.get("province", grant["province"]) != grant["province"]:
-        raise DomainError(
-            "E_CROSS_REGION_WORK",
-            f"Work permit {number} is for province {grant['province']}: "
-            f"working in {body['province']} needs a new application there.",
-            f"工作许可{number}限于{grant['province']}省，跨省工作须在当地重新申请。",
-            "province",
-        )
     foreigner = _holder(scope, grant)
     current = {**foreigner, **grant}
-    changes = {k: body[k] for k in CHANGE_FIELDS if k in body and body[k] != current.get(k)}
-    if not changes:
-        raise DomainError(
-            "E_NOTHING_TO_CHANGE", "Every detail given equals the permit's.", "所填信息与现有信息一致。"
-        )
+    given = {**body, **({"full_name": normal_name(body["full_name"])} if "full_name" in body else {})}
+    changes = {k: given[k] for k in CHANGE_FIELDS if k in given and given[k] != current.get(k)}
+    raise_all(_wrong_change(scope, grant, foreigner, body, changes))
+    event = date.fromisoformat(body["event_date"])
     late = scope.now.date() > event + timedelta(days=rules.change_report_days)
     return grant, {"event_date": body["event_date"], "changes": changes}, ["CHANGE_LATE"] if late else []
+
+
+def _wrong_change(scope: TenantScope, grant: RowMapping, foreigner: RowMapping, body: dict[str, Any],
+                  changes: dict[str, Any]) -> Iterator[DomainError]:
+    """Everything wrong with a change's details, to be told at once."""
+    if date.fromisoformat(body["event_date"]) > scope.now.date():
+        yield DomainError("E_DATES_INCONSISTENT", "The change cannot happen after today.",
+                          "变更日期不能晚于今天。", "event_date")
+    if body.get("province", grant["province"]) != grant["province"]:
+        yield DomainError(
+            "E_CROSS_REGION_WORK",
+            f"Work permit {grant['number']} is for province {grant['province']}: "
+            f"working in {body['province']} needs a new application there.",
+            f"工作许可{grant['number']}限于{grant['province']}省，跨省工作须在当地重新申请。",
+            "province",
+        )
+    if not changes:
+        yield DomainError("E_NOTHING_TO_CHANGE", "Every detail given equals the permit's.",
+                          "所填信息与现有信息一致。")
+    if "passport_number" in changes:
+        yield from persons.taken_passport(scope.conn, scope.tenant_id, foreigner, changes["passport_number"])
 
 
 def cancellation(
@@ -255,23 +262,7 @@ def _apply_change(scope: TenantScope, grant: RowMapping, changes: dict[str, Any]
     on_permit = {k: changes[k] for k in ("full_name", "position", "city") if k in changes}
     if on_permit or _electronic(grant):
         _set(scope, grant, **on_permit, **_electronic(grant))
-    on_person = {k: changes[k] for k in ("full_name", "passport_number", "passport_expiry") if k in changes}
-    if not on_person:
-        return
-    foreigner = _holder(scope, grant)
-    scope.conn.execute(
-        update(foreigners)
-        .where(foreigners.c.tenant_id == scope.tenant_id, foreigners.c.id == grant["foreigner_id"])
-        .values(**on_person)
-    )
-    if "passport_number" in on_person:  # the person (and their number and SSN) keeps going
-        scope.conn.execute(
-            update(persons)
-            .where(
-                persons.c.tenant_id == scope.tenant_id,
-                persons.c.nationality == foreigner["nationality"],
-                persons.c.passport_number == foreigner["passport_number"],
-                persons.c.birth_date == foreigner["birth_date"],
-            )
-            .values(passport_number=on_person["passport_number"])
-        )
+    on_passport: dict[str, Any] = {k: changes[k] for k in ("full_name", "passport_number", "passport_expiry")
+                                   if k in changes}
+    if on_passport:  # the person, their numbers and their e-SSC go on (services/persons.py)
+        persons.renew_passport(scope, _holder(scope, grant), on_passport)

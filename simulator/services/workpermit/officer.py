@@ -9,8 +9,8 @@ the review's last working day, and the history says so. Every step goes through 
 functions the manual officer uses (``decisions.officer_*``), run with a scope whose clock
 stands at the step's moment, so the permit, the letter and every rule read the same date.
 
-Deadlines count working days on China's official calendar (domain.md §5.1), the start day never
-counting, with the tenant's policy settings:
+Deadlines (``deadlines.py``) count working days on China's official calendar (domain.md §5.1),
+the start day never counting, with the tenant's policy settings:
 
 * pre-review: ``pre_review_working_days`` after the last entry into PRE_REVIEW. All defects are
   told at once (一次性告知); a second pre-review that still finds some rejects the application.
@@ -29,18 +29,18 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from simulator.core.calendar import SANDBOX
 from simulator.core.clock import SHANGHAI, Clock
 from simulator.core.errors import DomainError
 from simulator.core.scenarios import SLOW_REVIEW
 from simulator.services.workpermit import applications, decisions, rules
 from simulator.services.workpermit import policy as policies
+from simulator.services.workpermit.deadlines import Review, due_date, last, scenario_of
 from simulator.services.workpermit.policy import Policy
 from simulator.store import tenancy
 from simulator.store.schema import applications as table
@@ -61,7 +61,7 @@ own. The application form, photo and CV (items 1, 9, 10) are required in reality
 own walk-through and ``simulator.testing.documents()`` do not send them; a visa or residence
 permit (item 8, NEW_IN_CHINA) is not asked either. Applications about an existing permit carry no
 documents and pass pre-review."""
-DOCUMENT_RULES: tuple[tuple[Callable[[rules.Facts], None], str], ...] = (
+DOCUMENT_RULES: tuple[tuple[Callable[[rules.Facts], Iterator[DomainError]], str], ...] = (
     (rules.check_freshness, "DOCUMENT_EXPIRED"),
     (rules.check_legalisation, "NOT_LEGALISED"),
     (rules.check_translation, "NOT_TRANSLATED"),
@@ -86,15 +86,13 @@ def _defect(code: str, document: dict[str, Any], index: int, error: DomainError)
 
 def document_defects(facts: rules.Facts, required: tuple[str, ...]) -> list[Defect]:
     """Every defect at once: missing documents in ``required``'s order, then each rule of
-    ``rules.check_documents`` over every document (the rules stop at the first; pre-review may not)."""
+    ``rules.check_documents`` over every document, each as a defect of its own document."""
     present = {document["type"] for document in facts.documents}
     found = [_missing(kind) for kind in required if kind not in present]
     for check, code in DOCUMENT_RULES:
         for index, document in enumerate(facts.documents):
-            try:
-                check(replace(facts, documents=[document]))
-            except DomainError as error:
-                found.append(_defect(code, document, index, error))
+            found += [_defect(code, document, index, error)
+                      for error in check(replace(facts, documents=[document]))]
     return found
 
 
@@ -108,90 +106,11 @@ def defects(scope: TenantScope, rec: Record) -> list[Defect]:
     return document_defects(facts, required)
 
 
-# Deadlines ---------------------------------------------------------------------------------------
-
-def scenario_of(rec: Record) -> str | None:
-    """The scenario an application carries, from a loaded record or a raw row."""
-    return rec.get("scenario") or (rec.get("data") or {}).get("scenario")
-
-
-def _day(at: str) -> date:
-    return datetime.fromisoformat(at).astimezone(SHANGHAI).date()
-
-
-def _last(history: list[dict[str, Any]], key: str, value: str) -> dict[str, Any]:
-    return next(entry for entry in reversed(history) if entry[key] == value)
-
-
-def used_review_days(history: list[dict[str, Any]]) -> int:
-    """Working days of review already spent before the current stint in UNDER_REVIEW: the
-    review's clock stops while supplementary material is awaited (补正; domain.md §5.2,
-    ASSUMPTION) and goes on where it stopped, rather than starting again."""
-    used, since = 0, None
-    for entry in history:
-        if entry["to_status"] == "UNDER_REVIEW":
-            since = _day(entry["at"])
-        elif since is not None and entry["from_status"] == "UNDER_REVIEW":
-            used += SANDBOX.working_days_between(since, _day(entry["at"]))
-            since = None
-    return used
-
-
-@dataclass(frozen=True)
-class Review:
-    """The review's dates: its own deadline and the statutory one (domain.md §5.1)."""
-
-    accepted: date
-    statutory: date
-    extended: date | None
-    due: date
-    working_days: int
-    slow: bool = False
-
-    @classmethod
-    def of(cls, rec: Record, policy: Policy) -> Review:
-        accepted = _day(_last(rec["history"], "event", "accept")["at"])
-        entered = _day(_last(rec["history"], "to_status", "UNDER_REVIEW")["at"])
-        working_days = policy.review_working_days(rec["category"])
-        remaining = max(0, working_days - used_review_days(rec["history"]))
-        due = SANDBOX.add_working_days(entered, remaining)
-        statutory = SANDBOX.add_working_days(accepted, policy.statutory_working_days)
-        extended = SANDBOX.add_working_days(
-            accepted, policy.statutory_working_days + policy.statutory_extension_working_days)
-        if scenario_of(rec) == SLOW_REVIEW:  # the review takes every day the law allows
-            return cls(accepted, statutory, extended, extended, working_days, slow=True)
-        if due <= statutory:
-            return cls(accepted, statutory, None, due, working_days)
-        return cls(accepted, statutory, extended, min(due, extended), working_days)
-
-    def note(self, policy: Policy) -> str:
-        text = (f"statutory deadline {self.statutory} ({policy.statutory_working_days} working days "
-                f"after acceptance)")
-        if self.slow:
-            text += (f"; extended by {policy.statutory_extension_working_days} working days to "
-                     f"{self.extended}, the slowest review the law allows")
-        elif self.extended is not None:
-            text += (f"; extended: the review takes {self.working_days} working days, past the "
-                     f"statutory limit, so the deadline is extended by "
-                     f"{policy.statutory_extension_working_days} working days to {self.extended}")
-        return f"{text}; decision due {self.due}"
-
-
-def due_date(rec: Record, policy: Policy) -> date | None:
-    """The day the officer acts on ``rec`` next, or None when it waits for someone else."""
-    if rec["status"] == "PRE_REVIEW":
-        entered = _day(_last(rec["history"], "to_status", "PRE_REVIEW")["at"])
-        return SANDBOX.add_working_days(entered, policy.pre_review_working_days)
-    if rec["status"] == "UNDER_REVIEW":
-        return Review.of(rec, policy).due
-    return None
-
-
 # Steps -------------------------------------------------------------------------------------------
 
 def _annotate(scope: TenantScope, rec: Record, event: str, note: str) -> Record:
     """Add ``note`` to the latest ``event`` entry the model function just wrote."""
-    entry = _last(rec["history"], "event", event)
+    entry = last(rec["history"], "event", event)
     entry["note"] = note if not entry["note"] else f"{entry['note']}; {note}"
     applications.save(scope.conn, rec)
     return rec
@@ -222,7 +141,7 @@ def _review(scope: TenantScope, rec: Record, policy: Policy) -> Record:
             decided = decisions.officer_approve(scope, rec["id"])
     except DomainError as error:
         decided = decisions.officer_reject(scope, rec["id"], error.detail)
-    if not _last(decided["history"], "event", "accept")["note"]:  # accepted by the manual officer
+    if not last(decided["history"], "event", "accept")["note"]:  # accepted by the manual officer
         event = decided["history"][-1]["event"]
         decided = _annotate(scope, decided, event, Review.of(rec, policy).note(policy))
     return decided

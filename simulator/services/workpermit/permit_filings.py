@@ -70,4 +70,4 @@ def file_for_permit(scope: TenantScope, principal: Principal, grant: RowMapping,
         "foreigner_id": rec["foreigner_id"], "type": rec["type"], "created_at": at,
         **applications.columns(rec)})
     applications.publish(scope.conn, rec)
-    return applications.view(rec)
+    return applications.shown(scope, rec)

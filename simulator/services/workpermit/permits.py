@@ -1,11 +1,12 @@
 """Electronic work permits (电子工作许可) and notification letters (外国人工作许可通知).
 
-A person keeps one permit number for life (一人一号、终生不变): the ``persons`` table maps
-nationality + passport number + birth date to it, and every later grant reuses it.
+A person keeps one permit number for life (一人一号、终生不变): it is stored on the person
+(``services/persons.py``), and every later grant reuses it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,9 +14,9 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from simulator.core import rng
-from simulator.core.errors import DomainError, not_found
+from simulator.core.errors import DomainError, not_found, raise_all
 from simulator.core.ids import work_permit_number
-from simulator.services import events
+from simulator.services import events, persons
 from simulator.services.workpermit import policy as policies
 from simulator.services.workpermit.foreigners import permit_number_of
 from simulator.services.workpermit.policy import Policy
@@ -23,19 +24,23 @@ from simulator.services.workpermit.states import ACTIVE_PERMIT_STATUSES
 from simulator.store import paging, tenancy
 from simulator.store.db import Database
 from simulator.store.direct import Row
-from simulator.store.schema import employers, persons, tenants, work_permits
+from simulator.store.schema import employers, tenants, work_permits
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
 
 ENDED_STATUSES = ("CANCELLED", "EXPIRED", "REVOKED")
+EXPIRING_FROM = ("ACTIVE", "LEGACY_PHYSICAL")
+"""Stored statuses that turn EXPIRING within the extension lead time."""
 DEFAULT_POLICY = Policy()
 
 
 def effective_status(row: Any, today: date, rules: Policy = DEFAULT_POLICY) -> str:
     """The permit's status on ``today``, derived from the stored one and the clock (domain.md §5.3):
     past ``valid_to`` it is EXPIRED, a B/C holder past the originals-check deadline is
-    OVERDUE_VERIFICATION, an ACTIVE permit within the extension lead time is EXPIRING. Every
-    service reads it the same way, so nobody sees a stale state."""
+    OVERDUE_VERIFICATION, a permit in force (ACTIVE, or a physical one) within the extension lead
+    time is EXPIRING. Every service reads it the same way, so nobody sees a stale state. A
+    physical permit's EXPIRING still has ``form`` PHYSICAL_LEGACY: its extension is the step
+    that makes it electronic (Notice 75), which is why its holder is reminded like anyone."""
     status = str(row["status"])
     if status in ENDED_STATUSES:
         return status
@@ -46,14 +51,9 @@ def effective_status(row: Any, today: date, rules: Policy = DEFAULT_POLICY) -> s
     deadline = timedelta(days=rules.originals_check_days)
     if status == "PENDING_ORIGINALS_CHECK" and entry and today > date.fromisoformat(entry) + deadline:
         return "OVERDUE_VERIFICATION"
-    if status == "ACTIVE" and today >= valid_to - timedelta(days=rules.extension_lead_days):
+    if status in EXPIRING_FROM and today >= valid_to - timedelta(days=rules.extension_lead_days):
         return "EXPIRING"
     return status
-
-
-def _person_key(tenant_id: str, foreigner: Row) -> dict[str, Any]:
-    return {"tenant_id": tenant_id, "nationality": foreigner["nationality"],
-            "passport_number": foreigner["passport_number"], "birth_date": foreigner["birth_date"]}
 
 
 def person_number(conn: Connection, tenant_id: str, foreigner: Row) -> str | None:
@@ -65,24 +65,19 @@ _ACTIVE = select(work_permits.c.status, work_permits.c.valid_to).where(
     work_permits.c.status.in_(ACTIVE_PERMIT_STATUSES), work_permits.c.valid_to >= bindparam("today"))
 
 
-def _assign_number(scope: TenantScope, foreigner: Row, number: str) -> None:
-    """Give the person their number for life; the person may already exist (an SSN first)."""
-    key = _person_key(scope.tenant_id, foreigner)
-    where = [persons.c[name] == value for name, value in key.items()]
-    if scope.conn.execute(select(persons.c.tenant_id).where(*where)).first() is None:
-        scope.conn.execute(persons.insert().values(work_permit_number=number, **key))
-    else:
-        scope.conn.execute(update(persons).where(*where).values(work_permit_number=number))
-
-
 def refuse_second_active(scope: TenantScope, foreigner: Row) -> None:
+    raise_all(second_active(scope, foreigner))
+
+
+def second_active(scope: TenantScope, foreigner: Row) -> Iterator[DomainError]:
+    """One active permit per person (domain.md §6 rule 8, ASSUMPTION)."""
     number = person_number(scope.conn, scope.tenant_id, foreigner)
     if number is None:
         return
     active = scope.conn.execute(_ACTIVE, {"tenant": scope.tenant_id, "number": number,
                                           "today": scope.now.date().isoformat()}).first()
     if active is not None:
-        raise DomainError(
+        yield DomainError(
             "E_PERMIT_ALREADY_ACTIVE",
             f"This person already holds work permit {number} ({active.status}, valid to "
             f"{active.valid_to}); one person can hold one active permit.",
@@ -106,7 +101,7 @@ def issue(scope: TenantScope, rec: dict[str, Any], foreigner: Row) -> dict[str, 
     seq = scope.next_seq()
     if number is None:
         number = work_permit_number(rec["job"]["province"], today.year, seq)
-        _assign_number(scope, foreigner, number)
+        persons.assign(scope, foreigner, work_permit_number=number)
     valid_to = validity(today, rec["category"], date.fromisoformat(rec["job"]["contract_end"]),
                         date.fromisoformat(foreigner["passport_expiry"]),
                         policies.of(scope.conn, scope.tenant_id))
@@ -283,7 +278,7 @@ def insert_legacy(scope: TenantScope, foreigner: Row, employer_id: str, *, provi
     """A physical permit issued before Notice 75 ("no change, no replacement"), for seeding."""
     seq = scope.next_seq()
     number = work_permit_number(province, valid_from.year, seq)
-    _assign_number(scope, foreigner, number)
+    persons.assign(scope, foreigner, work_permit_number=number)
     scope.conn.execute(work_permits.insert().values(
         tenant_id=scope.tenant_id, seq=seq, number=number, employer_id=employer_id,
         foreigner_id=foreigner["id"], application_id=None, full_name=foreigner["full_name"],

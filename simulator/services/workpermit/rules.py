@@ -1,7 +1,8 @@
 """Policy rules checked when an application is submitted (domain.md §4, §6).
 
-Pure functions over the application's facts and the tenant's date; each broken rule raises its
-own :class:`DomainError` code, naming the field at fault. :func:`evaluate` lists the order.
+Pure functions over the application's facts and the tenant's date: each ``check_*`` yields a
+:class:`DomainError` for every way its rule is broken (its own code, the field at fault), and
+:func:`evaluate` raises them all at once, the first leading. :func:`broken` lists the order.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from simulator.core.clock import age_on
-from simulator.core.errors import DomainError
+from simulator.core.errors import DomainError, raise_all
 from simulator.core.points import (
     Bonus,
     ChineseLevel,
@@ -79,16 +80,16 @@ def points_for(facts: Facts) -> PointsBreakdown:
     ))
 
 
-def check_age(facts: Facts) -> None:
+def check_age(facts: Facts) -> Iterator[DomainError]:
     if facts.age < 18:
-        raise DomainError(
+        yield DomainError(
             "E_AGE_UNDER_18",
             f"The applicant is {facts.age} on {facts.today}; every category needs 18.",
             f"申请人于{facts.today}为{facts.age}周岁，未满18周岁。",
             "foreigner_id",
         )
     if facts.category == "B" and facts.age > B_AGE_LIMIT and not facts.relaxation_reason:
-        raise DomainError(
+        yield DomainError(
             "E_AGE_LIMIT",
             f"The applicant is {facts.age}; category B over 60 needs a relaxation_reason.",
             f"申请人{facts.age}周岁，B类超过60周岁须说明放宽理由（relaxation_reason）。",
@@ -100,17 +101,17 @@ def _contract(facts: Facts) -> tuple[date, date]:
     return date.fromisoformat(facts.job["contract_start"]), date.fromisoformat(facts.job["contract_end"])
 
 
-def check_dates(facts: Facts) -> None:
+def check_dates(facts: Facts) -> Iterator[DomainError]:
     start, end = _contract(facts)
     if end <= start or end <= facts.today:
-        raise DomainError(
+        yield DomainError(
             "E_CONTRACT_DATES",
             f"The contract runs {start} to {end}: it must end after it starts and after {facts.today}.",
             f"合同期限{start}至{end}：结束日期须晚于开始日期和{facts.today}。",
             "job.contract_end",
         )
     if facts.passport_expiry <= facts.today:
-        raise DomainError(
+        yield DomainError(
             "E_PASSPORT_EXPIRED",
             f"The passport expired on {facts.passport_expiry}.",
             f"护照已于{facts.passport_expiry}过期。",
@@ -118,22 +119,22 @@ def check_dates(facts: Facts) -> None:
         )
 
 
-def check_documents(facts: Facts) -> None:
+def check_documents(facts: Facts) -> Iterator[DomainError]:
     """The documents as sent, each rule over every document before the next rule: freshness,
     then legalisation, then translation (the order a real file is put together in: an old
     certificate is replaced, an original is legalised, the legalised original is translated)."""
-    check_freshness(facts)
-    check_legalisation(facts)
-    check_translation(facts)
+    yield from check_freshness(facts)
+    yield from check_legalisation(facts)
+    yield from check_translation(facts)
 
 
-def check_freshness(facts: Facts) -> None:
+def check_freshness(facts: Facts) -> Iterator[DomainError]:
     """Criminal record and health certificate at most 6 months old (§6 rule 5; H)."""
     oldest_allowed = facts.today - FRESHNESS
     for index, document in enumerate(facts.documents):
         issued = date.fromisoformat(document["issue_date"])
         if document["type"] in FRESH_DOCUMENTS and issued < oldest_allowed:
-            raise DomainError(
+            yield DomainError(
                 "E_DOC_EXPIRED",
                 f"{document['type']} issued {issued} is older than 6 months on {facts.today} "
                 f"(must be issued on or after {oldest_allowed}).",
@@ -148,14 +149,14 @@ def _foreign(documents: list[dict[str, Any]]) -> Iterator[tuple[int, dict[str, A
     return ((i, d) for i, d in enumerate(documents) if d.get("language") not in CHINESE)
 
 
-def check_legalisation(facts: Facts) -> None:
+def check_legalisation(facts: Facts) -> Iterator[DomainError]:
     """A foreign degree and a criminal record must be legalised by a Chinese embassy or consulate,
     or verified by a recognised body (§2.3 items 3-4, §7 E_DOC_NOT_LEGALISED; zssvisa.cn, M).
     Known gap: a Chinese-language document is taken as a Chinese (CHSI-verified) or Hong Kong,
     Macao or Taiwan (notarised) one; those channels are not modelled, so it passes as sent."""
     for index, document in _foreign(facts.documents):
         if document["type"] in LEGALISED and not document.get("legalised"):
-            raise DomainError(
+            yield DomainError(
                 "E_DOC_NOT_LEGALISED",
                 f"The foreign {document['type']} at documents[{index}] must be legalised by a "
                 "Chinese embassy or consulate, or verified by a recognised body.",
@@ -164,13 +165,13 @@ def check_legalisation(facts: Facts) -> None:
             )
 
 
-def check_translation(facts: Facts) -> None:
+def check_translation(facts: Facts) -> Iterator[DomainError]:
     """Every non-Chinese document except the passport needs a Chinese translation sealed by the
     employer (§2.3 last paragraph, §6 rule 6; zwdt.sh.gov.cn, H for Shanghai). A photo has no
     text to translate (ASSUMPTION)."""
     for index, document in _foreign(facts.documents):
         if document["type"] not in UNTRANSLATED and not document.get("translated"):
-            raise DomainError(
+            yield DomainError(
                 "E_TRANSLATION_MISSING",
                 f"The {document['type']} at documents[{index}] is not in Chinese "
                 f"(language {document.get('language', 'not given')}) and needs a Chinese "
@@ -180,12 +181,13 @@ def check_translation(facts: Facts) -> None:
             )
 
 
-def _require_documents(facts: Facts, required: tuple[str, ...], why: str, why_zh: str) -> None:
+def _require_documents(facts: Facts, required: tuple[str, ...], why: str,
+                       why_zh: str) -> Iterator[DomainError]:
     present = {document["type"] for document in facts.documents}
     missing = [kind for kind in required if kind not in present]
     if missing:
         names = ", ".join(missing)
-        raise DomainError("E_DOC_MISSING", f"{why}: add {names}.", f"{why_zh}：请提供{names}。",
+        yield DomainError("E_DOC_MISSING", f"{why}: add {names}.", f"{why_zh}：请提供{names}。",
                           "documents")
 
 
@@ -193,30 +195,33 @@ def _mismatch(detail: str, detail_zh: str, field: str = "category") -> DomainErr
     return DomainError("E_CATEGORY_MISMATCH", detail, detail_zh, field)
 
 
-def check_category(facts: Facts, points: PointsBreakdown) -> None:
-    """The claimed category against its route (§4.1, §6 rules 3-4; H), then the route's evidence."""
+def check_category(facts: Facts, points: PointsBreakdown) -> Iterator[DomainError]:
+    """The claimed category against its route (§4.1, §6 rules 3-4; H), then the route's evidence.
+    A route that leads to another category is not checked for its evidence: the claim is wrong
+    whatever it shows."""
     claimed, route = facts.category, facts.route
     if route == "POINTS":
         derived = category_for_points(points.total)
         if derived != claimed:
-            raise _mismatch(
+            yield _mismatch(
                 f"Category {claimed} through the points route needs "
                 f"{ {'A': '85 or more', 'B': '60 to 84', 'C': 'under 60'}[claimed] } points; "
                 f"the application scores {points.total} (category {derived}).",
                 f"以计分方式申请{claimed}类与得分不符：本申请计{points.total}分（{derived}类）。",
             )
-        _check_points_evidence(facts, points)
+        yield from _check_points_evidence(facts, points)
         return
     if ROUTE_CATEGORY[route] != claimed:
-        raise _mismatch(
+        yield _mismatch(
             f"Route {route} leads to category {ROUTE_CATEGORY[route]}, not {claimed}.",
             f"{route}途径对应{ROUTE_CATEGORY[route]}类，而非{claimed}类。",
             "qualification_route",
         )
-    _check_route_evidence(facts)
+        return
+    yield from _check_route_evidence(facts)
 
 
-def _check_points_evidence(facts: Facts, points: PointsBreakdown) -> None:
+def _check_points_evidence(facts: Facts, points: PointsBreakdown) -> Iterator[DomainError]:
     """Education points need the DEGREE_CERTIFICATE they credit (§4.2, §2.3 item 3; ASSUMPTION,
     M): without it the claim is unsupported, and leaving the certificate out would also dodge
     the legalisation rule while keeping 10-20 points. Any category, A included: acceptance with
@@ -224,50 +229,50 @@ def _check_points_evidence(facts: Facts, points: PointsBreakdown) -> None:
     Known gap: experience points are not tied to a WORK_EXPERIENCE_CERTIFICATE (no source says
     the points route checks it; only route B by degree does, §6 rule 3)."""
     if points.education > 0:
-        _require_documents(
+        yield from _require_documents(
             facts, ("DEGREE_CERTIFICATE",),
             f"The points route credits {points.education} points for {facts.education}",
             f"计分中学历得{points.education}分（{facts.education}），须提供学历学位证书",
         )
 
 
-def _check_route_evidence(facts: Facts) -> None:
+def _check_route_evidence(facts: Facts) -> Iterator[DomainError]:
     if facts.route == "BACHELOR_EXPERIENCE":
-        _check_bachelor_experience(facts)
+        yield from _check_bachelor_experience(facts)
     if facts.route in A_EVIDENCE_ROUTES and not any(
         d["type"] == "TALENT_CATEGORY_PROOF" for d in facts.documents
     ):
-        raise _mismatch(
+        yield _mismatch(
             f"Route {facts.route} needs a TALENT_CATEGORY_PROOF document.",
             f"{facts.route}途径须提供人才类别证明材料（TALENT_CATEGORY_PROOF）。",
             "documents",
         )
     if facts.route == "HIGH_SALARY" and int(facts.job["annual_salary_cny"]) < HIGH_SALARY_CNY:
-        raise _mismatch(
+        yield _mismatch(
             f"Route HIGH_SALARY needs an annual salary of at least {HIGH_SALARY_CNY} CNY.",
             f"高薪途径须年薪不低于{HIGH_SALARY_CNY}元。",
             "job.annual_salary_cny",
         )
     if facts.route == "OTHER_C":
-        _check_other_c(facts)
+        yield from _check_other_c(facts)
 
 
-def _check_bachelor_experience(facts: Facts) -> None:
+def _check_bachelor_experience(facts: Facts) -> Iterator[DomainError]:
     """B by degree: a bachelor's or higher and 2 years (§4.1, §6 rule 3; H), each shown by its
     certificate (§2.3 items 2-3; H for the Shanghai item list)."""
     if facts.education == "BELOW_BACHELOR" or facts.experience_years < 2:
-        raise _mismatch(
+        yield _mismatch(
             "Category B by degree needs a bachelor's degree or higher and 2 years of experience; "
             f"the applicant has {facts.education} and {facts.experience_years} year(s).",
             f"B类须具有学士及以上学位和2年以上工作经历；申请人为{facts.education}、{facts.experience_years}年。",
             "qualification_route",
         )
-    _require_documents(facts, B_DEGREE_EVIDENCE,
-                       "Category B by degree and experience needs both certificates",
-                       "以学历和工作经历申请B类须提供学历学位证书和工作经历证明")
+    yield from _require_documents(facts, B_DEGREE_EVIDENCE,
+                                  "Category B by degree and experience needs both certificates",
+                                  "以学历和工作经历申请B类须提供学历学位证书和工作经历证明")
 
 
-def _check_other_c(facts: Facts) -> None:
+def _check_other_c(facts: Facts) -> Iterator[DomainError]:
     """C by OTHER_C claims temporary, seasonal or non-technical work or an internship (§4.1; M-H),
     so its contract may run at most 1 year, the longest C permit (§5.4; ASSUMPTION). A score of
     60 or more does not bar the route: §4.1 lists the kind of work and a score under 60 as
@@ -277,7 +282,7 @@ def _check_other_c(facts: Facts) -> None:
     start, end = _contract(facts)
     latest = start + C_CONTRACT_LIMIT
     if end > latest:
-        raise _mismatch(
+        yield _mismatch(
             f"Route OTHER_C is for temporary work: the contract {start} to {end} runs past one "
             f"year (it must end on or before {latest}).",
             f"OTHER_C途径适用于临时性工作：合同{start}至{end}超过一年（须不晚于{latest}结束）。",
@@ -285,9 +290,9 @@ def _check_other_c(facts: Facts) -> None:
         )
 
 
-def evaluate(facts: Facts) -> PointsBreakdown:
-    """Run every submission rule in a fixed order; the first that fails is the answer, so a
-    client sees one problem at a time and always the same one for the same application.
+def broken(facts: Facts, points: PointsBreakdown) -> Iterator[DomainError]:
+    """Every submission rule the facts break, in a fixed order, so the same application always
+    gets the same list and the same first problem:
 
     1. Age: E_AGE_UNDER_18, then E_AGE_LIMIT (B over 60).
     2. Dates: E_CONTRACT_DATES, then E_PASSPORT_EXPIRED.
@@ -301,9 +306,15 @@ def evaluate(facts: Facts) -> PointsBreakdown:
 
     What is sent is checked before what the claim needs: a defect in a document is the same
     whatever category it supports."""
-    check_age(facts)
-    check_dates(facts)
-    check_documents(facts)
+    yield from check_age(facts)
+    yield from check_dates(facts)
+    yield from check_documents(facts)
+    yield from check_category(facts, points)
+
+
+def evaluate(facts: Facts) -> PointsBreakdown:
+    """The application's points, once it breaks no rule; else every broken rule at once
+    (:func:`simulator.core.errors.raise_all`), the first of :func:`broken` leading."""
     points = points_for(facts)
-    check_category(facts, points)
+    raise_all(broken(facts, points))
     return points

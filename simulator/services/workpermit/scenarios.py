@@ -14,7 +14,7 @@ from typing import Any
 
 from simulator.core.errors import DomainError
 from simulator.core.scenarios import NOTE, SLOW_REVIEW
-from simulator.services.workpermit import applications, decisions, officer, permits
+from simulator.services.workpermit import applications, deadlines, decisions, officer, permits
 from simulator.services.workpermit import policy as policies
 from simulator.store.tenancy import TenantScope
 
@@ -69,7 +69,7 @@ def force(scope: TenantScope, view: dict[str, Any], scenario: str | None) -> dic
     if rec["status"] != "PRE_REVIEW":  # a draft keeps it for its submission
         rec["scenario"] = scenario
         applications.save(scope.conn, rec)
-        return applications.view(rec)
+        return applications.shown(scope, rec)
     app_id = rec["id"]
     if scenario == "CORRECTION_REQUESTED":
         defects = _defects(scope, rec, scenario)
@@ -78,7 +78,7 @@ def force(scope: TenantScope, view: dict[str, Any], scenario: str | None) -> dic
         rec = decisions.officer_accept(scope, app_id)
         rec["scenario"] = scenario  # the review's dates depend on it
         policy = policies.of(scope.conn, scope.tenant_id)
-        rec = _noted(scope, rec, scenario, officer.Review.of(rec, policy).note(policy))
+        rec = _noted(scope, rec, scenario, deadlines.Review.of(rec, policy).note(policy))
     elif scenario in ("APPROVED", "REJECTED", "SUPPLEMENT_REQUESTED"):
         rec = _accepted(scope, app_id, scenario)
         if scenario == "APPROVED":
@@ -92,4 +92,4 @@ def force(scope: TenantScope, view: dict[str, Any], scenario: str | None) -> dic
     elif scenario == "REVOKED_AFTER_APPROVAL":
         _accepted(scope, app_id, scenario)
         rec = _revoked(scope, app_id, scenario)
-    return applications.view(rec)
+    return applications.shown(scope, rec)

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from simulator.core.statemachine import StateMachine
+from simulator.core.statemachine import Phrase, StateMachine
 
 BEFORE_ACCEPTANCE = ("DRAFT", "SUBMITTED", "PRE_REVIEW", "RETURNED_FOR_CORRECTION")
 
+PHRASES = {
+    "submit": Phrase("submit {it}", "提交"),
+    "start_pre_review": Phrase("start the pre-review of {it}", "开始预审"),
+    "return_for_correction": Phrase("return {it} for correction", "退回补正"),
+    "resubmit": Phrase("resubmit {it}", "重新提交"),
+    "accept": Phrase("accept {it}", "受理"),
+    "start_review": Phrase("start the review of {it}", "开始审查"),
+    "request_supplement": Phrase("request a supplement to {it}", "要求补充材料"),
+    "provide_supplement": Phrase("provide a supplement to {it}", "补充材料"),
+    "approve": Phrase("approve {it}", "批准"),
+    "reject": Phrase("reject {it}", "作出不予许可决定"),
+    "withdraw": Phrase("withdraw {it}", "撤回"),
+}
+"""Each event in words, for refusals (``StateMachine.refusal``)."""
+
 APPLICATION = StateMachine(
-    "application",
+    "an application", "申请",
     [
         ("DRAFT", "submit", "SUBMITTED"),
         ("SUBMITTED", "start_pre_review", "PRE_REVIEW"),
@@ -21,6 +36,7 @@ APPLICATION = StateMachine(
         ("UNDER_REVIEW", "reject", "REJECTED"),
         *((state, "withdraw", "WITHDRAWN") for state in BEFORE_ACCEPTANCE),
     ],
+    PHRASES,
 )
 
 FOLLOW_UPS = {"submit": "start_pre_review", "accept": "start_review"}

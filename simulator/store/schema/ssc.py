@@ -42,19 +42,17 @@ essc_accounts = Table(
     Column("tenant_id", String(32), primary_key=True),
     Column("id", String(32), primary_key=True),
     Column("seq", BigInteger, nullable=False),
-    Column("nationality", String(3), nullable=False),
-    Column("passport_number", String(20), nullable=False),
-    Column("birth_date", String(10), nullable=False),
+    # The person (persons.id), never their passport: a new passport keeps the e-SSC, its
+    # sessions and messages; the permit number and SSN are read from the person.
+    Column("person_id", String(32), nullable=False),
     Column("full_name", String(100), nullable=False),
-    Column("work_permit_number", String(18)),
-    Column("ssn", String(18)),
     Column("password_hash", String(200), nullable=False),
     Column("status", String(40), nullable=False),
     Column("data", JSON, nullable=False),
     Column("created_at", String(40), nullable=False),
     Column("issued_at", String(40)),
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
-    Index("ix_essc_person", "tenant_id", "nationality", "passport_number", "birth_date"),
+    Index("ix_essc_accounts_person", "tenant_id", "person_id"),
 )
 
 social_security_cards = Table(

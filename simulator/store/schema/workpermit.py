@@ -43,18 +43,23 @@ foreigners = Table(
           "seq"),
 )
 
-# A person is identified by nationality, passport number and birth date (domain.md §3.3); the
-# work-permit number, once assigned, is theirs for life.
+# A person: a stable id of their own (what the e-SSC account and its sessions hang on), found from
+# an employer's foreigner record by nationality, passport number and birth date (domain.md §3.3),
+# a key an approved passport change moves (services/persons.py); the work-permit number and the
+# SSN, once assigned, are theirs for life.
 persons = Table(
     "persons",
     metadata,
     Column("tenant_id", String(32), primary_key=True),
-    Column("nationality", String(3), primary_key=True),
-    Column("passport_number", String(20), primary_key=True),
-    Column("birth_date", String(10), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("nationality", String(3), nullable=False),
+    Column("passport_number", String(20), nullable=False),
+    Column("birth_date", String(10), nullable=False),
     Column("work_permit_number", String(18)),
     Column("ssn", String(18)),
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+    Index("ux_persons_passport", "tenant_id", "nationality", "passport_number", "birth_date",
+          unique=True),
     Index("ix_persons_permit", "tenant_id", "work_permit_number"),
     Index("ix_persons_ssn", "tenant_id", "ssn", unique=True),
 )
