@@ -10,7 +10,7 @@ PORT   ?= 8080
 WORKERS ?= 1
 DATABASE ?= sqlite:///var/fwp-sandbox.db
 
-.PHONY: install run lint tools test contract bench lock clean
+.PHONY: install run lint tools test test-fast contract bench lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,12 @@ tools:
 	@missing="$$(for t in $(TOOLS); do command -v $$t >/dev/null || echo $$t; done)"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
 
+# The whole suite: `-m ""` lifts the fast default selection (server and browser tests included).
 test: lint tools
+	$(BIN)/python -m pytest -m ""
+
+# The fast selection a bare `pytest` runs: unit and in-process API tests.
+test-fast: install
 	$(BIN)/python -m pytest
 
 bench: install
