@@ -35,6 +35,8 @@ from holidays import country_holidays
 from holidays.countries.china import ChinaStaticHolidays
 from holidays.version import __version__ as _HOLIDAYS_VERSION
 
+from simulator.core.errors import DomainError
+
 _OFFICIAL_YEARS: frozenset[int] = frozenset(ChinaStaticHolidays.special_public_holidays)
 COVERED_YEARS = range(min(_OFFICIAL_YEARS), max(_OFFICIAL_YEARS) + 1)
 _ONE_DAY = timedelta(days=1)
@@ -53,14 +55,24 @@ ESTIMATED_YEARS = range(COVERED_YEARS.stop, 2100)
 """Years a calendar built with ``estimate_future=True`` takes from the library's estimate."""
 
 
+class OutsideCalendar(DomainError, ValueError):
+    """A year the calendar cannot count working days in: a 422 problem when a request's date leads
+    there (E_DATE_OUTSIDE_CALENDAR; the caller that knows the field sets ``field``), and still a
+    ValueError for code that counts days without the web layer."""
+
+
 def _check_year(year: int, estimate_future: bool = False) -> None:
     """Refuse years without an official arrangement rather than guess at them, unless asked."""
     if estimate_future and year in ESTIMATED_YEARS:
         return
     if year not in _OFFICIAL_YEARS:
-        raise ValueError(
+        last = (ESTIMATED_YEARS if estimate_future else COVERED_YEARS).stop - 1
+        raise OutsideCalendar(
+            "E_DATE_OUTSIDE_CALENDAR",
             f"{year} is outside the official China calendar in holidays {_HOLIDAYS_VERSION} "
-            f"(covered: {COVERED_YEARS.start}–{COVERED_YEARS.stop - 1})"
+            f"(covered: {COVERED_YEARS.start}–{COVERED_YEARS.stop - 1}); working days can be "
+            f"counted from {COVERED_YEARS.start} to {last}.",
+            f"{year} 年不在工作日历范围内（{COVERED_YEARS.start}–{last} 年）。",
         )
 
 
@@ -143,8 +155,8 @@ class WorkingCalendar:
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end]: how many working days of a deadline have been used."""
         start, end = _as_date(start), _as_date(end)
-        _check_year(start.year)
-        _check_year(end.year)
+        _check_year(start.year, self.estimate_future)
+        _check_year(end.year, self.estimate_future)
         days = (start + timedelta(days=offset) for offset in range(1, (end - start).days + 1))
         return sum(self.is_working_day(day) for day in days)
 

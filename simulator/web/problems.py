@@ -111,6 +111,8 @@ def _translate_problem(exc: ProblemException) -> DomainError:
     if isinstance(exc, BadRequestProblem):
         match = _QUOTED.search(detail)
         field = match.group(1) if match and "parameter" in detail else None
+    elif code == "E_UNSUPPORTED_MEDIA_TYPE":
+        field = "Content-Type"
     headers = dict(exc.headers or {})
     zh = {
         "E_UNAUTHORIZED": "未提供有效的身份凭证。",
