@@ -95,6 +95,12 @@ def require_tenant(tenant_id: str) -> str:
     return tenant_id
 
 
+def key_tenant() -> str | None:
+    """The tenant whose X-Sandbox-Key was sent, where the operation accepts one but needs none."""
+    info = context.context.get("token_info") or {}
+    return None if info.get("sub") == "admin" else info.get("tenant_id")
+
+
 def is_admin() -> bool:
     info = context.context.get("token_info") or {}
     return bool(info.get("sub") == "admin")

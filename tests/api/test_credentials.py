@@ -1,17 +1,21 @@
-"""Credentials: a deleted tenant's stop working on every operation, and a 401 says which
-credential the operation takes and where to get it.
+"""Credentials: a deleted tenant's stop working on every operation, a 401 says which credential
+the operation takes and where to get it, and the tenant listing keeps seeds to their owners.
 
 Operations come from the specs (``spec_operations``): a new one is covered by itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from test_errors import expect_problem
 
+from simulator.app import create_app
+from simulator.settings import Settings
 from simulator.testing import Sandbox, expect
 from simulator.web.credentials import SCHEMES
 from tests.api.spec_operations import CREDENTIAL_HEADERS, OPERATIONS, Operation
@@ -86,3 +90,38 @@ def test_every_security_scheme_of_the_specs_is_explained() -> None:
     used = {scheme for op in OPERATIONS for option in op.security for scheme in option}
     assert used == set(SCHEMES)
     assert set(CREDENTIAL_HEADERS) == set(SCHEMES)
+
+
+# The tenant listing's seeds ---------------------------------------------------------------------
+
+def _seeds(client: Any, headers: dict[str, str], prefix: str) -> dict[str, Any]:
+    params = {"name_prefix": prefix, "limit": "100"} if prefix else {"limit": "100"}
+    page = expect(client.get("/sandbox/v1/tenants", params=params, headers=headers), 200)
+    return {t["name"]: t.get("seed") for t in page["items"]}
+
+
+def test_an_open_server_lists_a_seed_only_to_its_tenants_key(sandbox: Sandbox) -> None:
+    prefix = f"seeds-{id(sandbox)}-"
+    mine = sandbox.create_tenant(name=prefix + "mine", seed=11)
+    sandbox.create_tenant(name=prefix + "theirs", seed=12)
+    assert _seeds(sandbox.http, {}, prefix) == {prefix + "mine": None, prefix + "theirs": None}
+    assert _seeds(sandbox.http, {"X-Sandbox-Key": "sk_wrong"}, prefix) == {
+        prefix + "mine": None, prefix + "theirs": None}
+    assert _seeds(sandbox.http, mine.headers, prefix) == {prefix + "mine": 11, prefix + "theirs": None}
+
+
+@pytest.fixture
+def guarded(tmp_path: Path) -> Iterator[Any]:
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/g.db", admin_token="t",
+                              validate_responses=True))
+    with app.test_client() as client:
+        yield client
+    app.runtime.db.dispose()
+
+
+def test_the_admin_token_lists_every_seed(guarded: Any) -> None:
+    admin = {"X-Sandbox-Admin-Token": "t"}
+    for name, seed in (("a", 1), ("b", 2)):
+        expect(guarded.post("/sandbox/v1/tenants", json={"name": name, "seed": seed, "seed_data": False},
+                            headers=admin), 201)
+    assert _seeds(guarded, admin, "") == {"a": 1, "b": 2}
