@@ -40,6 +40,7 @@ class Operation:
     example: Any = None  # of the request body
     body_required: bool = False
     headers_declared: frozenset[str] = field(default_factory=frozenset)
+    responses: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def id(self) -> str:
@@ -92,7 +93,8 @@ def _operation(spec: dict[str, Any], base: str, path: str, item: dict[str, Any],
     return Operation(method, base + path, tuple(params), tuple(tuple(option) for option in security),
                      media_type, {} if media_type and example is None else example,
                      bool(body.get("required")),
-                     frozenset(p["name"] for p in params if p["in"] == "header"))
+                     frozenset(p["name"] for p in params if p["in"] == "header"),
+                     frozenset(op["responses"]))
 
 
 def _all() -> list[Operation]:

@@ -20,7 +20,7 @@ from test_errors import ANY_FIELD, PROBLEM_JSON
 
 from simulator.core.errors import CATALOG
 from simulator.testing import Sandbox, Tenant
-from tests.api.spec_operations import CREDENTIAL_HEADERS, WRITES, Operation
+from tests.api.spec_operations import CREDENTIAL_HEADERS, OPERATIONS, WRITES, Operation
 from tests.api.test_essc import approved, registered
 
 MIB = 1024 * 1024
@@ -213,3 +213,9 @@ def test_hostile_input_gets_a_problem_never_a_server_error(client: Any, world: W
         assert problem["code"] in case.codes, problem
     if case.field is not ANY_FIELD:
         assert problem["field"] == case.field, problem
+
+
+@pytest.mark.parametrize("op", [pytest.param(op, id=op.id) for op in OPERATIONS])
+def test_every_operation_documents_the_400_any_request_can_get(op: Operation) -> None:
+    """An unknown query parameter or a repeated header is a 400 on any operation."""
+    assert "400" in op.responses
