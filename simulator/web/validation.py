@@ -214,13 +214,14 @@ class StrictParameterValidator(ParameterValidator):  # type: ignore[misc]
             if param.get("required"):
                 return f"Missing {parameter_type} parameter '{param['name']}'"
             return None
-        if isinstance(value, str) and UNSTORABLE.search(value):  # %00 in a query, say
-            return f"{param['name']}: text cannot contain U+0000 or a lone surrogate"
         schema = param.get("schema", param)
-        if fast_valid(schema, value):  # the Rust pre-check, as for bodies
-            return None
-        error = next(iter(compiled(schema, Draft4Validator).iter_errors(value)), None)
-        return None if error is None else f"{param['name']}: {error.message}"
+        if not fast_valid(schema, value):  # the Rust pre-check, as for bodies
+            error = next(iter(compiled(schema, Draft4Validator).iter_errors(value)), None)
+            if error is not None:
+                return f"{param['name']}: {error.message}"
+        if isinstance(value, str) and UNSTORABLE.search(value):  # a valid %00 in a query, say
+            refuse_unstorable(value, param["name"])
+        return None
 
     def validate_request(self, request: Any) -> None:
         if self.strict_validation and request.scope.get("query_string"):  # none: none unknown

@@ -160,7 +160,8 @@ CLASSES: dict[str, Callable[[Operation], Case | None]] = {
     "odd-unicode": _field_case(lambda value: json.dumps(f"{value}{ODD_TEXT}", ensure_ascii=False)
                                if isinstance(value, str) else json.dumps(value), frozenset()),
     "unknown-query": lambda op: Case(query={"colour": "red"}, codes=VALIDATION, field="colour"),
-    "bad-path-id": lambda op: next((Case(path={p["name"]: "x%00"}, codes=VALIDATION, field=p["name"])
+    "bad-path-id": lambda op: next((Case(path={p["name"]: "x%00"}, codes=VALIDATION | UNSTORABLE,
+                                         field=p["name"])
                                     for p in op.parameters if p["in"] == "path"), None),
     "bad-scenario": lambda op: Case(headers=(("X-Sandbox-Scenario", "NO_SUCH"),),
                                     codes=frozenset({"E_VALIDATION", "E_SCENARIO_NOT_SUPPORTED"})),

@@ -68,3 +68,9 @@ def test_the_handler_reads_the_body_the_validator_parsed(employer: Employer) -> 
     response = employer.http.put("/fwp/v1/employer", content=text.encode("latin-1"), headers={
         **employer.headers, "Content-Type": "application/json;charset=latin-1"})
     assert expect(response, 200)["name_zh"] == "Café Zürich"
+
+
+def test_a_nul_in_a_free_text_query_parameter_is_422(client: Any) -> None:
+    """Schema-valid (so 422, not 400), but PostgreSQL text cannot hold it."""
+    response = client.get("/sandbox/v1/tenants", params={"name_prefix": "a\x00b"})
+    expect_problem(response, 422, "E_UNSUPPORTED_CHARACTER", "name_prefix")
