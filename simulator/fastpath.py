@@ -171,7 +171,7 @@ def decorate_once(self: FlaskDecorator, function: Callable[..., Any]) -> Callabl
 def parameters_without_form_parsing(self: SyncParameterDecorator, function: Callable[..., Any]
                                     ) -> Callable[..., Any]:
     """Replacement for ``SyncParameterDecorator.__call__``: the same arguments, but the JSON body
-    is the one the request validator parsed (``validation.PARSED_BODY``; Flask would parse it
+    is the one the request validator parsed (``bodies.PARSED_BODY``; Flask would parse it
     again, by another route: a body connexion accepted could reach the handler as ``None`` or as
     bytes); ``request.files()`` is only read for a form or multipart body (for any other media type
     werkzeug's files are empty, so the handler's arguments are the same); and an operation with
