@@ -157,8 +157,9 @@ CLASSES: dict[str, Callable[[Operation], Case | None]] = {
     "huge-integer": _field_case(lambda value: "9" * 5000, VALIDATION),
     "lone-surrogate": _field_case(lambda value: '"\\ud800"', UNSTORABLE),
     "nul": _field_case(lambda value: '"a\\u0000b"', UNSTORABLE),
-    "odd-unicode": _field_case(lambda value: json.dumps(f"{value}{ODD_TEXT}", ensure_ascii=False)
-                               if isinstance(value, str) else json.dumps(value), frozenset()),
+    "odd-unicode": lambda op: _field_case(  # only where the first field is text
+        lambda value: json.dumps(f"{value}{ODD_TEXT}", ensure_ascii=False), frozenset())(op)
+        if isinstance((_leaf(op.example) or (None, None))[1], str) and _json_body(op) else None,
     "unknown-query": lambda op: Case(query={"colour": "red"}, codes=VALIDATION, field="colour"),
     "bad-path-id": lambda op: next((Case(path={p["name"]: "x%00"}, codes=VALIDATION | UNSTORABLE,
                                          field=p["name"])
