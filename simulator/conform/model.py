@@ -151,6 +151,7 @@ class Scenario:
     checks: tuple[Check, ...]
     play: Callable[[Stage], None]
     timeout_s: float = 60
+    seed_data: bool = False  # start the tenant with its seeded personas (the sandbox's catalog)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,109 @@
+"""The runner: verdicts from findings and levels, SKIPPED for a missing step, ERROR for a broken
+play or judge or a timeout, exit codes, selection, and secrets masked in what it returns."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, replace
+
+import pytest
+import tiny
+
+from simulator.conform.model import Catalogue, Check, Level, Verdict
+from simulator.conform.results import RunResult
+from simulator.conform.runner import Runner, SelectionError, select
+
+MakeRunner = Callable[..., Runner]
+
+
+def verdicts(result: RunResult) -> dict[str, Verdict]:
+    return {check.check_id: check.verdict for check in result.checks()}
+
+
+def test_a_careful_client_passes_and_a_missing_step_skips(make_runner: MakeRunner) -> None:
+    result = make_runner().run(tiny.CATALOGUE)
+    assert verdicts(result) == {"TINY-IDEM-01": Verdict.PASSED, "TINY-SPEC-01": Verdict.PASSED,
+                                "TINY-CARD-01": Verdict.SKIPPED}
+    card = result.scenarios[1]
+    assert card.checks[0].reason == "the adapter lacks the step(s): register_essc"
+    assert result.exit_code == 0
+    assert result.counts() == {"PASSED": 2, "FAILED": 0, "WARNING": 0, "SKIPPED": 1, "ERROR": 0}
+
+
+def test_a_broken_must_fails_with_the_entry_it_rests_on(make_runner: MakeRunner) -> None:
+    result = make_runner(tiny.NoKeyAdapter).run(tiny.CATALOGUE, scenarios=["tiny-filing"])
+    failed = result.scenarios[0].checks[0]
+    assert (failed.check_id, failed.verdict) == ("TINY-IDEM-01", Verdict.FAILED)
+    [finding] = failed.findings
+    [cited] = result.scenarios[0].cited()
+    assert finding.entries == (cited["id"],)
+    assert (cited["method"], cited["path"]) == ("POST", "/fwp/v1/applications")
+    assert result.exit_code == 1
+
+
+def test_a_broken_should_only_warns(make_runner: MakeRunner) -> None:
+    result = make_runner(tiny.SloppyAdapter).run(tiny.CATALOGUE, checks=["TINY-SPEC-*"])
+    assert verdicts(result) == {"TINY-SPEC-01": Verdict.WARNING}
+    assert result.exit_code == 0
+
+
+def test_the_harness_own_requests_are_not_the_clients(make_runner: MakeRunner) -> None:
+    """The stage registers the employer with the harness's token: not judged as the client."""
+    result = make_runner(tiny.SloppyAdapter).run(tiny.CATALOGUE, scenarios=["tiny-filing"])
+    entries = result.scenarios[0].entries
+    assert any(e["path"] == "/fwp/v1/employer" for e in entries)
+    cited = result.scenarios[0].cited()
+    assert {e["path"] for e in cited} == {"/fwp/v1/foreigners"}
+
+
+def test_a_scenario_that_breaks_or_hangs_is_an_error(make_runner: MakeRunner) -> None:
+    def boom(stage: object) -> None:
+        raise RuntimeError("no such application")
+
+    def hang(stage: object) -> None:
+        time.sleep(3)
+
+    broken = replace(tiny.FILING, id="broken", play=boom)
+    slow = replace(tiny.FILING, id="slow", play=hang, timeout_s=0.5)
+    result = make_runner().run(Catalogue("t", (broken, slow)))
+    assert {c.verdict for c in result.checks()} == {Verdict.ERROR}
+    assert result.scenarios[0].reason == "the scenario broke: RuntimeError: no such application"
+    assert result.scenarios[1].reason == "the scenario did not finish within 0.5 s"
+    assert result.exit_code == 2
+
+
+def test_a_judge_that_raises_is_an_error_not_a_pass(make_runner: MakeRunner) -> None:
+    def crash(evidence: object) -> list[object]:
+        raise KeyError("status")
+
+    check = Check("TINY-BAD-01", "Broken judge", Level.SHOULD, (), crash)  # type: ignore[arg-type]
+    scenario = replace(tiny.FILING, checks=(tiny.IDEM, check))
+    result = make_runner().run(Catalogue("t", (scenario,)))
+    assert verdicts(result) == {"TINY-IDEM-01": Verdict.PASSED, "TINY-BAD-01": Verdict.ERROR}
+    assert result.exit_code == 2
+
+
+def test_a_step_the_play_needs_but_did_not_declare_skips(make_runner: MakeRunner) -> None:
+    sneaky = replace(tiny.CARD, steps=())
+    result = make_runner().run(Catalogue("t", (sneaky,)))
+    assert result.checks()[0].verdict is Verdict.SKIPPED
+    assert result.checks()[0].reason == "the adapter lacks the step: register_essc"
+
+
+def test_selection_by_pattern_and_typos_refused() -> None:
+    assert [s.id for s, _ in select(tiny.CATALOGUE, checks=["TINY-CARD-*"])] == ["tiny-card"]
+    assert [len(c) for _, c in select(tiny.CATALOGUE, scenarios=["tiny-*"])] == [2, 1]
+    with pytest.raises(SelectionError, match="'TINY-NOPE' matches nothing"):
+        select(tiny.CATALOGUE, checks=["TINY-NOPE"])
+
+
+def test_secrets_never_reach_the_results(make_runner: MakeRunner) -> None:
+    """The adapter returns its access token as output; the tenant's secrets are known values."""
+    runner = make_runner(tiny.NoKeyAdapter)
+    result = runner.run(tiny.CATALOGUE)
+    dumped = json.dumps([asdict(s) for s in result.scenarios], default=str)
+    assert len(runner.masker.secrets) >= 4  # admin key, client secret, both tokens
+    for secret in runner.masker.secrets:
+        assert secret not in dumped
