@@ -1,4 +1,5 @@
-"""``fwp-sandbox``: serve the sandbox, print a bundled spec, seed random personas."""
+"""``fwp-sandbox``: serve the sandbox, print a bundled spec, seed random personas, test a client
+(``conform``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from dataclasses import replace
 
 from simulator import __version__, specs
+from simulator.conform import cli as conform_cli
 from simulator.settings import Settings
 
 
@@ -110,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--personas", type=_positive, required=True, help="how many to add")
     seed.add_argument("--database", help="SQLAlchemy URL (default: sqlite:///var/fwp-sandbox.db)")
     seed.set_defaults(run=_seed)
+    conform_cli.add_parser(sub)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -8,6 +8,7 @@ Idempotency-Key on each create); ``NoKeyAdapter`` forgets the key, so the MUST c
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import date
 from typing import Any
@@ -55,7 +56,14 @@ class TinyAdapter:
         keyed = {**auth, "Idempotency-Key": str(uuid.uuid4())} if self.idempotency else auth
         body = application_payload(person["id"], date.fromisoformat(input["today"]))
         filed = http.post("/fwp/v1/applications", json=body, headers=keyed)
+        if os.environ.get("TINY_SECRETS_FILE"):  # the no-secret-in-output test greps for these
+            with open(os.environ["TINY_SECRETS_FILE"], "a", encoding="utf-8") as known:
+                known.write(f"{creds['client_secret']}\n{token}\n")
         return {"application_id": filed.json()["id"], "access_token": token}
+
+    def file_new_application(self, sandbox: SandboxContext, **input: Any) -> dict[str, Any]:
+        """The same step as a Python-adapter method (``--adapter python:tiny:TinyAdapter``)."""
+        return self.call("file_new_application", input, sandbox)
 
     def close(self) -> None:
         return None
