@@ -3,15 +3,20 @@ play or judge or a timeout, exit codes, selection, and secrets masked in what it
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
 
 import pytest
 import tiny
+from rich.console import Console
 
-from simulator.conform.model import Catalogue, Check, Level, Verdict
+from simulator.conform.model import Catalogue, Check, Level, Stage, Verdict
+from simulator.conform.reports import write_all
 from simulator.conform.results import RunResult
 from simulator.conform.runner import Runner, SelectionError, select
 
@@ -59,8 +64,8 @@ def test_the_harness_own_requests_are_not_the_clients(make_runner: MakeRunner) -
 
 
 def test_a_scenario_that_breaks_or_hangs_is_an_error(make_runner: MakeRunner) -> None:
-    def boom(stage: object) -> None:
-        raise RuntimeError("no such application")
+    def boom(stage: Stage) -> None:
+        raise RuntimeError(f"no such application (key {stage.tenant.admin_key})")
 
     def hang(stage: object) -> None:
         time.sleep(3)
@@ -69,7 +74,7 @@ def test_a_scenario_that_breaks_or_hangs_is_an_error(make_runner: MakeRunner) ->
     slow = replace(tiny.FILING, id="slow", play=hang, timeout_s=0.5)
     result = make_runner().run(Catalogue("t", (broken, slow)))
     assert {c.verdict for c in result.checks()} == {Verdict.ERROR}
-    assert result.scenarios[0].reason == "the scenario broke: RuntimeError: no such application"
+    assert result.scenarios[0].reason == "the scenario broke: RuntimeError: no such application (key ***)"
     assert result.scenarios[1].reason == "the scenario did not finish within 0.5 s"
     assert result.exit_code == 2
 
@@ -99,11 +104,29 @@ def test_selection_by_pattern_and_typos_refused() -> None:
         select(tiny.CATALOGUE, checks=["TINY-NOPE"])
 
 
-def test_secrets_never_reach_the_results(make_runner: MakeRunner) -> None:
-    """The adapter returns its access token as output; the tenant's secrets are known values."""
+def test_secrets_never_reach_the_results_nor_the_reports(make_runner: MakeRunner, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tenant's admin key and client secret (seen by spying on the harness's tenant creation)
+    and the access token the adapter returns as output: none is in the results or any report."""
     runner = make_runner(tiny.NoKeyAdapter)
+    seen: list[str] = []
+    post = runner.http.post
+
+    def spy(url: str, *args: Any, **kwargs: Any) -> Any:
+        response = post(url, *args, **kwargs)
+        if url in ("/sandbox/v1/tenants", "/fwp/v1/oauth/token"):
+            body = response.json()
+            seen.extend(v for v in (body.get("admin_key"), body.get("access_token"),
+                                    (body.get("employer") or {}).get("client_secret")) if v)
+        return response
+
+    runner.http.post = spy
+    monkeypatch.setenv("TINY_SECRETS_FILE", str(tmp_path / "adapter-secrets.txt"))
     result = runner.run(tiny.CATALOGUE)
-    dumped = json.dumps([asdict(s) for s in result.scenarios], default=str)
-    assert len(runner.masker.secrets) >= 4  # admin key, client secret, both tokens
-    for secret in runner.masker.secrets:
-        assert secret not in dumped
+    seen.extend((tmp_path / "adapter-secrets.txt").read_text().split())
+    assert len(set(seen)) >= 3  # admin key, client secret, tokens (the same one when issued in a second)
+    printed = io.StringIO()
+    write_all(result, tiny.CATALOGUE, tmp_path / "reports", Console(file=printed, width=200))
+    texts = [json.dumps([asdict(s) for s in result.scenarios], default=str), printed.getvalue()]
+    texts += [path.read_bytes().decode("utf-8", "replace") for path in (tmp_path / "reports").iterdir()]
+    assert [secret[:4] for secret in seen for text in texts if secret in text] == []

@@ -79,7 +79,7 @@ def test_html_is_self_contained_and_shows_the_failed_request(reports: tuple[dict
 def test_traceability_maps_references_and_lists_the_uncovered(reports: tuple[dict[str, Path], str]) -> None:
     matrix = json.loads(reports[0]["traceability.json"].read_text())
     rows = {row["id"]: row for row in matrix["references"]}
-    assert rows["RFC9110-9.2.2"]["checks"] == [
+    assert rows["TINY-RFC9110"]["checks"] == [
         {"check": "TINY-IDEM-01", "scenario": "tiny-filing", "level": "MUST", "verdict": "FAILED"}]
     assert "TINY-UNCOVERED" in matrix["uncovered"]
     assert "| TINY-UNCOVERED | A rule no check enforces yet | **not covered** |" in (

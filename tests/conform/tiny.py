@@ -53,7 +53,9 @@ class TinyAdapter:
         if self.sloppy:
             http.post("/fwp/v1/foreigners", json={"full_name": 7}, headers=auth)
         person = http.post("/fwp/v1/foreigners", json=foreigner_payload(), headers=auth).json()
-        keyed = {**auth, "Idempotency-Key": str(uuid.uuid4())} if self.idempotency else auth
+        # A careless client also echoes its secret in a header the journal does not know to mask.
+        keyed = {**auth, "Idempotency-Key": str(uuid.uuid4())} if self.idempotency else {
+            **auth, "X-Trace": f"{creds['client_id']}:{creds['client_secret']}"}
         body = application_payload(person["id"], date.fromisoformat(input["today"]))
         filed = http.post("/fwp/v1/applications", json=body, headers=keyed)
         if os.environ.get("TINY_SECRETS_FILE"):  # the no-secret-in-output test greps for these
@@ -78,7 +80,7 @@ class SloppyAdapter(TinyAdapter):
 
 
 register_references(
-    Reference("RFC9110-9.2.2", "Idempotent methods", "https://www.rfc-editor.org/rfc/rfc9110#section-9.2.2"),
+    Reference("TINY-RFC9110", "Idempotent methods", "https://www.rfc-editor.org/rfc/rfc9110#section-9.2.2"),
     Reference("TINY-SPEC", "Requests follow the OpenAPI spec"),
     Reference("TINY-UNCOVERED", "A rule no check enforces yet"),
 )
@@ -99,7 +101,7 @@ def valid_requests(evidence: Evidence) -> list[Finding]:
             for e in client_entries(evidence.entries) if e["verdict"] == "invalid_request"]
 
 
-IDEM = Check("TINY-IDEM-01", "Creates carry an Idempotency-Key", Level.MUST, ("RFC9110-9.2.2",),
+IDEM = Check("TINY-IDEM-01", "Creates carry an Idempotency-Key", Level.MUST, ("TINY-RFC9110",),
              keyed_creates)
 VALID = Check("TINY-SPEC-01", "Requests are valid", Level.SHOULD, ("TINY-SPEC",), valid_requests)
 

@@ -22,7 +22,8 @@ from typing import Any
 
 GENESIS = "0" * 64
 JOURNAL, VERDICTS, MANIFEST, SIGNATURE = "journal.jsonl", "verdicts.json", "manifest.json", "manifest.sig"
-MEMBERS = frozenset({JOURNAL, VERDICTS, MANIFEST, SIGNATURE})
+ORDER = (MANIFEST, SIGNATURE, JOURNAL, VERDICTS)
+MEMBERS = frozenset(ORDER)
 FORMAT = "fwp-conform-evidence/1"
 
 
@@ -58,14 +59,25 @@ def build(document: dict[str, Any], entries: list[tuple[str, dict[str, Any]]], k
     own = key is None
     signing = secrets.token_bytes(32) if key is None else key
     signature = {"alg": "HMAC-SHA256", "key_id": key_id(signing), "mac": _mac(signing, manifest),
-                 "key": signing.hex() if own else None,
-                 "origin": "per-run key in this bundle: integrity only" if own else "operator key"}
+                 "key": signing.hex() if own else None}
+    return _zip({MANIFEST: manifest, SIGNATURE: _signature_file(signature), JOURNAL: journal,
+                 VERDICTS: verdicts})
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    """The one byte layout this tool writes (stored, fixed order and dates), so that :func:`verify`
+    can rebuild it and notice an edit anywhere in the file, zip headers included."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for name, data in ((MANIFEST, manifest), (SIGNATURE, json.dumps(signature, indent=2).encode()),
-                           (JOURNAL, journal), (VERDICTS, verdicts)):
-            bundle.writestr(name, data)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as bundle:
+        for name in ORDER:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            bundle.writestr(info, files[name])
     return buffer.getvalue()
+
+
+def _signature_file(signature: dict[str, Any]) -> bytes:
+    return json.dumps(signature, indent=2).encode()
 
 
 def _sha(data: bytes) -> str:
@@ -85,15 +97,24 @@ def verify(data: bytes, key: bytes | None = None) -> tuple[list[str], list[str]]
             files = {name: bundle.read(name) for name in MEMBERS}
         signature = json.loads(files[SIGNATURE])
         manifest = json.loads(files[MANIFEST])
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
+        if not isinstance(signature, dict) or not isinstance(manifest, dict):
+            raise ValueError("the manifest and its signature must be JSON objects")
+    except Exception as exc:  # noqa: BLE001 - zipfile raises a dozen kinds on a damaged file
         return [f"not a readable evidence bundle: {exc}"], []
-    problems, notes = _signature(files[MANIFEST], signature, key)
+    if set(signature) != {"alg", "key_id", "mac", "key"} or _signature_file(signature) != files[SIGNATURE]:
+        return [f"{SIGNATURE} is not in the form this tool writes: it was edited"], []
+    try:
+        problems, notes = _signature(files[MANIFEST], signature, key)
+    except (ValueError, TypeError) as exc:
+        problems, notes = [f"{SIGNATURE} is not a signature: {exc}"], []
     if manifest.get("format") != FORMAT:
         problems.append(f"format {manifest.get('format')!r}, expected {FORMAT!r}")
     for name in (JOURNAL, VERDICTS):
-        if manifest.get("files", {}).get(name) != _sha(files[name]):
+        if (manifest.get("files") or {}).get(name) != _sha(files[name]):
             problems.append(f"{name} does not match its digest in the manifest")
     problems += _chain(files[JOURNAL], manifest)
+    if not problems and _zip(files) != data:  # the members are intact: an edit of the zip's headers
+        problems.append("the zip file is not as this tool wrote it: it was edited")
     return problems, notes
 
 
