@@ -53,14 +53,14 @@ def _judge(evidence: Evidence) -> list[Finding]:
                  if key in truth and reported.get(key) != truth.get(key)}
         if wrong:
             subject = claim.get("application") or claim.get("person", {}).get("work_permit_number")
-            reads = [e for e in views.client(evidence.entries) if e["method"] == "GET" and subject
-                     and str(subject) in e["path"]]
+            decisions = views.harness(evidence.entries, "POST", "/approval")
+            contact = [e for e in views.client(evidence.entries) if subject and str(subject) in views.text(e)]
             found.append(Finding(
                 seen="the client reported " + ", ".join(f"{k}={v[0]!r}" for k, v in wrong.items()),
                 expected="what the sandbox shows: " + ", ".join(f"{k}={v[1]!r}" for k, v in wrong.items()),
                 fix="read the state again after the officer's decision (or act on its callback) "
                     "before reporting it",
-                entries=views.ids(*reads[-1:])))
+                entries=views.ids(*decisions[-1:], *contact[-1:])))
     return found
 
 

@@ -58,13 +58,14 @@ def _answered_not_refiled(evidence: Evidence) -> list[Finding]:
                      expected="the returned application corrected, not filed again",
                      fix="answer a correction request with POST /applications/{id}/corrections",
                      entries=views.ids(e)) for e in filings[1:]]
+    asked = views.harness(evidence.entries, "POST", "/correction-request")
     if not any(e["status"] == 200 for e in _corrections(evidence)):
         found.append(Finding(seen="the correction request was never answered (no corrections POST "
                                   "answered 200)",
                              expected="POST /fwp/v1/applications/{id}/corrections answered 200",
                              fix="watch for RETURNED_FOR_CORRECTION and answer with the corrections "
                                  "operation",
-                             entries=views.ids(*filings[1:])))
+                             entries=views.ids(*asked, *filings[1:])))
     return found
 
 

@@ -15,13 +15,12 @@ import httpx
 
 from simulator.conform.model import SandboxContext
 
-MAX_ATTEMPTS = 6
-
 
 class Api:
     """The employer API and the e-SSC app's calls of one tenant."""
 
     backoff = (0.2, 0.4, 0.8, 1.6, 3.2)
+    max_attempts = 6
     honour_retry_after = True
     reuse_token = True
     send_keys = True
@@ -65,7 +64,7 @@ class Api:
     def send(self, method: str, path: str, *, json: Any = None, key: str | None = None,
              params: dict[str, Any] | None = None, auth: bool = False,
              headers: dict[str, str] | None = None) -> httpx.Response:
-        for attempt in range(MAX_ATTEMPTS):
+        for attempt in range(self.max_attempts):
             sent = dict(headers or {})
             if auth:
                 sent["Authorization"] = f"Bearer {self.bearer()}"
@@ -80,11 +79,11 @@ class Api:
             if answer.status_code == 401 and auth and attempt == 0:
                 self.token = None
                 continue
-            if (answer.status_code < 500 and answer.status_code != 429) or attempt == MAX_ATTEMPTS - 1:
+            if (answer.status_code < 500 and answer.status_code != 429) or attempt == self.max_attempts - 1:
                 return answer
             self.pause(attempt, answer.headers.get("Retry-After"))
             key = self.retry_key(key)
-        raise RuntimeError(f"{method} {path}: no answer after {MAX_ATTEMPTS} attempts")
+        raise RuntimeError(f"{method} {path}: no answer after {self.max_attempts} attempts")
 
     def pause(self, attempt: int, retry_after: str | None) -> None:
         if retry_after is not None and self.honour_retry_after:

@@ -47,10 +47,12 @@ def _extended(evidence: Evidence) -> list[Finding]:
     due = str(evidence.facts.get("due"))
     if any(e["status"] == 201 for e in _extensions(evidence, due)):
         return []
+    clock = views.harness(evidence.entries, "PUT", "/clock")[-1:]
     reads = [e for e in views.client(evidence.entries) if e["path"] == "/fwp/v1/messages"]
-    return [Finding(seen=f"no extension of {due} was filed, though its EXTENSION_REMINDER was due",
+    return [Finding(seen=f"no extension of {due} was filed, though its EXTENSION_REMINDER was due "
+                         f"on {evidence.facts.get('reminder_day')}",
                     expected="the permit a reminder names extended", fix="act on EXTENSION_REMINDER messages",
-                    entries=views.ids(*reads[-1:]))]
+                    entries=views.ids(*clock, *reads[-1:]))]
 
 
 def _on_time(evidence: Evidence) -> list[Finding]:

@@ -28,6 +28,13 @@ def client(entries: list[Entry]) -> list[Entry]:
     return [e for e in journal.client_entries(entries) if e["path"].startswith(("/fwp/", "/ssc/"))]
 
 
+def harness(entries: list[Entry], method: str, suffix: str) -> list[Entry]:
+    """The harness's own control-plane requests that set the stage (officer, clock), so that a
+    finding about something the client did not do can cite the situation it ignored."""
+    return [e for e in entries if journal.by_harness(e) and e["method"] == method
+            and e["path"].endswith(suffix) and 200 <= e["status"] < 300]
+
+
 def outbound(entries: list[Entry]) -> list[Entry]:
     return [e for e in entries if e.get("direction") == "OUTBOUND"]
 
