@@ -33,7 +33,7 @@ class CommandAdapter:
         self.name = f"command:{command}"
         self.step_timeout = step_timeout
         self.hello_timeout = hello_timeout
-        self.stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - kept open for the adapter's life
+        self.stderr: IO[bytes] | None = None
         self._process: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._hello: dict[str, Any] | None = None
@@ -58,17 +58,22 @@ class CommandAdapter:
 
     def stderr_text(self) -> str:
         """The tail of what the process wrote on stderr, for the report."""
+        if self.stderr is None:
+            return ""
         self.stderr.seek(0)
         return self.stderr.read().decode("utf-8", "replace")[-STDERR_TAIL:]
 
     def close(self) -> None:
         self._stop()
-        self.stderr.close()
+        if self.stderr is not None:
+            self.stderr.close()
 
     def _ensure_started(self) -> dict[str, Any]:
         if self._process is not None and self._process.poll() is None and self._hello is not None:
             return self._hello
         self._stop()
+        if self.stderr is None:
+            self.stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - kept for the adapter's life
         self._process = subprocess.Popen(
             shlex.split(self.command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
             text=True, encoding="utf-8", bufsize=1)
