@@ -44,7 +44,12 @@ class TinyAdapter:
         return self.offered
 
     def call(self, step: str, input: dict[str, Any], sandbox: SandboxContext) -> dict[str, Any]:
-        http = self.http or httpx.Client(base_url=sandbox.base_url, headers={"user-agent": "tiny/1"})
+        if self.http is not None:
+            return self._file(self.http, input, sandbox)
+        with httpx.Client(base_url=sandbox.base_url, headers={"user-agent": "tiny/1"}) as http:
+            return self._file(http, input, sandbox)
+
+    def _file(self, http: Any, input: dict[str, Any], sandbox: SandboxContext) -> dict[str, Any]:
         creds = sandbox.employer
         token = http.post("/fwp/v1/oauth/token", data={
             "grant_type": "client_credentials", "client_id": creds["client_id"],
