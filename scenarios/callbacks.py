@@ -1,7 +1,8 @@
 """Approval told by callbacks (webhooks), with the chaos a real network brings.
 
 The client starts its receiver (``subscribe_callbacks``) and the scenario registers it, with
-every delivery duplicated; the client files an application, which the officer accepts and
+every delivery duplicated; the client files an application (its first request's connection is
+dropped, so it must retry with the same key), which the officer accepts and
 approves. The scenario also posts two events the sandbox never sent, about applications that do
 not exist: one forged (a wrong signature) and one replayed (signed, but an hour old). Once every
 delivery is settled the client reports what it knows, without having polled for it.
@@ -20,7 +21,7 @@ import httpx
 
 from scenarios import views
 from scenarios.common import CROSS, new_application_input
-from scenarios.stagecraft import act, claim, control, settle_callbacks
+from scenarios.stagecraft import Fault, act, claim, control, settle_callbacks
 from simulator.conform.model import Check, Evidence, Finding, Level, Scenario, Stage
 
 FORGED = "app_forgedaaaaaa"
@@ -53,7 +54,8 @@ def play(stage: Stage) -> None:
     url = act(stage, "subscribe_callbacks", secret=secret)["url"]
     stage.tenant.register_callback(url, event_types=["application.status_changed"])
     stage.facts["callbacks_subscribed"] = True
-    application = act(stage, "file_new_application", **new_application_input())["application_id"]
+    with Fault(stage, "create_foreigner", times=1):  # the connection drops: no answer at all
+        application = act(stage, "file_new_application", **new_application_input())["application_id"]
     stage.facts["application_id"] = application
     stage.tenant.officer.accept(application)
     stage.tenant.officer.approve(application)

@@ -36,10 +36,13 @@ class Fault:
     fire by probability, so a watcher counts its matches). Recorded in ``facts["faults"]`` so
     that no check blames the client for it."""
 
-    def __init__(self, stage: Stage, operation: str, status: int, times: int = 1,
+    def __init__(self, stage: Stage, operation: str, status: int | None = None, times: int = 1,
                  retry_after_s: int | None = None) -> None:
+        """``status`` None drops the connection instead (a DROP rule: no answer at all)."""
         self.stage, self.times = stage, times
-        self.rule: dict[str, Any] = {"operation_id": operation, "kind": "ERROR", "status": status}
+        self.rule: dict[str, Any] = {"operation_id": operation, "kind": "DROP"}
+        if status is not None:
+            self.rule.update(kind="ERROR", status=status)
         if retry_after_s is not None:
             self.rule["retry_after_s"] = retry_after_s
         self.done = threading.Event()

@@ -3,17 +3,21 @@ command protocol (hello, answers by id, ok=false, noise, crash, timeout) and its
 
 from __future__ import annotations
 
+import io
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jsonschema
 import pytest
 
 from scenarios.catalogue import CATALOGUE
 from scenarios.reference_adapter import ReferenceAdapter
 from simulator.conform.adapters import AdapterSpecError, CommandAdapter, PythonAdapter, WaitAdapter, from_spec
+from simulator.conform.adapters.wait_journal import completed
 from simulator.conform.model import AdapterFailure, SandboxContext, Verdict
 from simulator.conform.runner import Runner
 from simulator.conform.steps import STEPS
@@ -68,7 +72,11 @@ def test_a_spec_names_one_of_three_adapters() -> None:
     waiting = from_spec("wait")
     assert isinstance(waiting, WaitAdapter)
     waiting.close()
-    for wrong in ("python:", "command:", "ruby:x", "wait:x"):
+    to_file = from_spec("wait:tasks.json")
+    assert isinstance(to_file, WaitAdapter)
+    assert to_file.instructions == Path("tasks.json")
+    to_file.close()
+    for wrong in ("python:", "command:", "ruby:x", "waiting"):
         with pytest.raises(AdapterSpecError):
             from_spec(wrong)
 
@@ -153,3 +161,56 @@ def test_the_protocol_schema_lists_every_step_with_its_fields() -> None:
     assert set(SCHEMA["$defs"]["step"]["enum"]) == set(STEPS)
     for name, step in STEPS.items():
         assert SCHEMA["x-steps"][name] == {"asks": step.asks, "input": step.input, "output": step.output}
+
+
+def _operator(url: str, output: dict[str, Any]) -> None:
+    """Waits for the task to be served, then answers it."""
+    for _ in range(100):
+        task = httpx.get(f"{url}/task")
+        if task.status_code == 200:
+            assert httpx.post(task.json()["answer_url"], json=output).status_code == 204
+            return
+        threading.Event().wait(0.02)
+
+
+def test_wait_mode_serves_the_task_and_takes_the_operators_answer(tmp_path: Path) -> None:
+    printed = io.StringIO()
+    adapter = WaitAdapter(step_timeout=5, instructions=tmp_path / "task.json", out=printed)
+    try:
+        assert httpx.get(f"{adapter.url}/task").status_code == 204  # nothing asked yet
+        answer = {"status": "APPROVED", "permit_number": None}
+        operator = threading.Thread(target=_operator, args=(adapter.url, answer))
+        operator.start()
+        assert adapter.call("track_application", {"application": "app_x"}, CONTEXT) == answer
+        operator.join()
+        written = json.loads((tmp_path / "task.json").read_text(encoding="utf-8"))
+        assert written["step"] == "track_application"
+        assert written["sandbox"]["employer"]["client_secret"] == "cs_x"  # the operator needs it
+        assert "cs_x" not in printed.getvalue()  # the console does not show it
+        assert httpx.post(f"{adapter.url}/tasks/1/answer", json={}).status_code == 409  # closed
+    finally:
+        adapter.close()
+
+
+def test_wait_mode_times_out_as_an_adapter_failure() -> None:
+    adapter = WaitAdapter(step_timeout=0.3, out=io.StringIO())
+    try:
+        with pytest.raises(AdapterFailure, match="not done within"):
+            adapter.call("extend", {"permit": "1" * 18, "new_contract_end": "2029-02-28"}, CONTEXT)
+    finally:
+        adapter.close()
+
+
+def _entry(method: str, path: str, status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"method": method, "path": path, "status": status, "response": {"body": json.dumps(body)}}
+
+
+def test_wait_mode_sees_a_step_done_in_the_journal() -> None:
+    permit = "3" * 18
+    refused = _entry("POST", "/ssc/v1/essc/registrations", 409, {"code": "E_LEGACY_NEEDS_REISSUE"})
+    filed = _entry("POST", f"/fwp/v1/work-permits/{permit}/extension", 201, {"id": "app_y"})
+    assert completed("extend", {"permit": permit}, [refused]) is None
+    assert completed("extend", {"permit": permit}, [refused, filed]) == {"application_id": "app_y"}
+    told = {"registered": False, "problem": "E_LEGACY_NEEDS_REISSUE"}
+    assert completed("register_essc", {}, [refused]) == told
+    assert completed("track_application", {"application": "app_y"}, [filed]) is None  # only an answer

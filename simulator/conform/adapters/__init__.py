@@ -7,6 +7,8 @@ operator drives while the harness watches the journal). See :mod:`simulator.conf
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from simulator.conform.adapters.command import CommandAdapter
 from simulator.conform.adapters.python import PythonAdapter
 from simulator.conform.adapters.wait import WaitAdapter
@@ -19,14 +21,20 @@ class AdapterSpecError(ValueError):
     """An ``--adapter`` value that names no adapter (a usage error, not a run)."""
 
 
+WAIT_STEP_S = 300.0
+"""A person drives the system in wait mode: each step gets at least five minutes."""
+
+
 def from_spec(spec: str, step_timeout: float = 30.0) -> Adapter:
-    """The adapter ``spec`` names: ``python:pkg.mod:Class``, ``command:<command line>`` or ``wait``."""
+    """The adapter ``spec`` names: ``python:pkg.mod:Class``, ``command:<command line>``, or
+    ``wait`` (``wait:tasks.json`` also writes each task to that file)."""
     kind, _, rest = spec.partition(":")
     if kind == "python" and rest:
         return PythonAdapter.load(rest)
     if kind == "command" and rest.strip():
         return CommandAdapter(rest.strip(), step_timeout=step_timeout)
-    if spec == "wait":
-        return WaitAdapter(step_timeout=max(step_timeout, 60.0))
+    if kind == "wait" and (rest or spec == "wait"):
+        tasks_file = Path(rest) if rest else None
+        return WaitAdapter(step_timeout=max(step_timeout, WAIT_STEP_S), instructions=tasks_file)
     raise AdapterSpecError(f"unknown adapter {spec!r}: use python:package.module:Class, "
-                           "command:<command line> or wait")
+                           "command:<command line>, wait or wait:<tasks file>")
