@@ -30,7 +30,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"fwp-sandbox {__version__} on {base}  (database: {db.engine.url.render_as_string()})")
     for path, title in specs.SURFACES.values():
         print(f"  {title:40} {base}{path}/ui/")
-    if not tenants.has_tenants(db):
+    if args.demo and not tenants.has_tenants(db):
         demo = tenants.create_tenant(db, "demo", seed=2024)
         print("\nFresh database: created the demo tenant (secrets are shown only now).")
         print(f"  tenant id      {demo['id']}")
@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--admin-token", help="require X-Sandbox-Admin-Token to create tenants")
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
+    serve.add_argument("--demo", action=argparse.BooleanOptionalAction, default=True,
+                       help="create the demo tenant on a fresh database (and print its secrets)")
     serve.set_defaults(run=_serve)
     spec = sub.add_parser("spec", help="print a surface's bundled OpenAPI spec (YAML)")
     spec.add_argument("surface", choices=sorted(specs.SURFACES))

@@ -1,8 +1,8 @@
 """The embedded sandbox: ``python -m simulator serve`` as a subprocess, so a run needs nothing started.
 
-It listens on a free 127.0.0.1 port with a temporary SQLite file, and its output (which shows the
-demo tenant's secrets on a fresh database) goes to a log file in the same temporary directory,
-never to the console; both are removed when it stops.
+It listens on a free 127.0.0.1 port with a temporary SQLite file, without the demo tenant (every
+scenario makes its own; seeding one costs seconds), and its output goes to a log file in the same
+temporary directory, never to the console; both are removed when it stops.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class EmbeddedSandbox:
         folder = Path(self._dir.name)
         command = [sys.executable, "-m", "simulator", "serve", "--host", "127.0.0.1",
                    "--port", str(self.port), "--database", f"sqlite:///{folder / 'sandbox.db'}",
-                   "--log-level", "warning", "--no-access-log",
+                   "--log-level", "warning", "--no-access-log", "--no-demo",
                    *(["--admin-token", self.admin_token] if self.admin_token else [])]
         with (folder / "serve.log").open("wb") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,

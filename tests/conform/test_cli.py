@@ -11,6 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
 
 from simulator.cli import main
@@ -77,6 +78,8 @@ def test_no_secret_in_any_output(tmp_path: Path) -> None:
     down the ones it got): none appears in the console, the reports or the evidence."""
     known = tmp_path / "secrets.txt"
     with EmbeddedSandbox(admin_token=ADMIN_TOKEN) as url:
+        listed = httpx.get(f"{url}/sandbox/v1/tenants", headers={"X-Sandbox-Admin-Token": ADMIN_TOKEN})
+        assert listed.json()["items"] == []  # --no-demo: no demo tenant, no secrets printed
         done = conform("run", "--adapter", "python:tiny:NoKeyAdapter", *TINY, "--sandbox", url,
                        "--admin-token", ADMIN_TOKEN, "--report-dir", str(tmp_path / "out"),
                        env={"TINY_SECRETS_FILE": str(known)})

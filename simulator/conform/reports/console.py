@@ -17,8 +17,8 @@ def render(document: dict[str, Any], console: Console) -> None:
     verdicts = list(STYLE)
     table = Table(title=f"fwp-sandbox conformance · catalogue {document['catalogue_version']} · "
                         f"adapter {document['adapter']}")
-    table.add_column("scenario")
-    table.add_column("verdict")
+    table.add_column("scenario", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
     for verdict in verdicts:
         table.add_column(verdict, justify="right", style=STYLE[verdict])
     table.add_column("time", justify="right")
