@@ -88,7 +88,7 @@ def test_traceability_maps_references_and_lists_the_uncovered(reports: tuple[dic
 
 def test_the_console_shows_each_finding_with_evidence(reports: tuple[dict[str, Path], str]) -> None:
     text = reports[1]
-    assert re.search(r"tiny-filing\s+│\s+FAILED", text)
+    assert re.search(r"tiny-filing\s+FAILED\s+1\s+1\s", text)
     assert "FAILED TINY-IDEM-01 (MUST) Creates carry an Idempotency-Key" in text
     assert re.search(r"#\d+ 2026-03-02T09:00:00.* POST /fwp/v1/applications → 201", text)
     assert "exit code 1" in text

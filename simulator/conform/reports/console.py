@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -11,21 +12,23 @@ from simulator.conform.reports.document import findings_first
 
 STYLE = {"PASSED": "green", "FAILED": "bold red", "WARNING": "yellow", "SKIPPED": "dim",
          "ERROR": "bold magenta"}
+SHORT = {"PASSED": "pass", "FAILED": "fail", "WARNING": "warn", "SKIPPED": "skip", "ERROR": "err"}
 
 
 def render(document: dict[str, Any], console: Console) -> None:
     verdicts = list(STYLE)
     table = Table(title=f"fwp-sandbox conformance · catalogue {document['catalogue_version']} · "
-                        f"adapter {document['adapter']}")
-    table.add_column("scenario", no_wrap=True)
+                        f"adapter {document['adapter']}", box=box.SIMPLE_HEAD)
+    width = max((len(s["id"]) for s in document["scenarios"]), default=8)
+    table.add_column("scenario", no_wrap=True, min_width=width)
     table.add_column("verdict", no_wrap=True)
     for verdict in verdicts:
-        table.add_column(verdict, justify="right", style=STYLE[verdict])
-    table.add_column("time", justify="right")
+        table.add_column(SHORT[verdict], justify="right", style=STYLE[verdict], no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
     for scenario in document["scenarios"]:
         counts = [sum(c["verdict"] == v for c in scenario["checks"]) for v in verdicts]
         table.add_row(scenario["id"], f"[{STYLE[scenario['verdict']]}]{scenario['verdict']}",
-                      *[str(n) if n else "" for n in counts], f"{scenario['duration_s']:.1f} s")
+                      *[str(n) if n else "" for n in counts], f"{scenario['duration_s']:.1f}s")
     console.print(table)
     for row in findings_first(document):
         _finding(row, console)
