@@ -60,4 +60,7 @@ def test_wait_mode_with_a_separate_operator_process(sandbox_url: str,
     assert not_passed(result) == [], errors.decode()[-2000:]
     assert verdicts(result) == reference
     assert f"{adapter.url}/task" in printed.getvalue()
-    assert "cs_" not in printed.getvalue(), "the console shows where the credentials are, not them"
+    console = printed.getvalue()
+    assert "cs_" not in console, "the console shows where the credentials are, not them"
+    assert '"password": "***"' in console
+    assert "Secret2026" not in console

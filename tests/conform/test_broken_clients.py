@@ -17,6 +17,8 @@ from simulator.conform.model import Level, Verdict
 from simulator.conform.sandbox_embed import EmbeddedSandbox
 
 pytestmark = pytest.mark.server
+CATALOGUE_BUDGET_S = 60.0
+"""The whole catalogue's time with the embedded sandbox (issue 16's budget; about 5 s here)."""
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +31,7 @@ def test_the_reference_client_passes_every_check(sandbox_url: str) -> None:
     result = run(sandbox_url, PythonAdapter(ReferenceAdapter()))
     assert not_passed(result) == []
     assert result.exit_code == 0
+    assert sum(s.duration for s in result.scenarios) < CATALOGUE_BUDGET_S
 
 
 @pytest.mark.parametrize("check_id", check_ids())

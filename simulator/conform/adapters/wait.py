@@ -22,11 +22,13 @@ from typing import IO, Any
 
 from simulator.conform import journal
 from simulator.conform.adapters.wait_journal import DONE_WHEN, completed
+from simulator.conform.journal import MASK
 from simulator.conform.model import AdapterFailure, SandboxContext
 from simulator.conform.steps import STEPS
 from simulator.testing import Tenant
 
 POLL_S = 0.1
+SECRET_INPUTS = frozenset({"secret", "password"})
 
 
 class WaitAdapter:
@@ -86,7 +88,7 @@ class WaitAdapter:
         if self.instructions is not None:
             self.instructions.write_text(json.dumps(task, indent=2), encoding="utf-8")
         print(f"[fwp-sandbox wait] task {task['id']}: {step}: {spec.asks}\n"
-              f"    input: {json.dumps(input)}\n    done when: {task['done_when']}\n"
+              f"    input: {json.dumps(_masked(input))}\n    done when: {task['done_when']}\n"
               f"    credentials and the answer URL: GET {self.url}/task", file=self.out, flush=True)
         return task
 
@@ -110,6 +112,11 @@ class WaitAdapter:
                 return False
             self.answers[task_id] = output
             return True
+
+
+def _masked(input: dict[str, Any]) -> dict[str, Any]:
+    """The input as printed: secrets (the callback secret, a password) only in the served task."""
+    return {key: MASK if key in SECRET_INPUTS else value for key, value in input.items()}
 
 
 def _handler(adapter: WaitAdapter) -> type[BaseHTTPRequestHandler]:
