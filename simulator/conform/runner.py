@@ -89,7 +89,13 @@ class Runner:
     def run_scenario(self, scenario: Scenario, checks: tuple[Check, ...]) -> ScenarioResult:
         started = time.perf_counter()
         outcome = ScenarioResult(scenario.id, scenario.title, [])
-        missing = [step for step in scenario.steps if step not in self.adapter.steps()]
+        try:
+            offered = self.adapter.steps()
+        except Exception as exc:  # noqa: BLE001 - e.g. a command adapter whose process died
+            self._close(outcome, checks, Verdict.ERROR, f"the adapter failed: {type(exc).__name__}: {exc}")
+            outcome.duration = time.perf_counter() - started
+            return outcome
+        missing = [step for step in scenario.steps if step not in offered]
         if missing:
             reason = f"the adapter lacks the step(s): {', '.join(missing)}"
             self._close(outcome, checks, Verdict.SKIPPED, reason)

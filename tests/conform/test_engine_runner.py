@@ -15,7 +15,7 @@ import pytest
 import tiny
 from rich.console import Console
 
-from simulator.conform.model import Catalogue, Check, Level, Stage, Verdict
+from simulator.conform.model import AdapterFailure, Catalogue, Check, Level, Stage, Verdict
 from simulator.conform.reports import write_all
 from simulator.conform.results import RunResult
 from simulator.conform.runner import Runner, SelectionError, select
@@ -77,6 +77,17 @@ def test_a_scenario_that_breaks_or_hangs_is_an_error(make_runner: MakeRunner) ->
     assert result.scenarios[0].reason == "the scenario broke: RuntimeError: no such application (key ***)"
     assert result.scenarios[1].reason == "the scenario did not finish within 0.5 s"
     assert result.exit_code == 2
+
+
+def test_an_adapter_that_cannot_say_its_steps_is_an_error(make_runner: MakeRunner) -> None:
+    class Dead(tiny.TinyAdapter):
+        def steps(self) -> frozenset[str]:
+            raise AdapterFailure("the process exited with status 1")
+
+    result = make_runner(Dead).run(tiny.CATALOGUE)
+    assert {c.verdict for c in result.checks()} == {Verdict.ERROR}
+    assert result.scenarios[0].reason == ("the adapter failed: AdapterFailure: "
+                                          "the process exited with status 1")
 
 
 def test_a_judge_that_raises_is_an_error_not_a_pass(make_runner: MakeRunner) -> None:
