@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
+from simulator.conform.cli import DEFAULT_CATALOGUE
 from simulator.conform.model import Catalogue, Scenario, Verdict
 from simulator.testing import CallbackReceiver, Employer, Officer, Sandbox, Tenant
-
-DEFAULT_CATALOGUE = "scenarios.catalogue:CATALOGUE"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
