@@ -65,7 +65,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from simulator.conform import reports
     from simulator.conform.adapters import from_spec
-    from simulator.conform.journal import HARNESS_AGENT
+    from simulator.conform.journal import HARNESS_AGENT, SETTLE_EMBEDDED_S, SETTLE_S
     from simulator.conform.runner import Runner, SelectionError, select
     from simulator.conform.sandbox_embed import EmbeddedSandbox, SandboxStartError
 
@@ -87,7 +87,8 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_ERROR
         http = stack.enter_context(httpx.Client(base_url=url, headers={"user-agent": HARNESS_AGENT},
                                                 timeout=30.0))
-        runner = Runner(http, url, adapter, admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_ENV))
+        runner = Runner(http, url, adapter, admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_ENV),
+                        settle_s=SETTLE_S if args.sandbox else SETTLE_EMBEDDED_S)
         result = runner.run(catalogue, _patterns(args.scenarios), _patterns(args.checks))
     reports.write_all(result, catalogue, Path(args.report_dir), Console(), key=key)
     return result.exit_code

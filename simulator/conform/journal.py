@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,11 @@ HARNESS_AGENT = f"fwp-sandbox-conform/{__version__}"
 
 MASK = "***"
 EXPORT_LIMIT = 10_000
+SETTLE_S = 0.6
+"""Another worker's journal entries are written within about 0.5 s (simulator/sandbox/journal.py)."""
+SETTLE_EMBEDDED_S = 0.05
+"""The embedded sandbox has one worker, whose reads flush its own queue: a short grace suffices for
+a capture still being recorded just after its answer went out."""
 _SECRET_KEY = re.compile(r"(^|[_-])(secret|password|access_token|refresh_token|id_token|admin_key|api_key)$"
                          r"|^(token|authorization|x-sandbox-key|x-sandbox-admin-token)$", re.IGNORECASE)
 """Names whose values are secrets (``token_url`` and ``idempotency-key`` are not)."""
@@ -33,6 +39,29 @@ def export(tenant: Tenant, since_id: int = 0) -> list[dict[str, Any]]:
         raise RuntimeError(f"journal export answered {response.status_code}")
     entries = [json.loads(line) for line in response.text.splitlines() if line.strip()]
     return [entry for entry in entries if int(entry["id"]) > since_id]
+
+
+def settled(tenant: Tenant, quiet_s: float, cap_s: float = 3.0) -> list[dict[str, Any]]:
+    """The journal once it stops growing: two exports ``quiet_s`` apart with the same entries.
+
+    A sandbox with several workers writes each worker's entries in batches; a read flushes only the
+    reading worker's, the others' land within about half a second. So right after a scenario the
+    client's last requests may be missing, and a check would blame the client for not making them.
+    ``cap_s`` bounds the wait when callbacks keep adding entries."""
+    entries = export(tenant)
+    deadline = time.monotonic() + cap_s
+    while quiet_s > 0 and time.monotonic() < deadline:
+        time.sleep(quiet_s)
+        again = export(tenant)
+        if _settling(again) == _settling(entries):
+            return again
+        entries = again
+    return entries
+
+
+def _settling(entries: list[dict[str, Any]]) -> int:
+    """How many entries count for settling: not the exports themselves (each is journalled)."""
+    return sum(1 for e in entries if not (e.get("path", "").endswith("/journal/export") and by_harness(e)))
 
 
 def by_harness(entry: dict[str, Any]) -> bool:

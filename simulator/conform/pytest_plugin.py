@@ -54,6 +54,11 @@ class Session:
                 self.closers.append(embedded.stop)
         return self.url
 
+    def settle_s(self) -> float:
+        from simulator.conform import journal
+
+        return journal.SETTLE_S if self.config.getoption("fwp_sandbox") else journal.SETTLE_EMBEDDED_S
+
     def http(self) -> Any:
         import httpx
 
@@ -73,7 +78,7 @@ class Session:
 
                 adapter = from_spec(str(self.config.getoption("fwp_adapter")))
                 self.closers.append(adapter.close)
-                self.runner = Runner(self.http(), self.sandbox_url(), adapter)
+                self.runner = Runner(self.http(), self.sandbox_url(), adapter, settle_s=self.settle_s())
             checks = tuple(c for c in scenario.checks if c.id in check_ids)
             self.results[scenario.id] = self.runner.run_scenario(scenario, checks)
         return self.results[scenario.id]

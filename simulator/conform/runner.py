@@ -75,6 +75,8 @@ class Runner:
     adapter: Adapter
     admin_token: str | None = None
     masker: journal.Masker = field(default_factory=journal.Masker)
+    settle_s: float = journal.SETTLE_S
+    """How long the journal must stay unchanged before it is judged (see :func:`journal.settled`)."""
 
     def run(self, catalogue: Catalogue, scenarios: list[str] | None = None,
             checks: list[str] | None = None) -> RunResult:
@@ -114,7 +116,7 @@ class Runner:
         verdict, reason = self._play(scenario, stage)
         self.masker.learn(stage.facts)
         try:
-            entries = journal.export(stage.tenant)
+            entries = journal.settled(stage.tenant, self.settle_s)
         except Exception as exc:  # noqa: BLE001 - an unreadable journal is the run's ERROR
             self._close(outcome, checks, Verdict.ERROR, f"exporting the journal failed: {exc}")
             return

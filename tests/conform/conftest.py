@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from simulator.conform.journal import HARNESS_AGENT
+from simulator.conform.journal import HARNESS_AGENT, SETTLE_EMBEDDED_S
 from simulator.conform.runner import Runner
 
 HERE = Path(__file__).resolve().parent
@@ -28,7 +28,7 @@ def make_runner(app: Any) -> Iterator[Callable[[type[tiny.TinyAdapter]], Runner]
         harness = app.test_client(headers={"user-agent": HARNESS_AGENT})
         vendor = app.test_client(headers={"user-agent": "tiny/1"})
         opened.extend((harness, vendor))
-        return Runner(harness, str(harness.base_url), kind(vendor))
+        return Runner(harness, str(harness.base_url), kind(vendor), settle_s=SETTLE_EMBEDDED_S)
 
     yield make
     for client in opened:
