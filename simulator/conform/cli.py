@@ -90,7 +90,11 @@ def _run(args: argparse.Namespace) -> int:
         runner = Runner(http, url, adapter, admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_ENV),
                         settle_s=SETTLE_S if args.sandbox else SETTLE_EMBEDDED_S)
         result = runner.run(catalogue, _patterns(args.scenarios), _patterns(args.checks))
-    reports.write_all(result, catalogue, Path(args.report_dir), Console(), key=key)
+    try:
+        reports.write_all(result, catalogue, Path(args.report_dir), Console(), key=key)
+    except OSError as exc:
+        err.print(f"fwp-sandbox conform run: cannot write the reports: {exc}", highlight=False, markup=False)
+        return EXIT_ERROR
     return result.exit_code
 
 

@@ -53,6 +53,14 @@ def test_a_run_that_cannot_start_is_an_error(args: list[str], message: str, tmp_
     assert not list(tmp_path.iterdir())
 
 
+def test_reports_that_cannot_be_written_are_an_error(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder")
+    done = conform("run", "--adapter", "python:tiny:TinyAdapter", *TINY, "--sandbox",
+                   f"http://127.0.0.1:{free_port()}", "--report-dir", str(tmp_path / "taken"))
+    assert done.returncode == 2
+    assert "cannot write the reports" in done.stderr
+
+
 def test_an_unreachable_sandbox_errors_every_check(tmp_path: Path) -> None:
     done = conform("run", "--adapter", "python:tiny:TinyAdapter", *TINY, "--sandbox",
                    f"http://127.0.0.1:{free_port()}", "--report-dir", str(tmp_path))
