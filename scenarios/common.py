@@ -7,11 +7,11 @@ from typing import Any
 
 from scenarios.common_checks import ABOL_01, DUP_01, POLL_01, REQ_01, TOKEN_01
 from scenarios.outcome_check import OUT_01
-from scenarios.retry_checks import IDEM_01, IDEM_02, RETRY_01, RETRY_02
+from scenarios.retry_checks import IDEM_01, IDEM_02, IDEM_03, RETRY_01, RETRY_02
 from simulator.conform.model import Check
 from simulator.testing import application_payload, foreigner_payload
 
-CROSS: tuple[Check, ...] = (IDEM_01, IDEM_02, RETRY_01, RETRY_02, TOKEN_01, POLL_01, REQ_01, ABOL_01,
+CROSS: tuple[Check, ...] = (IDEM_01, IDEM_02, IDEM_03, RETRY_01, RETRY_02, TOKEN_01, POLL_01, REQ_01, ABOL_01,
                             DUP_01, OUT_01)
 """Judged in every scenario, whatever it provokes."""
 

@@ -3,7 +3,9 @@ docs/domain.md §5.2).
 
 The first filing meets an injected 503 with Retry-After; the officer then returns the application
 for correction, asking for a document it lacks; the client must answer through the corrections
-operation with that document; the officer approves; the client reports the outcome.
+operation with that document (the first attempt's connection drops, and a correction has no
+Idempotency-Key: the client must look before sending it again); the officer approves; the client
+reports the outcome.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ def play(stage: Stage) -> None:
     application = filed["application_id"]
     stage.facts.update(application_id=application, defects=DEFECTS)
     stage.tenant.officer.return_for_correction(application, DEFECTS)
-    act(stage, "answer_correction", application=application,
-        documents=[*filing["documents"], experience_certificate()])
+    with Fault(stage, "submit_correction", times=1):  # the connection drops: was it applied?
+        act(stage, "answer_correction", application=application,
+            documents=[*filing["documents"], experience_certificate()])
     officer_decides(stage, "NEW_OVERSEAS")
     claim(stage, "application", act(stage, "track_application", application=application),
           application=application)
@@ -40,6 +43,8 @@ def _supplies_what_was_asked(evidence: Evidence) -> list[Finding]:
     asked = {d["document_type"] for d in evidence.facts.get("defects", []) if d.get("document_type")}
     found = []
     for entry in _corrections(evidence):
+        if entry.get("fault"):
+            continue  # answered by an injected fault: the operation never read it
         sent = {d.get("type") for d in (views.body(entry) or {}).get("documents", [])}
         if asked - sent:
             found.append(Finding(

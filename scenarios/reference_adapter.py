@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scenarios.reference_http import Api, expect
+from scenarios.reference_http import Api, Unanswered, expect
 from scenarios.reference_receiver import Receiver
 from simulator.conform.model import SandboxContext
 
@@ -54,8 +54,17 @@ class ReferenceAdapter:
         asked = {d["document_type"] for d in current.get("defects") or [] if d.get("document_type")}
         body = {"documents": self.correction_documents(current["documents"], documents, asked),
                 "note": "The documents the defect list asked for are attached"}
-        expect(api.employer("POST", f"/applications/{application}/corrections", body), 200)
-        return {}
+        path = f"/applications/{application}/corrections"
+        for attempt in range(api.max_attempts):
+            try:
+                expect(api.employer("POST", path, body), 200)
+                return {}
+            except Unanswered:  # applied or not? back off, look, and resend only if not
+                api.pause(attempt, None)
+                again = expect(api.employer("GET", f"/applications/{application}"), 200)
+                if again["status"] != "RETURNED_FOR_CORRECTION":
+                    return {}
+        raise RuntimeError(f"{path}: no answer after {api.max_attempts} attempts")
 
     def correction_documents(self, sent: list[dict[str, Any]], held: list[dict[str, Any]],
                              asked: set[str]) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """The reference client's HTTP habits: one cached token, one Idempotency-Key per filing reused on
-every attempt, Retry-After honoured, exponential backoff on 5xx and dropped connections.
+every attempt, Retry-After honoured, exponential backoff on 5xx and dropped connections, and never a blind
+retry of a POST without a key (the caller reads the state first).
 
 Each habit is one overridable attribute or method, so that a test can build a client that breaks
 exactly one of them (``tests/conform/broken_clients.py``).
@@ -7,6 +8,7 @@ exactly one of them (``tests/conform/broken_clients.py``).
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from typing import Any
@@ -14,6 +16,14 @@ from typing import Any
 import httpx
 
 from simulator.conform.model import SandboxContext
+
+TAKES_A_KEY = re.compile(r"^/fwp/v1/(foreigners|applications|work-permits/\d+/[a-z-]+)$")
+"""The creating POSTs: they carry an Idempotency-Key, so they are retried with it."""
+
+
+class Unanswered(Exception):
+    """A POST without an Idempotency-Key got no usable answer: it may or may not have been applied,
+    so it is not re-sent before the caller has looked (RFC 9110 §9.2.2)."""
 
 
 class Api:
@@ -24,6 +34,7 @@ class Api:
     honour_retry_after = True
     reuse_token = True
     send_keys = True
+    look_before_resending = True
 
     def __init__(self, context: SandboxContext) -> None:
         self.context = context
@@ -70,9 +81,12 @@ class Api:
                 sent["Authorization"] = f"Bearer {self.bearer()}"
             if key:
                 sent["Idempotency-Key"] = key
+            blind = method == "POST" and not key and not TAKES_A_KEY.match(path) and "/oauth/" not in path
             try:
                 answer = self.http.request(method, path, json=json, params=params, headers=sent)
-            except httpx.TransportError:
+            except httpx.TransportError as exc:
+                if blind and self.look_before_resending:
+                    raise Unanswered(f"{method} {path}: {exc}") from exc
                 self.pause(attempt, None)
                 key = self.retry_key(key)
                 continue
@@ -81,6 +95,8 @@ class Api:
                 continue
             if (answer.status_code < 500 and answer.status_code != 429) or attempt == self.max_attempts - 1:
                 return answer
+            if blind and self.look_before_resending and answer.status_code not in (429, 503):
+                raise Unanswered(f"{method} {path}: {answer.status_code}")
             self.pause(attempt, answer.headers.get("Retry-After"))
             key = self.retry_key(key)
         raise RuntimeError(f"{method} {path}: no answer after {self.max_attempts} attempts")

@@ -87,10 +87,38 @@ def _backoff(evidence: Evidence) -> list[Finding]:
     return found
 
 
+def _blind_retries(evidence: Evidence) -> list[Finding]:
+    """An unkeyed POST whose outcome is unknown may have been applied: re-sending it unseen can
+    apply it twice. Reading the resource first (has it changed?) makes the retry informed."""
+    calls = views.client(evidence.entries)
+    found = []
+    for index, first in enumerate(calls):
+        if first["method"] != "POST" or views.is_create(first) or views.key_of(first) is not None \
+                or first["path"].endswith("/oauth/token") or not views.unknown_outcome(first):
+            continue
+        later = calls[index + 1:]
+        again = next((e for e in later if views.same_call(first, e)), None)
+        if again is None:
+            continue
+        between = later[:later.index(again)]
+        if not any(e["method"] == "GET" and first["path"].startswith(e["path"]) for e in between):
+            found.append(Finding(
+                seen=f"{views.describe(first)} got no usable answer and was sent again unseen: "
+                     f"{views.describe(again)}",
+                expected="a POST without an Idempotency-Key re-sent only after reading whether it "
+                         "was applied",
+                fix="on a dropped connection or 5xx, read the resource (e.g. the application's status) "
+                    "before sending the request again",
+                entries=views.ids(first, again)))
+    return found
+
+
 IDEM_01 = Check("FWP-IDEM-01", "Every creating POST carries an Idempotency-Key", Level.MUST,
                 ("IDEMPOTENCY-KEY", "RFC9110-9.2.2"), _keyless_creates)
 IDEM_02 = Check("FWP-IDEM-02", "A retried create reuses the Idempotency-Key of its first attempt",
                 Level.MUST, ("IDEMPOTENCY-KEY", "RFC9110-9.2.2"), _fresh_keys)
+IDEM_03 = Check("FWP-IDEM-03", "A POST without an Idempotency-Key is not re-sent blindly", Level.MUST,
+                ("RFC9110-9.2.2",), _blind_retries)
 RETRY_01 = Check("FWP-RETRY-01", "Retry-After is honoured on 429 and 503", Level.MUST,
                  ("RFC9110-10.2.3", "RFC6585-4"), _retry_after)
 RETRY_02 = Check("FWP-RETRY-02", "Server errors are retried with backoff, not hammered", Level.SHOULD,

@@ -103,6 +103,11 @@ def failed(entry: Entry) -> bool:
     return entry["status"] >= 500 or entry["status"] in (0, 429)
 
 
+def unknown_outcome(entry: Entry) -> bool:
+    """No answer, or a 5xx that does not say the request was refused unprocessed (429 and 503 do)."""
+    return failed(entry) and entry["status"] not in (429, 503)
+
+
 def ids(*entries: Entry) -> tuple[int, ...]:
     return tuple(int(e["id"]) for e in entries)
 

@@ -27,6 +27,8 @@ const log = (...args) => console.error('[node-adapter]', ...args);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const send = (message) => process.stdout.write(JSON.stringify(message) + '\n');
 
+class Unanswered extends Error {}
+
 // One client per tenant: its token, its filings, its callback receiver -------------------------
 
 class Client {
@@ -56,8 +58,11 @@ class Client {
     return this.token;
   }
 
-  // Every call: the same key on every attempt; Retry-After honoured; backoff on 5xx.
+  // Every call: the same key on every attempt; Retry-After honoured; backoff on 5xx. A POST
+  // without a key is never re-sent blindly: with no usable answer it throws Unanswered, and the
+  // caller looks whether it was applied before sending it again.
   async call(method, path, { body, key, auth = true, headers = {} } = {}) {
+    const blind = method === 'POST' && !key;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const sent = { ...headers };
       if (auth) sent.Authorization = `Bearer ${await this.bearer()}`;
@@ -69,6 +74,7 @@ class Client {
           method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body),
         });
       } catch (error) {
+        if (blind) throw new Unanswered(`${method} ${path}: ${error.message}`);
         log(`${method} ${path}: ${error.message}; retrying`);
         await sleep(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
         continue;
@@ -80,6 +86,9 @@ class Client {
         return { status: answer.status, body: text ? JSON.parse(text) : {} };
       }
       await answer.arrayBuffer();
+      if (blind && answer.status !== 503 && answer.status !== 429) {
+        throw new Unanswered(`${method} ${path}: ${answer.status}`);
+      }
       const wait = answer.headers.get('retry-after');
       await sleep(wait !== null ? Number(wait) * 1000 : BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
     }
@@ -187,8 +196,20 @@ const steps = {
       documents: [...current.documents, ...documents.filter((d) => asked.has(d.type))],
       note: 'The documents the defect list asked for are attached',
     };
-    expect(await client.employer('POST', `/applications/${application}/corrections`, { body }), 200);
-    return {};
+    const path = `/applications/${application}/corrections`;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      try {
+        expect(await client.employer('POST', path, { body }), 200);
+        return {};
+      } catch (error) {
+        if (!(error instanceof Unanswered)) throw error;
+        // Applied or not? Back off, look, and send again only if it was not.
+        await sleep(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
+        const again = expect(await client.employer('GET', `/applications/${application}`), 200);
+        if (again.status !== 'RETURNED_FOR_CORRECTION') return {};
+      }
+    }
+    throw new Error(`${path}: no answer`);
   },
 
   async track_application(client, { application }) {

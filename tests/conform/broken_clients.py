@@ -23,6 +23,10 @@ class NoKeysApi(Api):
     send_keys = False
 
 
+class BlindRetryApi(Api):
+    look_before_resending = False
+
+
 class FreshKeyApi(Api):
     def retry_key(self, key: str | None) -> str | None:
         return str(uuid.uuid4())
@@ -209,6 +213,7 @@ class FilesTwice(ExtendsExpired):
 BROKEN: dict[str, type[ReferenceAdapter]] = {
     "FWP-IDEM-01": _with_api(NoKeysApi, "NoKeys"),
     "FWP-IDEM-02": _with_api(FreshKeyApi, "FreshKeyOnRetry"),
+    "FWP-IDEM-03": _with_api(BlindRetryApi, "RetriesBlindly"),
     "FWP-RETRY-01": _with_api(IgnoresRetryAfterApi, "IgnoresRetryAfter"),
     "FWP-RETRY-02": _with_api(HammersApi, "Hammers"),
     "FWP-TOKEN-01": _with_api(TokenPerCallApi, "TokenPerCall"),

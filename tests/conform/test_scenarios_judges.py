@@ -14,7 +14,7 @@ from typing import Any
 
 from scenarios.common_checks import DUP_01, POLL_01
 from scenarios.pre_entry import CORR_01
-from scenarios.retry_checks import IDEM_01, IDEM_02, RETRY_01, RETRY_02
+from scenarios.retry_checks import IDEM_01, IDEM_02, IDEM_03, RETRY_01, RETRY_02
 from simulator.conform.model import Check, Evidence, Finding
 
 START = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -97,3 +97,14 @@ def test_a_replay_with_the_first_key_is_not_a_second_filing() -> None:
     again = entry(3, 9, "POST", path, 409, key="k9")
     assert judge(DUP_01, first, replay) == []
     assert [f.entries for f in judge(DUP_01, first, replay, again)] == [(1, 3)]
+
+
+def test_an_unkeyed_post_with_no_answer_is_resent_only_after_looking() -> None:
+    path = "/fwp/v1/applications/app_aaaaaaaaaaaa/corrections"
+    dropped = entry(1, 0.0, "POST", path, 502)
+    look = entry(2, 0.2, "GET", "/fwp/v1/applications/app_aaaaaaaaaaaa", 200)
+    resent = entry(3, 0.25, "POST", path, 200)
+    assert judge(IDEM_03, dropped, look, resent) == []
+    assert [f.entries for f in judge(IDEM_03, dropped, resent)] == [(1, 3)]
+    refused_unprocessed = entry(1, 0.0, "POST", path, 503, retry_after=1)
+    assert judge(IDEM_03, refused_unprocessed, entry(3, 1.1, "POST", path, 200)) == []
