@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import httpx
 
 from scenarios.catalogue import CATALOGUE
-from simulator.conform.journal import HARNESS_AGENT
+from simulator.conform.journal import HARNESS_AGENT, SETTLE_EMBEDDED_S
 from simulator.conform.model import Adapter, Verdict
 from simulator.conform.results import RunResult
 from simulator.conform.runner import Runner
@@ -17,7 +17,8 @@ from simulator.conform.runner import Runner
 def run(url: str, adapter: Adapter, scenarios: list[str] | None = None) -> RunResult:
     with httpx.Client(base_url=url, headers={"User-Agent": HARNESS_AGENT}, timeout=30) as http:
         try:
-            return Runner(http, url, adapter).run(CATALOGUE, scenarios=scenarios)
+            runner = Runner(http, url, adapter, settle_s=SETTLE_EMBEDDED_S)  # one worker: no lag
+            return runner.run(CATALOGUE, scenarios=scenarios)
         finally:
             adapter.close()
 
