@@ -101,7 +101,7 @@ def _no_polling(evidence: Evidence) -> list[Finding]:
         return []
     application = str(evidence.facts.get("application_id"))
     found, last = [], None
-    for entry in evidence.entries:
+    for entry in views.chronological(evidence.entries):
         if entry.get("direction") == "OUTBOUND" and application in (entry["request"].get("body") or ""):
             last = None
         elif views.client([entry]) and entry["method"] == "GET" \

@@ -8,6 +8,8 @@ the officer approves it; the holder registers and reads the permit on the card.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from scenarios import views
 from scenarios.common import CROSS
 from scenarios.stagecraft import Fault, act, claim, officer_decides, personas
@@ -31,17 +33,16 @@ def play(stage: Stage) -> None:
     claim(stage, "card", card, person=person, password=PASSWORD)
 
 
-def _approval(evidence: Evidence) -> int:
-    """The journal id of the officer's approval of the reissue (the harness's own request)."""
-    approvals = [int(e["id"]) for e in evidence.entries
-                 if e["method"] == "POST" and e["path"].endswith("/approval") and e["status"] == 200]
-    return approvals[0] if approvals else 1 << 62
+def _approval(evidence: Evidence) -> datetime:
+    """When the officer approved the reissue (the harness's own request)."""
+    approvals = views.harness(evidence.entries, "POST", "/approval")
+    return views.started(approvals[0]) if approvals else datetime.max.replace(tzinfo=UTC)
 
 
 def _no_blind_retry(evidence: Evidence) -> list[Finding]:
     refused = [e for e in views.client(evidence.entries)
                if e["method"] == "POST" and e["path"] == "/ssc/v1/essc/registrations"
-               and REFUSAL in (e["response"].get("body") or "") and int(e["id"]) < _approval(evidence)]
+               and REFUSAL in (e["response"].get("body") or "") and views.started(e) < _approval(evidence)]
     return [Finding(seen=f"{views.describe(e)}: the registration tried again while the permit was "
                          "still physical",
                     expected=f"after {REFUSAL}, no new attempt until the reissue is approved",

@@ -23,16 +23,24 @@ PERMIT_FILING = re.compile(r"^/fwp/v1/work-permits/(\d{18})/"
                            r"(reissue-electronic|extension|change|cancellation)$")
 
 
+def chronological(entries: list[Entry]) -> list[Entry]:
+    """In the order the requests arrived. Journal ids follow the order entries were written, and
+    each worker of a sandbox writes its own in batches: with several workers, id order is not
+    arrival order."""
+    return sorted(entries, key=lambda e: (started(e), int(e["id"])))
+
+
 def client(entries: list[Entry]) -> list[Entry]:
-    """The client's requests to /fwp and /ssc, in journal order."""
-    return [e for e in journal.client_entries(entries) if e["path"].startswith(("/fwp/", "/ssc/"))]
+    """The client's requests to /fwp and /ssc, in the order they arrived."""
+    return chronological([e for e in journal.client_entries(entries)
+                          if e["path"].startswith(("/fwp/", "/ssc/"))])
 
 
 def harness(entries: list[Entry], method: str, suffix: str) -> list[Entry]:
     """The harness's own control-plane requests that set the stage (officer, clock), so that a
     finding about something the client did not do can cite the situation it ignored."""
-    return [e for e in entries if journal.by_harness(e) and e["method"] == method
-            and e["path"].endswith(suffix) and 200 <= e["status"] < 300]
+    return chronological([e for e in entries if journal.by_harness(e) and e["method"] == method
+                          and e["path"].endswith(suffix) and 200 <= e["status"] < 300])
 
 
 def outbound(entries: list[Entry]) -> list[Entry]:

@@ -108,3 +108,12 @@ def test_an_unkeyed_post_with_no_answer_is_resent_only_after_looking() -> None:
     assert [f.entries for f in judge(IDEM_03, dropped, resent)] == [(1, 3)]
     refused_unprocessed = entry(1, 0.0, "POST", path, 503, retry_after=1)
     assert judge(IDEM_03, refused_unprocessed, entry(3, 1.1, "POST", path, 200)) == []
+
+
+def test_order_is_arrival_not_journal_id() -> None:
+    """With several workers, a read written after the resend still came before it."""
+    path = "/fwp/v1/applications/app_aaaaaaaaaaaa/corrections"
+    dropped = entry(1, 0.0, "POST", path, 502)
+    resent = entry(2, 0.25, "POST", path, 200)
+    look_written_late = entry(3, 0.2, "GET", "/fwp/v1/applications/app_aaaaaaaaaaaa", 200)
+    assert judge(IDEM_03, dropped, resent, look_written_late) == []
