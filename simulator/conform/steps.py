@@ -81,7 +81,3 @@ STEPS: dict[str, Step] = {step.name: step for step in (
          {"filed": "[{permit_number, application_id}] for what this run filed"}),
 )}
 """Every step, by name (the names are the protocol's ``step`` values and the Python methods)."""
-
-
-def known(name: str) -> bool:
-    return name in STEPS

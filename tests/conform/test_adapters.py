@@ -41,6 +41,7 @@ for line in sys.stdin:
         print("boom", file=sys.stderr, flush=True)
         sys.exit(3)
     if mode == "hang":
+        print("thinking hard", file=sys.stderr, flush=True)
         time.sleep(30)
     print("log line on stdout", flush=True)
     if request["step"] == "cancel":
@@ -129,7 +130,7 @@ def test_a_crash_is_an_adapter_failure_with_stderr_and_the_process_restarts(vend
 def test_a_step_that_overruns_its_timeout_is_an_adapter_failure(vendor: Path) -> None:
     adapter = command(vendor, "hang", step_timeout=0.5)
     try:
-        with pytest.raises(AdapterFailure, match="timed out"):
+        with pytest.raises(AdapterFailure, match=r"timed out.*thinking hard"):
             adapter.call("extend", {}, CONTEXT)
     finally:
         adapter.close()

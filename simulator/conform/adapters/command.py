@@ -112,7 +112,8 @@ class CommandAdapter:
                 line = self._lines.get(timeout=timeout)
             except queue.Empty:
                 self._stop()
-                raise AdapterFailure(f"timed out after {timeout:g} s waiting for {what}") from None
+                raise AdapterFailure(f"timed out after {timeout:g} s waiting for {what}; "
+                                     f"stderr: {self.stderr_text()[-500:]}") from None
             if line is None:
                 raise self._crashed(f"the process ended while the harness waited for {what}")
             try:
