@@ -3,7 +3,12 @@ adapters reach it by URL and callbacks reach their receivers) and a runner per a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 
 import httpx
 
@@ -12,15 +17,46 @@ from simulator.conform.journal import HARNESS_AGENT, SETTLE_EMBEDDED_S
 from simulator.conform.model import Adapter, Verdict
 from simulator.conform.results import RunResult
 from simulator.conform.runner import Runner
+from simulator.conform.sandbox_embed import free_port
 
 
-def run(url: str, adapter: Adapter, scenarios: list[str] | None = None) -> RunResult:
+def run(url: str, adapter: Adapter, scenarios: list[str] | None = None,
+        settle_s: float = SETTLE_EMBEDDED_S) -> RunResult:
+    """The catalogue on ``url``; the embedded sandbox has one worker, so its journal needs no
+    settling wait (pass ``journal.SETTLE_S`` for a sandbox with several)."""
     with httpx.Client(base_url=url, headers={"User-Agent": HARNESS_AGENT}, timeout=30) as http:
         try:
-            runner = Runner(http, url, adapter, settle_s=SETTLE_EMBEDDED_S)  # one worker: no lag
-            return runner.run(CATALOGUE, scenarios=scenarios)
+            return Runner(http, url, adapter, settle_s=settle_s).run(CATALOGUE, scenarios=scenarios)
         finally:
             adapter.close()
+
+
+def databases() -> list[str]:
+    """As the root conftest's: both under CI, else ``FWP_TEST_DATABASES`` (its module name is
+    shadowed here by tests/conform/conftest.py)."""
+    if os.environ.get("CI") == "true":
+        return ["sqlite", "postgresql"]
+    return os.environ.get("FWP_TEST_DATABASES", "sqlite,postgresql").split(",")
+
+
+@contextmanager
+def served(database: str, workers: int) -> Iterator[str]:
+    """``fwp-sandbox serve`` on ``database`` with several workers, as a shared sandbox runs."""
+    port = free_port()
+    command = [sys.executable, "-m", "simulator", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers), "--database", database, "--no-demo", "--log-level", "warning"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            with suppress(httpx.TransportError):
+                if httpx.get(url + "/", timeout=1).status_code == 200:
+                    break
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
 
 
 def verdicts(result: RunResult) -> dict[tuple[str, str], Verdict]:

@@ -1,6 +1,7 @@
 """The command and wait adapters against the embedded sandbox, through the whole catalogue: the
 Node.js example (written from the README's protocol alone) and a separate operator process in
-wait mode get the reference client's verdicts: every check PASSED."""
+wait mode get the reference client's verdicts: every check PASSED, on the embedded sandbox and
+on a served one on PostgreSQL with two workers."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from catalogue_support import not_passed, run, verdicts
+from catalogue_support import databases, not_passed, run, served, verdicts
 
 from scenarios.reference_adapter import ReferenceAdapter
 from simulator.conform.adapters import CommandAdapter, PythonAdapter, WaitAdapter
+from simulator.conform.journal import SETTLE_EMBEDDED_S, SETTLE_S
 from simulator.conform.model import Verdict
 from simulator.conform.sandbox_embed import EmbeddedSandbox
 
@@ -24,28 +26,36 @@ pytestmark = pytest.mark.server
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def sandbox_url() -> Iterator[str]:
-    with EmbeddedSandbox() as url:
-        yield url
+@pytest.fixture(scope="module", params=databases())
+def sandbox(request: pytest.FixtureRequest) -> Iterator[tuple[str, float]]:
+    """The embedded sandbox (SQLite, one worker), or a served one on PostgreSQL with two workers
+    (journal entries written late by the other worker; faults seen by each worker in turn)."""
+    if request.param == "sqlite":
+        with EmbeddedSandbox() as url:
+            yield url, SETTLE_EMBEDDED_S
+    else:
+        with served(str(request.getfixturevalue("postgres_url")), workers=2) as url:
+            yield url, SETTLE_S
 
 
 @pytest.fixture(scope="module")
-def reference(sandbox_url: str) -> dict[tuple[str, str], Verdict]:
-    return verdicts(run(sandbox_url, PythonAdapter(ReferenceAdapter())))
+def reference(sandbox: tuple[str, float]) -> dict[tuple[str, str], Verdict]:
+    result = run(sandbox[0], PythonAdapter(ReferenceAdapter()), settle_s=sandbox[1])
+    assert not_passed(result) == []
+    return verdicts(result)
 
 
-def test_the_node_example_passes_the_whole_catalogue(sandbox_url: str,
+def test_the_node_example_passes_the_whole_catalogue(sandbox: tuple[str, float],
                                                      reference: dict[tuple[str, str], Verdict]) -> None:
     node = shutil.which("node")
     assert node, "Node.js 20 is needed for the example adapter (apt-get install nodejs)"
     adapter = CommandAdapter(f"{node} {ROOT / 'examples/node-adapter/adapter.js'}")
-    result = run(sandbox_url, adapter)
+    result = run(sandbox[0], adapter, settle_s=sandbox[1])
     assert not_passed(result) == []
     assert verdicts(result) == reference
 
 
-def test_wait_mode_with_a_separate_operator_process(sandbox_url: str,
+def test_wait_mode_with_a_separate_operator_process(sandbox: tuple[str, float],
                                                     reference: dict[tuple[str, str], Verdict]) -> None:
     printed = io.StringIO()
     adapter = WaitAdapter(step_timeout=30, out=printed)
@@ -53,7 +63,7 @@ def test_wait_mode_with_a_separate_operator_process(sandbox_url: str,
     operator = subprocess.Popen([sys.executable, str(ROOT / "tests/conform/wait_driver.py"), adapter.url],
                                 env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        result = run(sandbox_url, adapter)
+        result = run(sandbox[0], adapter, settle_s=sandbox[1])
     finally:
         operator.kill()
         _, errors = operator.communicate(timeout=10)
