@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -215,3 +217,14 @@ def test_wait_mode_sees_a_step_done_in_the_journal() -> None:
     told = {"registered": False, "problem": "E_LEGACY_NEEDS_REISSUE"}
     assert completed("register_essc", {}, [refused]) == told
     assert completed("track_application", {"application": "app_y"}, [filed]) is None  # only an answer
+
+
+def test_the_node_example_says_hello_as_the_schema_says() -> None:
+    node = shutil.which("node")
+    assert node, "Node.js 20 is needed for the example adapter (apt-get install nodejs)"
+    script = ROOT / "examples/node-adapter/adapter.js"
+    process = subprocess.run([node, str(script)], input="", capture_output=True, text=True, timeout=30,
+                             check=True)
+    hello = json.loads(process.stdout.splitlines()[0])
+    jsonschema.validate(hello, SCHEMA)
+    assert set(hello["hello"]["steps"]) == set(STEPS)
