@@ -27,6 +27,7 @@ from simulator.conform.model import Check, Evidence, Finding, Level, Scenario, S
 FORGED = "app_forgedaaaaaa"
 STALE = "app_staleaaaaaaa"
 STALE_S = 3600
+FAST_S = 1.0
 
 
 def _event(application: str, tenant_id: str) -> bytes:
@@ -75,6 +76,16 @@ def _acknowledged(evidence: Evidence) -> list[Finding]:
             for e in views.outbound(evidence.entries) if not 200 <= e["status"] < 300]
 
 
+def _fast(evidence: Evidence) -> list[Finding]:
+    return [Finding(seen=f"callback #{e['id']} answered {e['status']} after "
+                         f"{float(e['latency_ms']) / 1000:.1f} s",
+                    expected=f"every callback answered within {FAST_S:g} s (the sandbox gives up at 3 s)",
+                    fix="verify, queue and answer 2xx at once; do the work after answering",
+                    entries=views.ids(e))
+            for e in views.outbound(evidence.entries)
+            if 200 <= e["status"] < 300 and float(e.get("latency_ms") or 0) > FAST_S * 1000]
+
+
 def _once_per_event(evidence: Evidence) -> list[Finding]:
     letters: Counter[str] = Counter()
     cited: dict[str, list[views.Entry]] = {}
@@ -119,6 +130,8 @@ def _no_polling(evidence: Evidence) -> list[Finding]:
 
 CB_01 = Check("FWP-CB-01", "Every callback is acknowledged with 2xx", Level.MUST, ("FWP-CALLBACKS",),
               _acknowledged)
+CB_05 = Check("FWP-CB-05", "A callback is answered fast (within 1 s)", Level.SHOULD, ("FWP-CALLBACKS",),
+              _fast)
 CB_02 = Check("FWP-CB-02", "A duplicated callback is acted on once", Level.MUST, ("FWP-CALLBACKS",),
               _once_per_event)
 CB_03 = Check("FWP-CB-03", "A callback whose signature does not verify is not acted on", Level.MUST,
@@ -136,7 +149,7 @@ SCENARIO = Scenario(
     title="Approval told by callbacks: duplicated, forged and replayed posts",
     description=__doc__ or "",
     steps=("subscribe_callbacks", "file_new_application", "track_application"),
-    checks=(CB_01, CB_02, CB_03, CB_04, POLL_02, *CROSS),
+    checks=(CB_01, CB_02, CB_03, CB_04, CB_05, POLL_02, *CROSS),
     play=play,
     timeout_s=60,
 )

@@ -121,6 +121,21 @@ class FailsFirstPostReceiver(Receiver):
         return 500 if first else super().receive(headers, body)
 
 
+class SlowReceiver(Receiver):
+    """Does a second of work before answering the first post it gets."""
+
+    def __init__(self, secret: str, act: Callable[[dict[str, Any]], None]) -> None:
+        self.slowed = False
+        super().__init__(secret, act)
+
+    def receive(self, headers: dict[str, str], body: bytes) -> int:
+        with self.lock:
+            first, self.slowed = not self.slowed, True
+        if first:
+            time.sleep(1.3)
+        return super().receive(headers, body)
+
+
 class ActsOnDuplicatesReceiver(Receiver):
     def first_time(self, event_id: str) -> bool:
         return True
@@ -229,6 +244,7 @@ BROKEN: dict[str, type[ReferenceAdapter]] = {
     "FWP-CB-02": _with_receiver(ActsOnDuplicatesReceiver, "ActsOnDuplicates"),
     "FWP-CB-03": _with_receiver(TrustsForgedReceiver, "TrustsForged"),
     "FWP-CB-04": _with_receiver(AcceptsReplaysReceiver, "AcceptsReplays"),
+    "FWP-CB-05": _with_receiver(SlowReceiver, "AnswersSlowly"),
     "FWP-LEG-01": RetriesRefusedRegistration,
     "FWP-LEG-02": ExtendsToGoElectronic,
     "FWP-REN-01": IgnoresReminders,
