@@ -37,6 +37,17 @@ def _patterns(values: list[str] | None) -> list[str] | None:
     return found or None
 
 
+WAIT_SCENARIO_TIMEOUT = 3600.0
+"""In wait mode a person makes the system act at each step: an hour per scenario, not a minute."""
+
+
+def scenario_timeout(adapter: str, given: float | None) -> float | None:
+    """``--scenario-timeout`` if given, else an hour for wait mode, else each scenario's own."""
+    if given is not None:
+        return given
+    return WAIT_SCENARIO_TIMEOUT if adapter.split(":", 1)[0] == "wait" else None
+
+
 def _list(args: argparse.Namespace) -> int:
     from simulator.conform.model import REFERENCES
 
@@ -88,7 +99,8 @@ def _run(args: argparse.Namespace) -> int:
         http = stack.enter_context(httpx.Client(base_url=url, headers={"user-agent": HARNESS_AGENT},
                                                 timeout=30.0))
         runner = Runner(http, url, adapter, admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_ENV),
-                        settle_s=SETTLE_S if args.sandbox else SETTLE_EMBEDDED_S)
+                        settle_s=SETTLE_S if args.sandbox else SETTLE_EMBEDDED_S,
+                        scenario_timeout=scenario_timeout(args.adapter, args.scenario_timeout))
         result = runner.run(catalogue, _patterns(args.scenarios), _patterns(args.checks))
     try:
         reports.write_all(result, catalogue, Path(args.report_dir), Console(), key=key)
@@ -132,6 +144,8 @@ def add_parser(sub: Any) -> None:
     run.add_argument("--checks", action="append", help="check ids or patterns, e.g. 'FWP-IDEM-*'")
     run.add_argument("--report-dir", default="fwp-conform-report", help="where the reports go")
     run.add_argument("--step-timeout", type=float, default=30.0, help="seconds a step may take")
+    run.add_argument("--scenario-timeout", type=float, help="seconds a scenario may take (default: its "
+                     f"own, {WAIT_SCENARIO_TIMEOUT:g} with --adapter wait)")
     run.add_argument("--signing-key-file", help="sign the evidence with this key (default: "
                      "$FWP_CONFORM_SIGNING_KEY, else a per-run key)")
     run.add_argument("--catalogue", default=DEFAULT_CATALOGUE, help=argparse.SUPPRESS)

@@ -77,9 +77,13 @@ class Session:
                 from simulator.conform.adapters import from_spec
                 from simulator.conform.runner import Runner
 
-                adapter = from_spec(str(self.config.getoption("fwp_adapter")))
+                adapter = from_spec(str(self.config.getoption("fwp_adapter")))  # closed at the end
                 self.closers.append(adapter.close)
-                self.runner = Runner(self.http(), self.sandbox_url(), adapter, settle_s=self.settle_s())
+                from simulator.conform.cli import scenario_timeout
+
+                spec = str(self.config.getoption("fwp_adapter"))
+                self.runner = Runner(self.http(), self.sandbox_url(), adapter, settle_s=self.settle_s(),
+                                     scenario_timeout=scenario_timeout(spec, None))
             checks = tuple(c for c in scenario.checks if c.id in check_ids)
             self.results[scenario.id] = self.runner.run_scenario(scenario, checks)
         return self.results[scenario.id]

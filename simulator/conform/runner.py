@@ -77,6 +77,8 @@ class Runner:
     masker: journal.Masker = field(default_factory=journal.Masker)
     settle_s: float = journal.SETTLE_S
     """How long the journal must stay unchanged before it is judged (see :func:`journal.settled`)."""
+    scenario_timeout: float | None = None
+    """Overrides every scenario's own ``timeout_s`` (wait mode: a person drives each step)."""
 
     def run(self, catalogue: Catalogue, scenarios: list[str] | None = None,
             checks: list[str] | None = None) -> RunResult:
@@ -159,9 +161,10 @@ class Runner:
 
         thread = threading.Thread(target=play, name=f"fwp-play-{scenario.id}", daemon=True)
         thread.start()
-        thread.join(scenario.timeout_s)
+        timeout = self.scenario_timeout if self.scenario_timeout is not None else scenario.timeout_s
+        thread.join(timeout)
         if thread.is_alive():
-            return Verdict.ERROR, f"the scenario did not finish within {scenario.timeout_s:g} s"
+            return Verdict.ERROR, f"the scenario did not finish within {timeout:g} s"
         if not raised:
             return None, None
         error = raised[0]

@@ -15,6 +15,7 @@ import pytest
 import tiny
 from rich.console import Console
 
+from simulator.conform.cli import scenario_timeout
 from simulator.conform.model import AdapterFailure, Catalogue, Check, Level, Stage, Verdict
 from simulator.conform.reports import write_all
 from simulator.conform.results import RunResult
@@ -77,6 +78,27 @@ def test_a_scenario_that_breaks_or_hangs_is_an_error(make_runner: MakeRunner) ->
     assert result.scenarios[0].reason == "the scenario broke: RuntimeError: no such application (key ***)"
     assert result.scenarios[1].reason == "the scenario did not finish within 0.5 s"
     assert result.exit_code == 2
+
+
+def test_the_runner_can_give_every_scenario_more_time(make_runner: MakeRunner) -> None:
+    """Wait mode: a person drives each step, so the CLI lifts the scenarios' own timeouts."""
+    def slow(stage: Stage) -> None:
+        time.sleep(0.8)
+        tiny.play_filing(stage)
+
+    scenario = replace(tiny.FILING, play=slow, timeout_s=0.2)
+    runner = make_runner()
+    assert runner.run(Catalogue("t", (scenario,))).exit_code == 2
+    runner.scenario_timeout = 5
+    assert verdicts(runner.run(Catalogue("t", (scenario,)))) == {
+        "TINY-IDEM-01": Verdict.PASSED, "TINY-SPEC-01": Verdict.PASSED}
+
+
+def test_wait_mode_gets_an_hour_unless_told() -> None:
+    assert scenario_timeout("wait", None) == 3600
+    assert scenario_timeout("wait", 90.0) == 90
+    assert scenario_timeout("python:tiny:TinyAdapter", None) is None
+    assert scenario_timeout("command:node wait.js", None) is None
 
 
 def test_an_adapter_that_cannot_say_its_steps_is_an_error(make_runner: MakeRunner) -> None:
