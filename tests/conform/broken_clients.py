@@ -122,18 +122,20 @@ class FailsFirstPostReceiver(Receiver):
 
 
 class SlowReceiver(Receiver):
-    """Does a second of work before answering the first post it gets."""
+    """Does a second of work before answering the first genuine post it gets."""
 
     def __init__(self, secret: str, act: Callable[[dict[str, Any]], None]) -> None:
         self.slowed = False
         super().__init__(secret, act)
 
     def receive(self, headers: dict[str, str], body: bytes) -> int:
+        status = super().receive(headers, body)
         with self.lock:
-            first, self.slowed = not self.slowed, True
+            first = status == 204 and not self.slowed
+            self.slowed = self.slowed or first
         if first:
             time.sleep(1.3)
-        return super().receive(headers, body)
+        return status
 
 
 class ActsOnDuplicatesReceiver(Receiver):
