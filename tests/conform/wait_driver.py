@@ -3,7 +3,7 @@
 It reads each task wait mode serves (``GET <url>/task``), does what it asks with the reference
 client's code (httpx against the sandbox, with the credentials the task carries), and posts the
 output to the task's answer URL (wait mode may already have seen the step done in the journal;
-then the answer is refused with 409, which is fine). Runs until killed.
+then the answer is refused with 409, which is fine). Runs until wait mode stops serving.
 
     python tests/conform/wait_driver.py http://127.0.0.1:PORT
 """
@@ -24,7 +24,10 @@ def main(url: str) -> None:
     done: set[int] = set()
     with httpx.Client(timeout=10) as http:
         while True:
-            answer = http.get(f"{url}/task")
+            try:
+                answer = http.get(f"{url}/task")
+            except httpx.TransportError:
+                return  # the run is over: wait mode stopped serving
             task = answer.json() if answer.status_code == 200 else None
             if task is None or task["id"] in done:
                 time.sleep(0.05)
