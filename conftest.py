@@ -26,6 +26,8 @@ from simulator.settings import Settings
 from simulator.store.db import normalise_url
 from simulator.testing import Employer, Sandbox, Tenant
 
+pytest_plugins = ("pytester",)  # tests/conform/test_plugin.py runs pytest inside pytest
+
 POSTGRES_URL = os.environ.get("FWP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 FROZEN_NOW = "2026-03-02T09:00:00+08:00"  # a Monday
 
