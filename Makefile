@@ -26,11 +26,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# What the server tests drive besides Python: curl and jq (the README walk-through) and Debian's
-# Chromium (the browser tests, through Playwright). Installed from Debian when missing.
-TOOLS := jq curl chromium
+# What the server tests drive besides Python: curl and jq (the README walk-through), Debian's
+# Chromium (the browser tests, through Playwright) and Node.js (the example command adapter).
+# Installed from Debian when missing; each entry is command:package.
+TOOLS := jq:jq curl:curl chromium:chromium node:nodejs
 tools:
-	@missing="$$(for t in $(TOOLS); do command -v $$t >/dev/null || echo $$t; done)"; \
+	@missing="$$(for t in $(TOOLS); do command -v $${t%%:*} >/dev/null || echo $${t#*:}; done)"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
 
 # The whole suite: `-m ""` lifts the fast default selection (server and browser tests included).
