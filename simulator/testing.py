@@ -256,6 +256,10 @@ class CallbackReceiver:
     then: int = 200
     calls: list[ReceivedCallback] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    hold: threading.Event | None = None
+    """When set, each post is recorded at once but answered only when the event is set (up to 30 s):
+    a slow receiver, to see that it holds up nobody else."""
+    _arrived: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
     @property
     def url(self) -> str:
@@ -269,8 +273,12 @@ class CallbackReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status = receiver.script.pop(0) if receiver.script else receiver.then
-                receiver.calls.append(ReceivedCallback(time.monotonic(), {k.lower(): v for k, v in
-                                                                  self.headers.items()}, body))
+                with receiver._arrived:
+                    receiver.calls.append(ReceivedCallback(time.monotonic(), {k.lower(): v for k, v in
+                                                                      self.headers.items()}, body))
+                    receiver._arrived.notify_all()
+                if receiver.hold is not None:
+                    receiver.hold.wait(30)
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -284,13 +292,15 @@ class CallbackReceiver:
         return self
 
     def stop(self) -> None:
+        if self.hold is not None:
+            self.hold.set()  # answer the held posts, or closing the server waits for them
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
 
     def wait_for(self, count: int, timeout: float = 15.0) -> list[ReceivedCallback]:
-        deadline = time.monotonic() + timeout
-        while len(self.calls) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert len(self.calls) >= count, f"{len(self.calls)} of {count} posts arrived"
-        return list(self.calls)
+        """The posts so far, once ``count`` have arrived (woken by each arrival, not polling)."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.calls) >= count, timeout)
+            assert len(self.calls) >= count, f"{len(self.calls)} of {count} posts arrived"
+            return list(self.calls)

@@ -1,4 +1,4 @@
-"""The delivery thread: posts committed callback deliveries, one thread per process and database.
+"""The delivery threads: post committed callback deliveries, a few threads per process and database.
 
 * **Claiming.** A delivery is claimed with one conditional UPDATE (PENDING and due, or SENDING
   with a lease run out → SENDING with this thread's token and a lease): only one process's UPDATE
@@ -8,7 +8,7 @@
   also requires that no other delivery of the callback is being sent (its row is locked on
   PostgreSQL while claiming). Retries, delays and holds let later deliveries overtake.
 * **Waking.** A transaction that wrote deliveries marks its connection (``events.WAKE``); on its
-  commit this thread wakes (and starts, if it was not running). Otherwise it sleeps until the
+  commit the threads wake (and start, if they were not running). Otherwise they sleep until the
   next known due time, or a sweep every :data:`SWEEP` seconds, which also picks up other
   processes' leftovers. Nothing is kept only in memory.
 * **Posting** happens outside any transaction, with short timeouts and without redirects; the
@@ -43,6 +43,9 @@ log = logging.getLogger("simulator.callbacks")
 
 SWEEP = 5.0
 BATCH = 20
+SENDERS = 4
+"""Delivery threads per process and database: a receiver that answers slowly (or never, until the
+timeout) holds up only its own callback's deliveries, not every tenant's."""
 LEASE_MARGIN = 10.0
 MAX_BACKOFF = 3600.0
 USER_AGENT = "fwp-sandbox-callbacks/1"
@@ -94,13 +97,14 @@ def backoff(attempt: int, base_ms: int) -> float:
 
 
 class Dispatcher:
-    def __init__(self, db: Database, allowed_hosts: tuple[str, ...]) -> None:
+    def __init__(self, db: Database, allowed_hosts: tuple[str, ...], senders: int = SENDERS) -> None:
         self.db = db
         self.allowed = allowed_hosts
+        self.senders = senders
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         event.listen(db.engine, "commit", self._on_commit)
 
     def _on_commit(self, conn: Connection) -> None:
@@ -112,21 +116,29 @@ class Dispatcher:
         self.ensure_started()
 
     def ensure_started(self) -> None:
+        """Start the delivery threads that are not running. Each claims deliveries on its own (a
+        claim is one conditional UPDATE), so they share the work as other processes' threads do."""
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            alive = [thread for thread in self._threads if thread.is_alive()]
+            if len(alive) == self.senders:
                 return
             self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="fwp-callbacks", daemon=True)
-            self._thread.start()
+            for number in range(len(alive), self.senders):
+                thread = threading.Thread(target=self._run, name=f"fwp-callbacks-{number}", daemon=True)
+                thread.start()
+                alive.append(thread)
+            self._threads = alive
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop after the post in progress, if any (ASGI lifespan shutdown)."""
+        """Stop after the posts in progress, if any (ASGI lifespan shutdown)."""
         with self._lock:
-            thread, self._thread = self._thread, None
+            threads, self._threads = self._threads, []
         self._stop.set()
         self._wake.set()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
 
     def _run(self) -> None:
         with httpx.Client(headers={"User-Agent": USER_AGENT}, follow_redirects=False,
@@ -170,6 +182,14 @@ class Dispatcher:
         busy = select(other.c.seq).where(
             other.c.tenant_id == table.c.tenant_id, other.c.callback_id == table.c.callback_id,
             other.c.status == "SENDING", other.c.due_at > now, other.c.seq != table.c.seq).exists()
+        # Of the callback's deliveries due now, the first goes first: a sender that found this one
+        # while another sender was posting must not take it before an earlier one left waiting.
+        first = table.alias("first")
+        earlier = select(first.c.seq).where(
+            first.c.tenant_id == table.c.tenant_id, first.c.callback_id == table.c.callback_id,
+            first.c.status == "PENDING", first.c.held.is_(False), first.c.due_at <= now,
+            (first.c.due_at < table.c.due_at)
+            | ((first.c.due_at == table.c.due_at) & (first.c.seq < table.c.seq))).exists()
         with self.db.write() as conn:
             callback_id = conn.execute(select(table.c.callback_id).where(
                 table.c.tenant_id == tenant_id, table.c.seq == seq)).scalar()
@@ -183,7 +203,7 @@ class Dispatcher:
             timeout = settings["timeout_ms"] / 1000
             row = conn.execute(update(table).where(
                 table.c.tenant_id == tenant_id, table.c.seq == seq, table.c.status.in_(WAITING),
-                table.c.due_at <= now, ~busy,
+                table.c.due_at <= now, ~busy, ~earlier,
             ).values(status="SENDING", claim=token, due_at=now + timeout * 2 + LEASE_MARGIN)
                 .returning(table.c.id, table.c.url, table.c.attempt_count, table.c.attempts,
                            table.c.chaos, table.c.event_seq)).first()
@@ -298,7 +318,7 @@ _dispatchers: WeakKeyDictionary[Database, Dispatcher] = WeakKeyDictionary()
 
 
 def for_database(db: Database, allowed_hosts: tuple[str, ...] = ()) -> Dispatcher:
-    """The one delivery thread of a database in this process (started when there is work)."""
+    """The delivery threads of a database in this process (started when there is work)."""
     found = _dispatchers.get(db)
     if found is None:
         found = _dispatchers[db] = Dispatcher(db, allowed_hosts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -132,6 +133,25 @@ def test_failing_twice_then_succeeding_is_delivered_on_the_third_attempt(
     assert first_gap >= 0.09
     assert second_gap >= 0.19
     assert second_gap > first_gap
+
+
+def test_a_receiver_that_hangs_holds_up_no_other_tenant(
+        sandbox: Sandbox, receivers: Callable[[], CallbackReceiver]) -> None:
+    """One tenant's receiver takes its time answering (as a dead endpoint does until the timeout):
+    another tenant's callback is posted meanwhile, not after it."""
+    slow, quick = receivers(), receivers()
+    slow.hold = threading.Event()
+    held, waiting = sandbox.create_tenant(seed=SEED), sandbox.create_tenant(seed=SEED + 1)
+    configure(held, timeout_ms=10000)
+    ping(held, held.register_callback(slow.url)["id"])
+    slow.wait_for(1)  # its post is in flight, unanswered
+    ping(waiting, waiting.register_callback(quick.url)["id"])
+    [post] = quick.wait_for(1, timeout=8)
+    assert post.event["tenant_id"] == waiting.id
+    assert not slow.hold.is_set()  # the slow one was still unanswered when the other arrived
+    slow.hold.set()
+    [delivery] = settled(held, 1)
+    assert delivery["status"] == "DELIVERED"
 
 
 def test_max_attempts_reached_is_failed(tenant: Tenant, receiver: CallbackReceiver) -> None:
