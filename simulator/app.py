@@ -21,7 +21,7 @@ from simulator.sandbox import dispatcher, journal
 from simulator.sandbox.officer_clock import OfficerClock
 from simulator.settings import Settings
 from simulator.store.db import Database
-from simulator.web import pages, problems
+from simulator.web import pages, problems, resolver
 from simulator.web.fault_middleware import FaultMiddleware
 from simulator.web.journal_middleware import JournalMiddleware, with_ndjson
 from simulator.web.middleware import BodyLimitMiddleware, Lifespan
@@ -46,11 +46,10 @@ def _before_operation() -> None:
         return
     if request.headers.get(scenarios.HEADER) is None or scenarios.supported(operation.operation_id):
         return
-    name = operation.operation_id.rsplit(".", 1)[-1]
+    name = operation.operation_id
     raise DomainError(
         "E_SCENARIO_NOT_SUPPORTED",
-        f"{name} takes no {scenarios.HEADER}; operations that do: "
-        f"{', '.join(sorted(op.rsplit('.', 1)[-1] for op in scenarios.CATALOG))}.",
+        f"{name} takes no {scenarios.HEADER}; operations that do: {', '.join(sorted(scenarios.CATALOG))}.",
         f"操作 {name} 不支持 {scenarios.HEADER} 请求头。",
         scenarios.HEADER,
     )
@@ -92,7 +91,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
     )
     for name in specs.SURFACES:
-        app.add_api(specs.load(name), name=name)
+        app.add_api(resolver.for_connexion(name), name=name, resolver=resolver.HandlerResolver(name))
     app.add_middleware(RuntimeMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
     if settings.journal:  # outside the ExceptionMiddleware: it sees rendered problems too
         journal_writer = journal.for_database(db, runtime.signer)

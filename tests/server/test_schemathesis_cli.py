@@ -42,7 +42,7 @@ def test_schemathesis_cli_finds_no_failure(serve: Any, sqlite_url: str, tmp_path
 "path.tenantId" = "{tenant.id}"
 
 [[operations]]
-include-operation-id = "simulator.sandbox.handlers.delete_tenant"
+include-operation-id = "deleteTenant"
 headers = {{ "X-Sandbox-Key" = "{doomed.admin_key}" }}
 parameters = {{ "path.tenantId" = "{doomed.id}" }}
 """)
