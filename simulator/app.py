@@ -25,9 +25,12 @@ from simulator.web import pages, problems, resolver
 from simulator.web.fault_middleware import FaultMiddleware
 from simulator.web.journal_middleware import JournalMiddleware, with_ndjson
 from simulator.web.middleware import BodyLimitMiddleware, Lifespan
+from simulator.web.spec_documents import SpecDocuments
 from simulator.web.tokens import TokenSigner
 from simulator.web.validation import validator_map
 
+SWAGGER_UI_CONFIG = {"displayOperationId": True}
+"""Swagger UI shows each operation's operationId: the name a generated client gives its function."""
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
@@ -88,7 +91,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         validate_responses=settings.validate_responses,
         pythonic_params=True,
         validator_map=with_ndjson(validator_map()),
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_config=SWAGGER_UI_CONFIG),
     )
     for name in specs.SURFACES:
         app.add_api(resolver.for_connexion(name), name=name, resolver=resolver.HandlerResolver(name))
@@ -107,6 +110,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(FaultMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, db=db, signer=runtime.signer)
     app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_SWAGGER,
                        max_bytes=settings.max_body_bytes)
+    app.add_middleware(SpecDocuments, MiddlewarePosition.BEFORE_SWAGGER)
     app.add_error_handler(DomainError, problems.on_domain_error)
     app.add_error_handler(ProblemException, problems.on_problem)
     app.add_error_handler(HTTPException, problems.on_http_exception)

@@ -134,3 +134,8 @@ def load(name: str) -> dict[str, Any]:
                 raise ValueError(f"component {kind}/{item_name} is defined locally and shared")
             components[item_name] = value
     return spec
+
+
+def as_yaml(spec: dict[str, Any]) -> str:
+    """A bundled spec as YAML, as ``fwp-sandbox spec`` prints it and ``openapi.yaml`` serves it."""
+    return yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)
