@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from contextlib import redirect_stdout
 from typing import Any
@@ -62,6 +63,21 @@ def test_an_application_is_the_application_component(client: Any) -> None:
     answer = spec["paths"]["/applications/{applicationId}"]["get"]["responses"]["200"]
     assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Application"}
     assert "status" in spec["components"]["schemas"]["Application"]["properties"]
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_titles_are_ascii_and_nothing_names_the_implementation(client: Any, surface: str) -> None:
+    spec = served(client, surface)
+    assert re.fullmatch(r"[ -~]+", spec["info"]["title"])
+    for key, value in walk(spec):
+        assert not key.endswith("Func"), key
+        if isinstance(value, str):
+            assert not re.search(r"\bsimulator\.|\.py\b", value), (key, value)
+
+
+def test_the_chinese_names_are_in_the_descriptions(client: Any) -> None:
+    assert "外国人来华工作管理服务系统" in served(client, "work-permit")["info"]["description"]
+    assert "社会保障卡" in served(client, "social-security")["info"]["description"]
 
 
 @pytest.mark.parametrize("surface", SURFACES)
