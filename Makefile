@@ -10,7 +10,7 @@ PORT   ?= 8080
 WORKERS ?= 1
 DATABASE ?= sqlite:///var/fwp-sandbox.db
 
-.PHONY: install run lint tools test contract bench lock clean
+.PHONY: install run lint tools clients test contract bench lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,14 +26,22 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# What the server tests drive besides Python: curl and jq (the README walk-through) and Debian's
-# Chromium (the browser tests, through Playwright). Installed from Debian when missing.
-TOOLS := jq curl chromium
+# What the server tests drive besides Python: curl and jq (the README walk-through), Debian's
+# Chromium (the browser tests, through Playwright) and npm with its Node.js (the TypeScript client
+# and Spectral, below). Installed from Debian when missing.
+TOOLS := jq curl chromium npm
 tools:
 	@missing="$$(for t in $(TOOLS); do command -v $$t >/dev/null || echo $$t; done)"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
 
-test: lint tools
+# The TypeScript client's generator, tsc and Spectral, exactly as clients/package-lock.json pins them.
+clients/node_modules/.installed-stamp: clients/package.json clients/package-lock.json
+	npm ci --prefix clients --no-audit --no-fund --loglevel=error
+	touch $@
+
+clients: tools clients/node_modules/.installed-stamp
+
+test: lint tools clients
 	$(BIN)/python -m pytest
 
 bench: install
@@ -47,4 +55,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache clients/node_modules
