@@ -66,6 +66,15 @@ def from_python_path(name: str) -> str | None:
     return RENAMED.get(name) or operation_id_of(function)
 
 
+def from_old_name(name: str) -> str:
+    """The short operationId of a name a client may still send as 0.1.0 taught it (deprecated,
+    accepted for one release): the Python path, or its last part (``get_employer``). Anything
+    else comes back unchanged."""
+    if re.fullmatch(r"[a-z]+(?:_[a-z0-9]+)+", name):
+        return operation_id_of(name)
+    return from_python_path(name) or name
+
+
 def python_paths_of(operation_id: str) -> list[str]:
     """Every old Python-path form :func:`from_python_path` maps onto ``operation_id``."""
     function = function_name_of(operation_id)

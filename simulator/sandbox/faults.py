@@ -85,14 +85,14 @@ def operation_of(method: str, path: str) -> str | None:
 
 
 def resolve(name: str) -> str:
-    """The operationId a rule names: exactly one of /fwp/v1 or /ssc/v1 (``getEmployer``), or,
-    until the next release, the old Python path it was renamed from."""
+    """The operationId a rule names: one of /fwp/v1 or /ssc/v1 (``getEmployer``), or, until the
+    next release, the old form it was renamed from (``get_employer``, the full Python path)."""
     known = {operation_id for _, _, operation_id in routes()}
-    found = name if name in known else specs.from_python_path(name)
+    found = specs.from_old_name(name)
     if found in known:
-        return str(found)
-    hint = specs.operation_id_of(name.rsplit(".", 1)[-1])
-    why = f"; did you mean {hint!r}?" if hint in known else "; see the operationIds in the specs."
+        return found
+    hint = next((o for o in known if o.lower() == found.lower()), None)
+    why = f"; did you mean {hint!r}?" if hint else "; see the operationIds in the specs."
     raise DomainError("E_FAULT_RULE_INVALID", f"operation_id {name!r} names no operation of /fwp/v1 or "
                       f"/ssc/v1{why}", f"operation_id {name!r} 不对应 /fwp/v1 或 /ssc/v1 的接口操作。",
                       "operation_id")

@@ -63,9 +63,9 @@ def _query(tenant_id: str, f: Filters) -> Select[Any]:
 
 
 def _stored_names(operation_id: str) -> list[str]:
-    """What rows of ``operation_id`` hold: the short name, or the Python path 0.1.0 stored
-    (a filter may name either form)."""
-    name = specs.from_python_path(operation_id) or operation_id
+    """What rows of ``operation_id`` hold: the short name, or the Python path 0.1.0 stored (a
+    filter may name the short name or, until the next release, either old form)."""
+    name = specs.from_old_name(operation_id)
     return [name] if name.startswith("callback:") else [name, *specs.python_paths_of(name)]
 
 

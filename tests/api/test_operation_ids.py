@@ -47,6 +47,13 @@ def test_old_python_paths_map_to_the_short_ids(old: str, new: str | None) -> Non
     assert specs.from_python_path(old) == new
     if new:
         assert old in specs.python_paths_of(new)
+        assert specs.from_old_name(old) == new
+
+
+@pytest.mark.parametrize(("old", "new"), [("get_employer", "getEmployer"), ("login", "login"),
+                                          ("getEmployer", "getEmployer"), ("callback:ping", "callback:ping")])
+def test_old_last_parts_map_to_the_short_ids(old: str, new: str) -> None:
+    assert specs.from_old_name(old) == new
 
 
 def test_a_rule_under_the_old_python_path_is_stored_under_the_short_id(tenant: Tenant) -> None:
@@ -55,11 +62,18 @@ def test_a_rule_under_the_old_python_path_is_stored_under_the_short_id(tenant: T
     assert expect(response, 201)["operation_id"] == "getEmployer"
 
 
-def test_the_old_last_part_is_refused_with_the_new_name(tenant: Tenant) -> None:
+def test_the_old_last_part_is_accepted_for_one_release(tenant: Tenant) -> None:
     response = tenant.http.post(f"/sandbox/v1/tenants/{tenant.id}/faults", headers=tenant.headers,
-                                json={"operation_id": "get_employer", "kind": "DROP"})
+                                json={"operation_id": "get_employer", "kind": "DROP", "probability": 0})
+    assert expect(response, 201)["operation_id"] == "getEmployer"
+
+
+@pytest.mark.parametrize(("name", "hint"), [("GetEmployer", "'getEmployer'"), ("listFaults", "specs")])
+def test_a_name_of_no_operation_is_refused_with_a_hint(tenant: Tenant, name: str, hint: str) -> None:
+    response = tenant.http.post(f"/sandbox/v1/tenants/{tenant.id}/faults", headers=tenant.headers,
+                                json={"operation_id": name, "kind": "DROP"})
     problem = expect_problem(response, 422, "E_FAULT_RULE_INVALID", "operation_id")
-    assert "'getEmployer'" in problem["detail"]
+    assert hint in problem["detail"]
 
 
 def _store_old_rule(app: Any, tenant: Tenant) -> None:
@@ -87,7 +101,7 @@ def test_journal_rows_of_0_1_0_are_found_and_shown_by_the_short_id(app: Any, ten
                                                    headers=tenant.headers), 200)["items"]]
     with app.runtime.db.write() as conn:  # the oldest as 0.1.0 wrote it
         conn.execute(update(journal).where(journal.c.id == min(ids)).values(operation_id=OLD_GET_EMPLOYER))
-    for name in ("getEmployer", OLD_GET_EMPLOYER):
+    for name in ("getEmployer", OLD_GET_EMPLOYER, "get_employer"):
         found = expect(tenant.http.get(url, params={"operation_id": name}, headers=tenant.headers), 200)
         assert [(e["id"], e["operation_id"]) for e in found["items"]] == [(i, "getEmployer") for i in ids]
     exported = tenant.http.get(f"{url}/export", params={"operation_id": "getEmployer"},
