@@ -91,11 +91,9 @@ def resolve(name: str) -> str:
     found = specs.from_old_name(name)
     if found in known:
         return found
-    hint = next((o for o in known if o.lower() == found.lower()), None)
-    why = f"; did you mean {hint!r}?" if hint else "; see the operationIds in the specs."
-    raise DomainError("E_FAULT_RULE_INVALID", f"operation_id {name!r} names no operation of /fwp/v1 or "
-                      f"/ssc/v1{why}", f"operation_id {name!r} 不对应 /fwp/v1 或 /ssc/v1 的接口操作。",
-                      "operation_id")
+    hint = next((f"; did you mean {o!r}?" for o in known if o.lower() == found.lower()), ".")
+    raise _invalid(f"operation_id {name!r} names no operation of /fwp/v1 or /ssc/v1{hint}",
+                   f"operation_id {name!r} 不对应 /fwp/v1 或 /ssc/v1 的接口操作。", "operation_id")
 
 
 # --- rules (control plane) ----------------------------------------------------------------------
@@ -108,9 +106,8 @@ def _current(faults: dict[str, Any] | None) -> dict[str, Any]:
     """A tenant's stored rules, each naming its operation by the short operationId even when
     0.1.0 stored the Python path (saved back so on the next write)."""
     faults = dict(faults or {"seq": 0, "rules": []})
-    faults["rules"] = [{**r, "operation_id": specs.from_python_path(r["operation_id"]) or r["operation_id"]}
-                       for r in faults["rules"]]
-    return faults
+    return {**faults, "rules": [{**r, "operation_id": specs.from_old_name(r["operation_id"])}
+                                for r in faults["rules"]]}
 
 
 def _save(conn: Connection, tenant_id: str, faults: dict[str, Any]) -> None:
