@@ -10,7 +10,7 @@ PORT   ?= 8080
 WORKERS ?= 1
 DATABASE ?= sqlite:///var/fwp-sandbox.db
 
-.PHONY: install run lint tools test test-fast contract bench lock clean
+.PHONY: install run lint tools clients test test-fast contract bench lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,15 +27,23 @@ lint: install
 	$(BIN)/mypy
 
 # What the server tests drive besides Python: curl and jq (the README walk-through), Debian's
-# Chromium (the browser tests, through Playwright) and Node.js (the example command adapter).
-# Installed from Debian when missing; each entry is command:package.
-TOOLS := jq:jq curl:curl chromium:chromium node:nodejs
+# Chromium (the browser tests, through Playwright), Node.js (the example command adapter) and npm
+# (the TypeScript client and Spectral, below). Installed from Debian when missing; each entry is
+# command:package.
+TOOLS := jq:jq curl:curl chromium:chromium node:nodejs npm:npm
 tools:
 	@missing="$$(for t in $(TOOLS); do command -v $${t%%:*} >/dev/null || echo $${t#*:}; done)"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
 
+# The TypeScript client's generator, tsc and Spectral, exactly as clients/package-lock.json pins them.
+clients/node_modules/.installed-stamp: clients/package.json clients/package-lock.json
+	npm ci --prefix clients --no-audit --no-fund --loglevel=error
+	touch $@
+
+clients: tools clients/node_modules/.installed-stamp
+
 # The whole suite: `-m ""` lifts the fast default selection (server and browser tests included).
-test: lint tools
+test: lint tools clients
 	$(BIN)/python -m pytest -m ""
 
 # The fast selection a bare `pytest` runs: unit and in-process API tests.
@@ -53,4 +61,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache clients/node_modules

@@ -197,20 +197,16 @@ def not_implemented(**_: Any) -> Response:
 
 
 HANDLERS: dict[str, Callable[..., Response]] = {
-    "issue_token": issue_token,
-    "get_application_status": get_application_status,
-    "create_application": create_application,
-    # social-security: full operationIds, as "get_card" is also the physical card's handler
-    "simulator.services.ssc.handlers.login": essc_login,
-    "simulator.services.ssc.handlers.get_card": get_essc_card,
+    "issueToken": issue_token,
+    "getApplicationStatus": get_application_status,
+    "createApplication": create_application,
+    "login": essc_login,
+    "getEsscCard": get_essc_card,
 }
 
 
 def _resolve(operation_id: str) -> Callable[..., Response]:
-    found = HANDLERS.get(operation_id)
-    if found is None and operation_id.startswith("simulator.services.workpermit."):
-        found = HANDLERS.get(operation_id.rpartition(".")[2])
-    return found or not_implemented
+    return HANDLERS.get(operation_id) or not_implemented
 
 
 # App factory -------------------------------------------------------------------------------------
@@ -219,17 +215,19 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECURITY_FUNCTIONS = {"x-tokenInfoFunc": token_info, "x-bearerInfoFunc": essc_token_info}
+SECURITY_FUNCTIONS = {"EmployerAuth": ("x-tokenInfoFunc", token_info),
+                      "EsscAuth": ("x-bearerInfoFunc", essc_token_info)}
 
 
 def bench_spec(surface: str = SURFACE) -> dict[str, Any]:
-    """The bundled spec, unchanged but for the security schemes' ``x-tokenInfoFunc`` (employer
-    OAuth2) and ``x-bearerInfoFunc`` (e-SSC bearer), which point at this module's checks."""
+    """The bundled spec with the security schemes' ``x-tokenInfoFunc`` (employer OAuth2) and
+    ``x-bearerInfoFunc`` (e-SSC bearer) pointing at this module's checks, as
+    ``simulator.web.resolver.for_connexion`` points them at the simulator's."""
     spec = specs.load(surface)
-    for scheme in spec["components"]["securitySchemes"].values():
-        for key, function in SECURITY_FUNCTIONS.items():
-            if key in scheme:
-                scheme[key] = f"{function.__module__}.{function.__name__}"
+    for name, scheme in spec["components"]["securitySchemes"].items():
+        if name in SECURITY_FUNCTIONS:
+            key, function = SECURITY_FUNCTIONS[name]
+            scheme[key] = f"{function.__module__}.{function.__name__}"
     return spec
 
 

@@ -55,7 +55,7 @@ def play(stage: Stage) -> None:
     url = act(stage, "subscribe_callbacks", secret=secret)["url"]
     stage.tenant.register_callback(url, event_types=["application.status_changed"])
     stage.facts["callbacks_subscribed"] = True
-    with Fault(stage, "create_foreigner", times=1):  # the connection drops: no answer at all
+    with Fault(stage, "createForeigner", times=1):  # the connection drops: no answer at all
         application = act(stage, "file_new_application", **new_application_input())["application_id"]
     stage.facts["application_id"] = application
     stage.tenant.officer.accept(application)

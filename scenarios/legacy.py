@@ -25,7 +25,7 @@ def play(stage: Stage) -> None:
     person = {"full_name": holder["full_name"], "work_permit_number": holder["work_permit_number"]}
     stage.facts["permit"] = person["work_permit_number"]
     act(stage, "register_essc", person=person, password=PASSWORD)
-    with Fault(stage, "request_reissue", status=502, times=2):
+    with Fault(stage, "requestReissue", status=502, times=2):
         act(stage, "reissue_electronic", permit=person["work_permit_number"])
     officer_decides(stage, "REISSUE_ELECTRONIC")
     act(stage, "register_essc", person=person, password=PASSWORD)

@@ -21,12 +21,12 @@ DEFECTS = [{"code": "DOCUMENT_MISSING", "document_type": "WORK_EXPERIENCE_CERTIF
 
 def play(stage: Stage) -> None:
     filing = new_application_input()
-    with Fault(stage, "create_application", status=503, times=1, retry_after_s=1):
+    with Fault(stage, "createApplication", status=503, times=1, retry_after_s=1):
         filed = act(stage, "file_new_application", **filing)
     application = filed["application_id"]
     stage.facts.update(application_id=application, defects=DEFECTS)
     stage.tenant.officer.return_for_correction(application, DEFECTS)
-    with Fault(stage, "submit_correction", times=1):  # the connection drops: was it applied?
+    with Fault(stage, "submitCorrection", times=1):  # the connection drops: was it applied?
         act(stage, "answer_correction", application=application,
             documents=[*filing["documents"], experience_certificate()])
     officer_decides(stage, "NEW_OVERSEAS")

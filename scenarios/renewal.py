@@ -28,7 +28,7 @@ def play(stage: Stage) -> None:
     reminder_day = date.fromisoformat(cast[DUE]["permit_valid_to"]) - timedelta(days=lead)
     stage.tenant.freeze_clock(f"{reminder_day.isoformat()}T09:00:00+08:00")
     stage.facts.update(due=due, expired=expired, reminder_day=reminder_day.isoformat())
-    with Fault(stage, "request_extension", status=429, times=1, retry_after_s=1):
+    with Fault(stage, "requestExtension", status=429, times=1, retry_after_s=1):
         filed = act(stage, "act_on_reminders", new_contract_end=NEW_CONTRACT_END)["filed"]
     stage.tenant.advance(days=1)
     filed += act(stage, "act_on_reminders", new_contract_end=NEW_CONTRACT_END)["filed"]

@@ -31,7 +31,7 @@ def control(stage: Stage, method: str, path: str, status: int = 200, **kwargs: A
 
 
 class Fault:
-    """``with Fault(stage, "create_application", status=503, times=1, retry_after_s=1):`` the
+    """``with Fault(stage, "createApplication", status=503, times=1, retry_after_s=1):`` the
     next ``times`` calls of the operation fail, then the rule is removed (the sandbox's rules
     fire by probability, so a watcher counts its matches). Recorded in ``facts["faults"]`` so
     that no check blames the client for it."""

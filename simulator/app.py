@@ -21,13 +21,16 @@ from simulator.sandbox import dispatcher, journal
 from simulator.sandbox.officer_clock import OfficerClock
 from simulator.settings import Settings
 from simulator.store.db import Database
-from simulator.web import pages, problems
+from simulator.web import pages, problems, resolver
 from simulator.web.fault_middleware import FaultMiddleware
 from simulator.web.journal_middleware import JournalMiddleware, with_ndjson
 from simulator.web.middleware import BodyLimitMiddleware, Lifespan
+from simulator.web.spec_documents import SpecDocuments
 from simulator.web.tokens import TokenSigner
 from simulator.web.validation import validator_map
 
+SWAGGER_UI_CONFIG = {"displayOperationId": True}
+"""Swagger UI shows each operation's operationId: the name a generated client gives its function."""
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
@@ -46,11 +49,10 @@ def _before_operation() -> None:
         return
     if request.headers.get(scenarios.HEADER) is None or scenarios.supported(operation.operation_id):
         return
-    name = operation.operation_id.rsplit(".", 1)[-1]
+    name = operation.operation_id
     raise DomainError(
         "E_SCENARIO_NOT_SUPPORTED",
-        f"{name} takes no {scenarios.HEADER}; operations that do: "
-        f"{', '.join(sorted(op.rsplit('.', 1)[-1] for op in scenarios.CATALOG))}.",
+        f"{name} takes no {scenarios.HEADER}; operations that do: {', '.join(sorted(scenarios.CATALOG))}.",
         f"操作 {name} 不支持 {scenarios.HEADER} 请求头。",
         scenarios.HEADER,
     )
@@ -90,10 +92,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         validate_responses=settings.validate_responses,
         pythonic_params=True,
         validator_map=with_ndjson(validator_map()),
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_config=SWAGGER_UI_CONFIG),
     )
     for name in specs.SURFACES:
-        app.add_api(specs.load(name), name=name)
+        app.add_api(resolver.for_connexion(name), name=name, resolver=resolver.HandlerResolver(name))
     app.add_middleware(RuntimeMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime)
     if settings.journal:  # outside the ExceptionMiddleware: it sees rendered problems too
         journal_writer = journal.for_database(db, runtime.signer)
@@ -109,6 +111,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(FaultMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, db=db, signer=runtime.signer)
     app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_SWAGGER,
                        max_bytes=settings.max_body_bytes)
+    app.add_middleware(SpecDocuments, MiddlewarePosition.BEFORE_SWAGGER)
     app.add_error_handler(DomainError, problems.on_domain_error)
     app.add_error_handler(ProblemException, problems.on_problem)
     app.add_error_handler(HTTPException, problems.on_http_exception)

@@ -116,9 +116,7 @@ def _db(args: argparse.Namespace) -> int:
 
 
 def _spec(args: argparse.Namespace) -> int:
-    import yaml
-
-    yaml.safe_dump(specs.load(args.surface), sys.stdout, allow_unicode=True, sort_keys=False)
+    sys.stdout.write(specs.as_yaml(specs.load(args.surface)))
     return 0
 
 

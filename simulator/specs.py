@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import sysconfig
 from functools import cache
 from pathlib import Path
@@ -33,6 +34,63 @@ SURFACES = {
     "social-security": ("/ssc/v1", "Social-security-card backend and e-SSC"),
     "sandbox": ("/sandbox/v1", "Sandbox control plane"),
 }
+HANDLER_MODULES = {
+    "work-permit": ("simulator.services.workpermit.handlers",),
+    "social-security": ("simulator.services.ssc.handlers", "simulator.services.ssc.card_handlers"),
+    "sandbox": ("simulator.sandbox.handlers", "simulator.sandbox.persona_handlers",
+                "simulator.sandbox.journal_handlers", "simulator.sandbox.fault_handlers",
+                "simulator.sandbox.callback_handlers", "simulator.sandbox.calendar_handlers"),
+}
+"""Where each surface's operations are handled: ``createApplication`` is the function
+``create_application`` of one of these modules (``simulator.web.resolver``)."""
+
+
+# --- operationIds ---------------------------------------------------------------------------------
+
+def operation_id_of(function_name: str) -> str:
+    """The operationId of a handler function: its name in camelCase (``create_application`` →
+    ``createApplication``). Generated clients name their functions after it."""
+    head, *rest = function_name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def function_name_of(operation_id: str) -> str:
+    """The handler function's name of an operationId: the inverse of :func:`operation_id_of`."""
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", operation_id).lower()
+
+
+RENAMED = {"simulator.services.ssc.handlers.get_card": "getEsscCard"}
+"""Old Python-path operationIds whose function was renamed when the ids became short (two
+operations were ``get_card``: the e-SSC's now is ``getEsscCard``)."""
+
+
+def from_python_path(name: str) -> str | None:
+    """The short operationId an old Python-path one (``simulator.services.workpermit.handlers.
+    get_employer``, as 0.1.0 stored them) became; ``None`` for anything else.
+
+    Kept so fault rules and journal rows stored by an older release keep meaning the same
+    operation, and so rules may still be added under the old name for one release.
+    """
+    module, _, function = name.rpartition(".")
+    if not any(module in modules for modules in HANDLER_MODULES.values()) or not function:
+        return None
+    return RENAMED.get(name) or operation_id_of(function)
+
+
+def from_old_name(name: str) -> str:
+    """The short operationId of a name a client may still send as 0.1.0 taught it (deprecated,
+    accepted for one release): the Python path, or its last part (``get_employer``). Anything
+    else comes back unchanged."""
+    if re.fullmatch(r"[a-z]+(?:_[a-z0-9]+)+", name):
+        return operation_id_of(name)
+    return from_python_path(name) or name
+
+
+def python_paths_of(operation_id: str) -> list[str]:
+    """Every old Python-path form :func:`from_python_path` maps onto ``operation_id``."""
+    function = function_name_of(operation_id)
+    paths = {f"{m}.{function}" for modules in HANDLER_MODULES.values() for m in modules}
+    return sorted((paths - RENAMED.keys()) | {old for old, new in RENAMED.items() if new == operation_id})
 
 
 @cache
@@ -96,3 +154,8 @@ def load(name: str) -> dict[str, Any]:
                 raise ValueError(f"component {kind}/{item_name} is defined locally and shared")
             components[item_name] = value
     return spec
+
+
+def as_yaml(spec: dict[str, Any]) -> str:
+    """A bundled spec as YAML, as ``fwp-sandbox spec`` prints it and ``openapi.yaml`` serves it."""
+    return yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)

@@ -173,8 +173,8 @@ _SPECS = [
     _spec("E_ESSC_LOGIN_FAILED", 401, "Wrong identifier or password", "账号或密码错误",
           "No issued e-SSC matches this identifier and password."),
     _spec("E_FAULT_RULE_INVALID", 422, "The fault rule cannot be applied", "故障规则无法应用",
-          "A fault rule names one operationId of the work-permit or social-security API, in full "
-          "or by its last part (the control plane cannot be faulted), and the fields of its kind: "
+          "A fault rule names one operationId of the work-permit or social-security API, such as "
+          "`getEmployer` (the control plane cannot be faulted), and the fields of its kind: "
           "LATENCY `latency_ms` or `latency_min_ms` ≤ `latency_max_ms`, ERROR a `status`."),
     _spec("E_FAULT_INJECTED_500", 500, "Injected fault: internal error", "注入故障：内部错误",
           "A fault rule of this tenant (sandbox control plane, /faults) answered instead of the "

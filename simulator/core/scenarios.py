@@ -47,13 +47,13 @@ FACE_CHECK = {
 }
 
 CATALOG: dict[str, dict[str, str]] = {
-    "simulator.services.workpermit.handlers.create_application": NEW_PERMIT,
-    "simulator.services.workpermit.handlers.submit_application": NEW_PERMIT,
-    "simulator.services.workpermit.handlers.request_reissue": PERMIT_FILING,
-    "simulator.services.workpermit.handlers.request_extension": PERMIT_FILING,
-    "simulator.services.workpermit.handlers.request_change": PERMIT_FILING,
-    "simulator.services.workpermit.handlers.request_cancellation": CANCELLATION,
-    "simulator.services.ssc.handlers.verify_face": FACE_CHECK,
+    "createApplication": NEW_PERMIT,
+    "submitApplication": NEW_PERMIT,
+    "requestReissue": PERMIT_FILING,
+    "requestExtension": PERMIT_FILING,
+    "requestChange": PERMIT_FILING,
+    "requestCancellation": CANCELLATION,
+    "verifyFace": FACE_CHECK,
 }
 """operationId → {value: what it forces}."""
 

@@ -85,20 +85,29 @@ def operation_of(method: str, path: str) -> str | None:
 
 
 def resolve(name: str) -> str:
-    """A full operationId, from itself or its last part (``get_employer``)."""
+    """The operationId a rule names: one of /fwp/v1 or /ssc/v1 (``getEmployer``), or, until the
+    next release, the old form it was renamed from (``get_employer``, the full Python path)."""
     known = {operation_id for _, _, operation_id in routes()}
-    matches = [o for o in known if o == name or o.rsplit(".", 1)[-1] == name]
-    if len(matches) != 1:
-        why = "names no operation" if not matches else "is ambiguous; give the full operationId"
-        raise DomainError("E_FAULT_RULE_INVALID", f"operation_id {name!r} {why}.",
-                          f"operation_id {name!r} 不对应唯一的接口操作。", "operation_id")
-    return matches[0]
+    found = specs.from_old_name(name)
+    if found in known:
+        return found
+    hint = next((f"; did you mean {o!r}?" for o in known if o.lower() == found.lower()), ".")
+    raise _invalid(f"operation_id {name!r} names no operation of /fwp/v1 or /ssc/v1{hint}",
+                   f"operation_id {name!r} 不对应 /fwp/v1 或 /ssc/v1 的接口操作。", "operation_id")
 
 
 # --- rules (control plane) ----------------------------------------------------------------------
 
 def _stored(conn: Connection, tenant_id: str) -> dict[str, Any]:
-    return dict(settings_of(conn, tenant_id).get("faults") or {"seq": 0, "rules": []})
+    return _current(settings_of(conn, tenant_id).get("faults"))
+
+
+def _current(faults: dict[str, Any] | None) -> dict[str, Any]:
+    """A tenant's stored rules, each naming its operation by the short operationId even when
+    0.1.0 stored the Python path (saved back so on the next write)."""
+    faults = dict(faults or {"seq": 0, "rules": []})
+    return {**faults, "rules": [{**r, "operation_id": specs.from_old_name(r["operation_id"])}
+                                for r in faults["rules"]]}
 
 
 def _save(conn: Connection, tenant_id: str, faults: dict[str, Any]) -> None:
@@ -177,8 +186,8 @@ def roll(db: Database, tenant_id: str, operation_id: str) -> list[Hit]:
                            .where(tenants.c.id == tenant_id).with_for_update()).first()
         if row is None:
             return []
-        faults = dict((row.settings or {}).get("faults") or {"seq": 0, "rules": []})
-        rules = [dict(r) for r in faults["rules"]]
+        faults = _current((row.settings or {}).get("faults"))
+        rules = faults["rules"]
         hits = [hit for stored in rules if stored["operation_id"] == operation_id
                 if (hit := _draw(row.seed, stored)) is not None]
         if any(r["operation_id"] == operation_id for r in rules):
@@ -219,7 +228,7 @@ class RuleCache:
     def load(self, tenant_id: str) -> frozenset[str]:
         with self.db.read() as conn:
             row = conn.execute(select(tenants.c.settings).where(tenants.c.id == tenant_id)).first()
-        rules = ((row.settings or {}).get("faults") or {}).get("rules", []) if row else []
+        rules = _current((row.settings or {}).get("faults"))["rules"] if row else []
         operations = frozenset(r["operation_id"] for r in rules)
         with self._lock:
             if len(self._entries) > 10_000:  # bounded: forget everyone, reload on demand

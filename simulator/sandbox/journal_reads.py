@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from simulator import specs
 from simulator.core.clock import wall_iso
 from simulator.core.errors import DomainError
 from simulator.sandbox.journal import flush
@@ -41,10 +42,7 @@ def _query(tenant_id: str, f: Filters) -> Select[Any]:
     f = replace(f, **texts)  # stored text has NUL replaced, and PostgreSQL refuses it in a query
     query = select(journal).where(journal.c.tenant_id == tenant_id)
     if f.operation_id:
-        column = journal.c.operation_id
-        full = "." in f.operation_id or f.operation_id.startswith("callback:")
-        query = query.where(column == f.operation_id if full
-                            else column.endswith("." + f.operation_id, autoescape=True))
+        query = query.where(journal.c.operation_id.in_(_stored_names(f.operation_id)))
     if f.method:
         query = query.where(journal.c.method == f.method.upper())
     if f.status is not None:
@@ -64,12 +62,23 @@ def _query(tenant_id: str, f: Filters) -> Select[Any]:
     return query
 
 
+def _stored_names(operation_id: str) -> list[str]:
+    """What rows of ``operation_id`` hold: the short name, or the Python path 0.1.0 stored (a
+    filter may name the short name or, until the next release, either old form)."""
+    name = specs.from_old_name(operation_id)
+    return [name] if name.startswith("callback:") else [name, *specs.python_paths_of(name)]
+
+
+def _short(operation_id: str | None) -> str | None:
+    return operation_id and (specs.from_python_path(operation_id) or operation_id)
+
+
 def view(row: Any) -> dict[str, Any]:
     r = row._mapping
     return {
         "id": r["id"],
         "wall_time": wall_iso(r["wall_at"]),
-        "tenant_time": r["tenant_at"], "operation_id": r["operation_id"], "method": r["method"],
+        "tenant_time": r["tenant_at"], "operation_id": _short(r["operation_id"]), "method": r["method"],
         "path": r["path"], "query": r["query"], "status": r["status"], "latency_ms": r["latency_ms"],
         "request": {"headers": r["request_headers"], "body": r["request_body"],
                     "truncated": r["request_truncated"]},

@@ -10,12 +10,12 @@ from test_errors import expect_problem
 
 from simulator.testing import Employer, Sandbox, Tenant, expect
 
-GET_EMPLOYER = "simulator.services.workpermit.handlers.get_employer"
+GET_EMPLOYER = "getEmployer"
 
 
 def add(tenant: Tenant, **rule: Any) -> dict[str, Any]:
     response = tenant.http.post(f"/sandbox/v1/tenants/{tenant.id}/faults",
-                                json={"operation_id": "get_employer", **rule}, headers=tenant.headers)
+                                json={"operation_id": GET_EMPLOYER, **rule}, headers=tenant.headers)
     return dict(expect(response, 201))
 
 
@@ -115,7 +115,7 @@ def test_control_plane_is_exempt(tenant: Tenant, employer: Employer) -> None:
                                    headers={**tenant.headers, **employer.headers})
     assert sandbox_call.status_code == 200
     expect_problem(tenant.http.post(f"/sandbox/v1/tenants/{tenant.id}/faults", headers=tenant.headers,
-                                    json={"operation_id": "list_faults", "kind": "DROP"}),
+                                    json={"operation_id": "listFaults", "kind": "DROP"}),
                    422, "E_FAULT_RULE_INVALID", "operation_id")
 
 
@@ -130,14 +130,14 @@ PROBABILITY = (400, "E_VALIDATION", "probability")
 
 @pytest.mark.parametrize(("body", "status", "code", "field"), [
     ({"operation_id": "no_such_operation", "kind": "DROP"}, 422, "E_FAULT_RULE_INVALID", "operation_id"),
-    ({"operation_id": "get_employer", "kind": "DROP", "probability": 1.5}, *PROBABILITY),
-    ({"operation_id": "get_employer", "kind": "DROP", "probability": -0.1}, *PROBABILITY),
-    ({"operation_id": "get_employer", "kind": "ERROR", "status": 404}, 400, "E_VALIDATION", "status"),
-    ({"operation_id": "get_employer", "kind": "ERROR"}, 422, "E_FAULT_RULE_INVALID", "status"),
-    ({"operation_id": "get_employer", "kind": "LATENCY"}, 422, "E_FAULT_RULE_INVALID", "latency_ms"),
-    ({"operation_id": "get_employer", "kind": "LATENCY", "latency_ms": 1, "latency_max_ms": 5},
+    ({"operation_id": GET_EMPLOYER, "kind": "DROP", "probability": 1.5}, *PROBABILITY),
+    ({"operation_id": GET_EMPLOYER, "kind": "DROP", "probability": -0.1}, *PROBABILITY),
+    ({"operation_id": GET_EMPLOYER, "kind": "ERROR", "status": 404}, 400, "E_VALIDATION", "status"),
+    ({"operation_id": GET_EMPLOYER, "kind": "ERROR"}, 422, "E_FAULT_RULE_INVALID", "status"),
+    ({"operation_id": GET_EMPLOYER, "kind": "LATENCY"}, 422, "E_FAULT_RULE_INVALID", "latency_ms"),
+    ({"operation_id": GET_EMPLOYER, "kind": "LATENCY", "latency_ms": 1, "latency_max_ms": 5},
      422, "E_FAULT_RULE_INVALID", "latency_ms"),
-    ({"operation_id": "get_employer", "kind": "LATENCY", "latency_min_ms": 9, "latency_max_ms": 5},
+    ({"operation_id": GET_EMPLOYER, "kind": "LATENCY", "latency_min_ms": 9, "latency_max_ms": 5},
      422, "E_FAULT_RULE_INVALID", "latency_min_ms"),
 ])
 def test_invalid_rules_are_refused(tenant: Tenant, body: dict[str, Any], status: int, code: str,

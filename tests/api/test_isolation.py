@@ -56,7 +56,7 @@ def test_two_tenants_never_mix(pair: tuple[Tenant, Tenant]) -> None:
 
     # faults: a rule of A answers A's calls only
     rule = expect(a.http.post(f"/sandbox/v1/tenants/{a.id}/faults", headers=a.headers,
-                              json={"operation_id": "get_employer", "kind": "ERROR", "status": 503}), 201)
+                              json={"operation_id": "getEmployer", "kind": "ERROR", "status": 503}), 201)
     employer_a, employer_b = a.employer(), b.employer()
     expect_problem(employer_a.get("/employer"), 503, "E_FAULT_INJECTED_503")
     answer_b = employer_b.get("/employer")

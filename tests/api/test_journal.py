@@ -44,7 +44,7 @@ def stored_text(app: Any, tenant: Tenant) -> str:
 def test_employer_calls_are_journalled_with_their_fields(tenant: Tenant, employer: Employer) -> None:
     expect(employer.get("/employer"), 200)
     entry = entries(tenant, path_prefix="/fwp/v1/employer", method="GET")[0]
-    assert entry["operation_id"] == "simulator.services.workpermit.handlers.get_employer"
+    assert entry["operation_id"] == "getEmployer"
     assert (entry["method"], entry["path"], entry["status"], entry["verdict"]) == (
         "GET", "/fwp/v1/employer", 200, "valid")
     assert entry["tenant_time"].startswith("2026-03-02T09:00:00")  # the frozen tenant clock
@@ -61,7 +61,7 @@ def test_a_rule_error_is_a_valid_request(tenant: Tenant, employer: Employer) -> 
     expect_problem(response, 422, "E_USCC_CHECK", "uscc")
     entry = one(tenant, status=422)
     assert (entry["operation_id"], entry["verdict"], entry["errors"]) == (
-        "simulator.services.workpermit.handlers.register_employer", "valid", None)
+        "registerEmployer", "valid", None)
     assert json.loads(entry["request"]["body"])["uscc"] == BAD_USCC
     assert json.loads(entry["response"]["body"])["code"] == "E_USCC_CHECK"
 
@@ -127,7 +127,7 @@ def test_filters_paging_and_order(tenant: Tenant, employer: Employer) -> None:
     oldest = entries(tenant, order="oldest", until=newest[0]["wall_time"].replace("+00:00", "Z"))
     assert [e["id"] for e in oldest] == [e["id"] for e in reversed(newest[1:])]
     assert {e["path"] for e in entries(tenant, path_prefix="/fwp/")} >= {"/fwp/v1/employer"}
-    assert len(entries(tenant, operation_id="get_employer")) == 3
+    assert len(entries(tenant, operation_id="getEmployer")) == 3
     since = datetime.fromisoformat(fwp[0]["wall_time"])
     found = {e["id"] for e in entries(tenant, since=since.isoformat(), path_prefix="/fwp/")}
     assert fwp[0]["id"] in found

@@ -217,7 +217,7 @@ def test_operations_without_scenarios_refuse_the_header(employer: Employer, meth
     response = employer.http.request(method, path, json=foreigner_payload() if method == "POST" else None,
                                      headers={**employer.headers, HEADER: "APPROVED"})
     problem = expect_problem(response, 400, "E_SCENARIO_NOT_SUPPORTED", HEADER)
-    assert "create_application" in problem["detail"]
+    assert "createApplication" in problem["detail"]
 
 
 def test_the_forced_request_is_journalled_with_its_scenario(tenant: Tenant, employer: Employer) -> None:

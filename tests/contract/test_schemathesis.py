@@ -62,7 +62,7 @@ def _positive(case: Any) -> bool:
     return case.meta is None or case.meta.generation.mode.is_positive
 
 
-DELETE_TENANT = "simulator.sandbox.handlers.delete_tenant"
+DELETE_TENANT = "deleteTenant"
 
 
 def _control_headers(case: Any, tenant: Tenant) -> dict[str, str]:

@@ -18,7 +18,7 @@ def test_drop_closes_the_connection(serve: Any, sqlite_url: str) -> None:
         tenant = Sandbox(http).create_tenant(seed=5)
         employer = tenant.employer()
         expect(http.post(f"/sandbox/v1/tenants/{tenant.id}/faults", headers=tenant.headers,
-                         json={"operation_id": "get_employer", "kind": "DROP"}), 201)
+                         json={"operation_id": "getEmployer", "kind": "DROP"}), 201)
         with pytest.raises(httpx.RemoteProtocolError):
             employer.get("/employer")
         assert employer.get("/foreigners").status_code == 200  # the server still serves

@@ -1,5 +1,6 @@
 """The acceptance check as a user would run it: the schemathesis CLI, every check and the
-stateful phase on (schemathesis.toml), against a running sandbox with a tenant's credentials."""
+stateful phase on (schemathesis.toml), against a running sandbox, with a tenant's credentials
+and without any (every answer must still be a documented status)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from simulator import specs
 from simulator.testing import Sandbox
 
 pytestmark = pytest.mark.server
@@ -42,7 +44,7 @@ def test_schemathesis_cli_finds_no_failure(serve: Any, sqlite_url: str, tmp_path
 "path.tenantId" = "{tenant.id}"
 
 [[operations]]
-include-operation-id = "simulator.sandbox.handlers.delete_tenant"
+include-operation-id = "deleteTenant"
 headers = {{ "X-Sandbox-Key" = "{doomed.admin_key}" }}
 parameters = {{ "path.tenantId" = "{doomed.id}" }}
 """)
@@ -58,6 +60,17 @@ parameters = {{ "path.tenantId" = "{doomed.id}" }}
         # the run deleted the doomed tenant and only it
         assert http.get(f"/sandbox/v1/tenants/{doomed.id}", headers=doomed.headers).status_code == 401
         assert http.get(f"/sandbox/v1/tenants/{tenant.id}", headers=tenant.headers).status_code == 200
+    _assert_clean(runs)
+
+
+def test_schemathesis_cli_without_credentials_finds_no_failure(serve: Any, sqlite_url: str) -> None:
+    server = serve(sqlite_url, workers=2).start()
+    config = ROOT / "schemathesis.toml"
+    _assert_clean({name: _st(config, f"{server.url}{base}/openapi.json")
+                   for name, (base, _) in specs.SURFACES.items()})
+
+
+def _assert_clean(runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
     for name, run in runs.items():
         report = run.stdout[-3000:] + run.stderr[-2000:]
         assert run.returncode == 0, f"{name}:\n{report}"

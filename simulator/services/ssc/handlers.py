@@ -69,7 +69,7 @@ def login(body: dict[str, Any]) -> Response:
     return json_response(essc.login(rt.db, rt.signer, tenant_id, body), headers={"Cache-Control": "no-store"})
 
 
-def get_card() -> Response:
+def get_essc_card() -> Response:
     return json_text_response(essc_card.card_json(runtime.current().db, auth.essc_holder()))
 
 
