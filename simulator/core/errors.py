@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
+from simulator.core.policy_values import A_POINTS, B_AGE_LIMIT, B_POINTS, FRESHNESS_MONTHS
+
 
 @dataclass(frozen=True)
 class ErrorSpec:
@@ -235,19 +237,20 @@ _SPECS = [
     _spec("E_AGE_UNDER_18", 422, "Applicant under 18", "申请人未满18周岁",
           "Every category requires the applicant to be at least 18 on the day of submission.",
           "2017 Service Guide via chinavisas.cn, shanghai.gov.cn (H)"),
-    _spec("E_AGE_LIMIT", 422, "Category B applicant over 60", "B类申请人超过60周岁",
-          "Category B is normally limited to 60 years of age; give a `relaxation_reason` (a "
+    _spec("E_AGE_LIMIT", 422, f"Category B applicant over {B_AGE_LIMIT}", f"B类申请人超过{B_AGE_LIMIT}周岁",
+          f"Category B is normally limited to {B_AGE_LIMIT} years of age; give a `relaxation_reason` (a "
           "guarantee letter) when the post genuinely needs the applicant.",
           "Classification standard (H)"),
     _spec("E_CATEGORY_MISMATCH", 422, "Claimed category does not match the evidence",
           "申请类别与材料不符",
           "The claimed category and qualification route do not fit the points or the evidence: "
-          "A by points needs 85, B by points 60; B by degree needs a bachelor's degree and two "
-          "years of experience; the other A routes need a talent-category proof.",
+          f"A by points needs {A_POINTS}, B by points {B_POINTS}; B by degree needs a bachelor's "
+          "degree and two years of experience; the other A routes need a talent-category proof.",
           "Classification standard, 2017 points table (H)"),
     _spec("E_DOC_EXPIRED", 422, "Document too old", "材料已超过有效期",
           "The no-criminal-record certificate and the health certificate must be issued at most "
-          "6 months before submission (counted from the issue date, not the legalisation date).",
+          f"{FRESHNESS_MONTHS} months before submission (counted from the issue date, not the "
+          "legalisation date).",
           "sanwenwang.com; zssvisa.cn (M)"),
     _spec("E_CONTRACT_DATES", 422, "Contract dates are inconsistent", "合同期限不一致",
           "The contract must end after it starts, and after today's date on the tenant clock."),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .ids import PROVINCES
+from .policy_rules import points_category
 
 Category = Literal["A", "B", "C"]
 MAX_TOTAL = 120
@@ -184,9 +185,8 @@ def compute_points(inp: PointsInput) -> PointsBreakdown:
 
 
 def category_for_points(total: int) -> Category:
-    """A ≥ 85, B 60-84, C < 60. Points are only one route into A or B (domain.md §4.1)."""
+    """A ≥ 85, B 60-84, C < 60 (``policy_rules.points_category``). Points are only one route
+    into A or B (domain.md §4.1)."""
     if not 0 <= total <= MAX_TOTAL:
         raise ValueError(f"points total must be 0-{MAX_TOTAL}: {total}")
-    if total >= 85:
-        return "A"
-    return "B" if total >= 60 else "C"
+    return points_category(total)

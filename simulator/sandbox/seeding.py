@@ -33,7 +33,7 @@ from faker import Faker
 from sqlalchemy import RowMapping, select
 from stdnum.cn import uscc as stdnum_uscc
 
-from simulator.core import rng
+from simulator.core import policy_rules, rng
 from simulator.core.ids import (
     USCC_ALPHABET,
     IdentifierError,
@@ -45,6 +45,7 @@ from simulator.core.resident_ids import pr_card_number
 from simulator.sandbox.people import ANCHOR, CITIES, legacy_person, profile
 from simulator.services import persons
 from simulator.services.workpermit import permits
+from simulator.services.workpermit import policy as policies
 from simulator.store.schema import foreigners, work_permits
 from simulator.store.tenancy import TenantScope
 
@@ -96,17 +97,20 @@ def _permit_holder(scope: TenantScope, employer_id: str, name: str, valid_to: da
 
 
 def seed_near_expiry(scope: TenantScope, employer_id: str) -> dict[str, Any]:
-    """A legacy physical permit ending 1-30 days after ANCHOR: extend it (it then becomes
+    """A legacy physical permit due for extension on ANCHOR under the tenant's policy: it ends
+    within the extension lead time (1-30 days after ANCHOR by default): extend it (it then becomes
     electronic) or watch it expire."""
     name = "LEGACY_PERMIT_NEAR_EXPIRY"
-    valid_to = ANCHOR + timedelta(days=rng.derive_random(scope.seed, "valid-to", name).randint(1, 30))
+    nearest, farthest = policy_rules.extension_window_days(policies.of(scope.conn, scope.tenant_id))
+    days = rng.derive_random(scope.seed, "valid-to", name).randint(nearest, farthest)
+    valid_to = ANCHOR + timedelta(days=days)
     row, valid_from = _permit_holder(scope, employer_id, name, valid_to, 4)
     number = permits.insert_legacy(scope, row, employer_id, province="31", category="B",
                                    position="Process engineer", valid_from=valid_from, valid_to=valid_to)
     return _record(name, "PERMIT_HOLDER",
-                   "Holds a physical (pre-2024) permit that ends within 30 days of 2026-03-02: shown "
-                   "as EXPIRING within the extension lead time, as EXPIRED once the tenant clock "
-                   "passes permit_valid_to.",
+                   f"Holds a physical (pre-2024) permit that ends within {farthest} days of "
+                   f"{ANCHOR}: shown as EXPIRING within the extension lead time, as EXPIRED once "
+                   "the tenant clock passes permit_valid_to.",
                    row, employer_id, work_permit_number=number, permit_form="PHYSICAL_LEGACY",
                    permit_valid_to=valid_to.isoformat())
 

@@ -128,8 +128,12 @@ def reset_tenant(db: Database, tenant_id: str, seed: int | None = None) -> dict[
     """Empty the tenant's data, unregister its employers, put the clock back to real time, and
     seed its people again when it was created with seed data. With ``seed`` the tenant starts
     again from that seed: the sequence goes back to its last employer account, so the ids it
-    generates from now on are those of a fresh tenant with that seed and as many accounts."""
+    generates from now on are those of a fresh tenant with that seed and as many accounts.
+    The policy settings stay (the other settings go back to their defaults): they are how the
+    tester set the tenant up, and the people are seeded under them (a permit due for extension
+    is due under the tenant's lead time)."""
     with db.write() as conn:
+        kept = {"policy": settings_of(conn, tenant_id)["policy"]}
         for table in TENANT_DATA_TABLES:
             conn.execute(delete(table).where(table.c.tenant_id == tenant_id))
         conn.execute(update(employers).where(employers.c.tenant_id == tenant_id).values(
@@ -142,7 +146,7 @@ def reset_tenant(db: Database, tenant_id: str, seed: int | None = None) -> dict[
                                 .where(employers.c.tenant_id == tenant_id)).scalar()
             restart = {"seed": seed, "counter": last or 1}
         conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(
-            settings=DEFAULT_SETTINGS, expiries_told_on=None, **restart,
+            settings={**DEFAULT_SETTINGS, **kept}, expiries_told_on=None, **restart,
             **tenancy.clock_columns(Clock.real_time())))
         row = conn.execute(select(tenants.c.seed_data).where(tenants.c.id == tenant_id)).first()
         first = conn.execute(select(employers.c.id).where(employers.c.tenant_id == tenant_id)

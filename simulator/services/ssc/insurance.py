@@ -8,15 +8,17 @@ is used as the SSN as is; anyone else gets the simulator-internal layout of
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, insert, select
 
 from simulator.core.errors import DomainError, not_found
+from simulator.core.policy_rules import insurance_registration_late
 from simulator.core.resident_ids import foreigner_ssn
 from simulator.services import persons
 from simulator.services.workpermit import foreigners, permits
+from simulator.services.workpermit import policy as policies
 from simulator.store import paging
 from simulator.store.db import Database
 from simulator.store.direct import Row
@@ -24,9 +26,6 @@ from simulator.store.schema import insurance_registrations, work_permits
 from simulator.store.schema import persons as person_rows
 from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
-
-LATE_AFTER = timedelta(days=30)
-"""Decree 16 Art. 4 / Social Insurance Law Art. 58: register within 30 days (domain.md §5.1)."""
 
 ENDED = ("CANCELLED", "EXPIRED", "REVOKED")
 
@@ -87,7 +86,8 @@ def register(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> 
     today = scope.now.date()
     permit = _current_permit(scope, principal, foreigner)
     pr_holder = foreigner["pr_card_number"] is not None and len(foreigner["pr_card_number"]) == 18
-    if permit is not None and permits.effective_status(permit, today) in ENDED:
+    rules = policies.of(scope.conn, scope.tenant_id)
+    if permit is not None and permits.effective_status(permit, today, rules) in ENDED:
         permit = None
     if permit is None and not pr_holder:
         raise DomainError(
@@ -102,12 +102,13 @@ def register(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> 
     if existing is not None:
         raise DomainError("E_ALREADY_INSURED", f"This person is already registered with SSN {ssn}.",
                           f"该外国人已参保，社会保障号码为{ssn}。", "foreigner_id", extra={"ssn": ssn})
-    days_after = (today - date.fromisoformat(permit["valid_from"])).days if permit is not None else None
+    permit_from = date.fromisoformat(permit["valid_from"]) if permit is not None else None
     scope.conn.execute(insert(insurance_registrations).values(
         tenant_id=scope.tenant_id, ssn=ssn, seq=scope.next_seq(), employer_id=principal.subject,
         foreigner_id=foreigner["id"], work_permit_number=permit["number"] if permit is not None else None,
         insured_from=body["insured_from"], registered_on=today.isoformat(),
-        late=days_after is not None and days_after > LATE_AFTER.days, days_after_permit=days_after,
+        late=permit_from is not None and insurance_registration_late(permit_from, today),
+        days_after_permit=(today - permit_from).days if permit_from is not None else None,
         registered_at=scope.now_iso))
     return get_in(scope.conn, principal, ssn)
 

@@ -307,7 +307,7 @@ def reissuable(scope: TenantScope, principal: Principal, number: str) -> RowMapp
     grant = permits.latest(scope.conn, scope.tenant_id, number, principal.subject)
     if grant is None:
         raise not_found("work permit", number, "permitNumber")
-    status = permits.effective_status(grant, scope.now.date())
+    status = permits.effective_status(grant, scope.now.date(), policies.of(scope.conn, scope.tenant_id))
     if grant["form"] != "PHYSICAL_LEGACY" or status in permits.ENDED_STATUSES:
         raise DomainError(
             "E_REISSUE_NOT_APPLICABLE",

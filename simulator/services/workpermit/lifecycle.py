@@ -6,13 +6,13 @@ policy settings. Filing checks run here; the effects run when the officer approv
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import RowMapping, update
 
-from simulator.core.calendar import SANDBOX, CalendarRangeError
+from simulator.core import policy_rules
+from simulator.core.calendar import CalendarRangeError
 from simulator.core.errors import DomainError, not_found, raise_all
 from simulator.services import persons
 from simulator.services.workpermit import permits
@@ -155,9 +155,10 @@ def extension(
             f"新合同须晚于现有有效期（{grant['valid_to']}）结束。",
             "new_contract_end",
         )
-    lead_date = date.fromisoformat(grant["valid_to"]) - timedelta(days=rules.extension_lead_days)
-    flags = ["EXTENSION_LATE"] if scope.now.date() > lead_date else []
-    return grant, {"new_contract_end": body["new_contract_end"], "file_by": lead_date.isoformat()}, flags
+    valid_to = date.fromisoformat(grant["valid_to"])
+    file_by = policy_rules.extension_file_by(valid_to, rules)
+    flags = ["EXTENSION_LATE"] if policy_rules.extension_late(valid_to, scope.now.date(), rules) else []
+    return grant, {"new_contract_end": body["new_contract_end"], "file_by": file_by.isoformat()}, flags
 
 
 def change(
@@ -174,7 +175,7 @@ def change(
     changes = {k: given[k] for k in CHANGE_FIELDS if k in given and given[k] != current.get(k)}
     raise_all(_wrong_change(scope, grant, foreigner, body, changes))
     event = date.fromisoformat(body["event_date"])
-    late = scope.now.date() > event + timedelta(days=rules.change_report_days)
+    late = policy_rules.change_late(event, scope.now.date(), rules)
     return grant, {"event_date": body["event_date"], "changes": changes}, ["CHANGE_LATE"] if late else []
 
 
@@ -214,11 +215,11 @@ def cancellation(
             "contract_end_date",
         )
     try:
-        due = SANDBOX.add_working_days(ended, rules.cancellation_working_days)
+        due = policy_rules.cancellation_file_by(ended, rules)
     except CalendarRangeError as exc:
         exc.field = "contract_end_date"
         raise
-    flags = ["CANCELLATION_LATE"] if scope.now.date() > due else []
+    flags = ["CANCELLATION_LATE"] if policy_rules.cancellation_late(ended, scope.now.date(), rules) else []
     return (
         grant,
         {
@@ -245,14 +246,10 @@ def apply(scope: TenantScope, rec: dict[str, Any]) -> None:
     grant = permits.in_force(scope, number)
     if rec["type"] == "EXTENSION":
         rules = policies.of(scope.conn, scope.tenant_id)
-        old_end = date.fromisoformat(grant["valid_to"])
-        passport = _holder(scope, grant)["passport_expiry"]
-        cap = old_end + relativedelta(years=rules.max_years(grant["category"]))
-        new_end = min(
+        new_end = policy_rules.extended_validity_end(
+            date.fromisoformat(grant["valid_to"]), grant["category"],
             date.fromisoformat(request["new_contract_end"]),
-            date.fromisoformat(passport) - timedelta(days=1),
-            cap,
-        )
+            date.fromisoformat(_holder(scope, grant)["passport_expiry"]), rules)
         _set(scope, grant, valid_to=new_end.isoformat(), **_electronic(grant))
         permits.announce(scope, grant, number, "EXTENDED")
     elif rec["type"] == "CHANGE":

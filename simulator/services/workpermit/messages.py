@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, select
 
+from simulator.core import policy_rules
 from simulator.services.workpermit import permits
 from simulator.services.workpermit import policy as policies
 from simulator.services.workpermit.policy import Policy
@@ -34,8 +35,9 @@ def about(grant: RowMapping, today: date, rules: Policy) -> list[dict[str, Any]]
     number, valid_to = grant["number"], date.fromisoformat(grant["valid_to"])
     status = permits.effective_status(grant, today, rules)
     found = []
-    lead = valid_to - timedelta(days=rules.extension_lead_days)
-    if grant["status"] not in permits.ENDED_STATUSES and today >= lead:
+    lead = policy_rules.extension_file_by(valid_to, rules)
+    in_window = policy_rules.in_extension_window(valid_to, today, rules)
+    if grant["status"] not in permits.ENDED_STATUSES and in_window:
         found.append(
             _message(
                 number,
@@ -56,7 +58,7 @@ def about(grant: RowMapping, today: date, rules: Policy) -> list[dict[str, Any]]
             )
         )
     if grant["entry_date"] and grant["category"] != "A" and not grant["originals_checked_on"]:
-        due = date.fromisoformat(grant["entry_date"]) + timedelta(days=rules.originals_check_days)
+        due = policy_rules.originals_due(date.fromisoformat(grant["entry_date"]), rules)
         found.append(
             _message(
                 number,

@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
-from simulator.core import rng
+from simulator.core import policy_rules, rng
 from simulator.core.errors import DomainError, not_found, raise_all
 from simulator.core.ids import work_permit_number
 from simulator.services import events, persons
@@ -31,10 +30,9 @@ from simulator.web.tokens import Principal
 ENDED_STATUSES = ("CANCELLED", "EXPIRED", "REVOKED")
 EXPIRING_FROM = ("ACTIVE", "LEGACY_PHYSICAL")
 """Stored statuses that turn EXPIRING within the extension lead time."""
-DEFAULT_POLICY = Policy()
 
 
-def effective_status(row: Any, today: date, rules: Policy = DEFAULT_POLICY) -> str:
+def effective_status(row: Any, today: date, rules: Policy) -> str:
     """The permit's status on ``today``, derived from the stored one and the clock (domain.md §5.3):
     past ``valid_to`` it is EXPIRED, a B/C holder past the originals-check deadline is
     OVERDUE_VERIFICATION, a permit in force (ACTIVE, or a physical one) within the extension lead
@@ -48,10 +46,10 @@ def effective_status(row: Any, today: date, rules: Policy = DEFAULT_POLICY) -> s
     if valid_to < today:
         return "EXPIRED"
     entry = row.get("entry_date") if hasattr(row, "get") else None
-    deadline = timedelta(days=rules.originals_check_days)
-    if status == "PENDING_ORIGINALS_CHECK" and entry and today > date.fromisoformat(entry) + deadline:
+    if (status == "PENDING_ORIGINALS_CHECK" and entry
+            and policy_rules.originals_overdue(date.fromisoformat(entry), today, rules)):
         return "OVERDUE_VERIFICATION"
-    if status in EXPIRING_FROM and today >= valid_to - timedelta(days=rules.extension_lead_days):
+    if status in EXPIRING_FROM and policy_rules.in_extension_window(valid_to, today, rules):
         return "EXPIRING"
     return status
 
@@ -87,14 +85,6 @@ def second_active(scope: TenantScope, foreigner: Row) -> Iterator[DomainError]:
         )
 
 
-def validity(start: date, category: str, contract_end: date, passport_expiry: date,
-             rules: Policy = DEFAULT_POLICY) -> date:
-    """ASSUMPTION (domain.md §5.4): the earliest of contract end, the day before the passport
-    expires, and the category's maximum."""
-    cap = start + relativedelta(years=rules.max_years(category)) - timedelta(days=1)
-    return min(contract_end, passport_expiry - timedelta(days=1), cap)
-
-
 def issue(scope: TenantScope, rec: dict[str, Any], foreigner: Row) -> dict[str, Any]:
     number = person_number(scope.conn, scope.tenant_id, foreigner)
     today = scope.now.date()
@@ -102,9 +92,10 @@ def issue(scope: TenantScope, rec: dict[str, Any], foreigner: Row) -> dict[str, 
     if number is None:
         number = work_permit_number(rec["job"]["province"], today.year, seq)
         persons.assign(scope, foreigner, work_permit_number=number)
-    valid_to = validity(today, rec["category"], date.fromisoformat(rec["job"]["contract_end"]),
-                        date.fromisoformat(foreigner["passport_expiry"]),
-                        policies.of(scope.conn, scope.tenant_id))
+    rules = policies.of(scope.conn, scope.tenant_id)
+    valid_to = policy_rules.validity_end(
+        today, rec["category"], date.fromisoformat(rec["job"]["contract_end"]),
+        date.fromisoformat(foreigner["passport_expiry"]), rules)
     values = {
         "tenant_id": scope.tenant_id, "seq": seq, "number": number, "employer_id": rec["employer_id"],
         "foreigner_id": rec["foreigner_id"], "application_id": rec["id"],
@@ -115,7 +106,7 @@ def issue(scope: TenantScope, rec: dict[str, Any], foreigner: Row) -> dict[str, 
     }
     scope.conn.execute(work_permits.insert().values(**values))
     announce(scope, None, number, "ISSUED")
-    return view(values)
+    return view(values, today, rules)
 
 
 def notification_letter(scope: TenantScope, rec: dict[str, Any], foreigner: Row,
@@ -135,12 +126,12 @@ def notification_letter(scope: TenantScope, rec: dict[str, Any], foreigner: Row,
     }
 
 
-def view(row: Any, today: date | None = None, rules: Policy = DEFAULT_POLICY) -> dict[str, Any]:
-    """A grant as the APIs show it; with ``today``, its status on that day."""
+def view(row: Any, today: date, rules: Policy) -> dict[str, Any]:
+    """A grant as the APIs show it, with its status on ``today``."""
     return {
         "work_permit_number": row["number"], "foreigner_id": row["foreigner_id"],
         "full_name": row["full_name"], "category": row["category"],
-        "status": effective_status(row, today, rules) if today is not None else row["status"],
+        "status": effective_status(row, today, rules),
         "form": row["form"], "position": row["position"], "province": row["province"],
         "city": row["city"], "valid_from": row["valid_from"], "valid_to": row["valid_to"],
         "application_id": row["application_id"], "issued_at": row["issued_at"],

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
+from simulator.core import policy_rules, policy_values
 from simulator.core.clock import age_on
 from simulator.core.errors import DomainError, raise_all
 from simulator.core.points import (
@@ -27,9 +26,6 @@ from simulator.core.points import (
 )
 
 FRESH_DOCUMENTS = ("CRIMINAL_RECORD", "HEALTH_CERTIFICATE")
-FRESHNESS = relativedelta(months=6)
-B_AGE_LIMIT = 60
-A_POINTS, B_POINTS = 85, 60
 HIGH_SALARY_CNY = 600_000  # Shanghai's high-earner A route (domain.md §4.1, M); ASSUMPTION nationwide
 
 ROUTE_CATEGORY = {
@@ -44,7 +40,6 @@ CHINESE = frozenset({"zh", "zho", "chi"})  # ISO 639-1 and both 639-2 codes: the
 UNTRANSLATED = frozenset({"PASSPORT", "PHOTO"})  # the passport by §2.3; a photo has no text
 LEGALISED = ("DEGREE_CERTIFICATE", "CRIMINAL_RECORD")  # §2.3 items 3-4
 B_DEGREE_EVIDENCE = ("DEGREE_CERTIFICATE", "WORK_EXPERIENCE_CERTIFICATE")  # §2.3 items 2-3
-C_CONTRACT_LIMIT = relativedelta(years=1)  # C permits run at most 1 year (§5.4, ASSUMPTION)
 
 
 @dataclass(frozen=True)
@@ -88,11 +83,12 @@ def check_age(facts: Facts) -> Iterator[DomainError]:
             f"申请人于{facts.today}为{facts.age}周岁，未满18周岁。",
             "foreigner_id",
         )
-    if facts.category == "B" and facts.age > B_AGE_LIMIT and not facts.relaxation_reason:
+    limit = policy_values.B_AGE_LIMIT
+    if facts.category == "B" and policy_rules.over_b_age_limit(facts.age) and not facts.relaxation_reason:
         yield DomainError(
             "E_AGE_LIMIT",
-            f"The applicant is {facts.age}; category B over 60 needs a relaxation_reason.",
-            f"申请人{facts.age}周岁，B类超过60周岁须说明放宽理由（relaxation_reason）。",
+            f"The applicant is {facts.age}; category B over {limit} needs a relaxation_reason.",
+            f"申请人{facts.age}周岁，B类超过{limit}周岁须说明放宽理由（relaxation_reason）。",
             "relaxation_reason",
         )
 
@@ -130,15 +126,16 @@ def check_documents(facts: Facts) -> Iterator[DomainError]:
 
 def check_freshness(facts: Facts) -> Iterator[DomainError]:
     """Criminal record and health certificate at most 6 months old (§6 rule 5; H)."""
-    oldest_allowed = facts.today - FRESHNESS
+    oldest_allowed = policy_rules.oldest_fresh_issue(facts.today)
+    months = policy_values.FRESHNESS_MONTHS
     for index, document in enumerate(facts.documents):
         issued = date.fromisoformat(document["issue_date"])
         if document["type"] in FRESH_DOCUMENTS and issued < oldest_allowed:
             yield DomainError(
                 "E_DOC_EXPIRED",
-                f"{document['type']} issued {issued} is older than 6 months on {facts.today} "
+                f"{document['type']} issued {issued} is older than {months} months on {facts.today} "
                 f"(must be issued on or after {oldest_allowed}).",
-                f"{document['type']}签发于{issued}，已超过6个月（须不早于{oldest_allowed}）。",
+                f"{document['type']}签发于{issued}，已超过{months}个月（须不早于{oldest_allowed}）。",
                 f"documents[{index}].issue_date",
             )
 
@@ -205,7 +202,7 @@ def check_category(facts: Facts, points: PointsBreakdown) -> Iterator[DomainErro
         if derived != claimed:
             yield _mismatch(
                 f"Category {claimed} through the points route needs "
-                f"{ {'A': '85 or more', 'B': '60 to 84', 'C': 'under 60'}[claimed] } points; "
+                f"{policy_rules.points_needed(claimed)} points; "
                 f"the application scores {points.total} (category {derived}).",
                 f"以计分方式申请{claimed}类与得分不符：本申请计{points.total}分（{derived}类）。",
             )
@@ -280,7 +277,7 @@ def _check_other_c(facts: Facts) -> Iterator[DomainError]:
     permit); the derived category stays on record for the officer. C by points is not held to
     the 1-year contract: its permit is simply capped at 1 year and extended."""
     start, end = _contract(facts)
-    latest = start + C_CONTRACT_LIMIT
+    latest = policy_rules.temporary_contract_latest_end(start)
     if end > latest:
         yield _mismatch(
             f"Route OTHER_C is for temporary work: the contract {start} to {end} runs past one "
