@@ -10,7 +10,7 @@ PORT   ?= 8080
 WORKERS ?= 1
 DATABASE ?= sqlite:///var/fwp-sandbox.db
 
-.PHONY: install run lint tools test contract bench lock clean screenshots
+.PHONY: install run lint tools test contract bench lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,20 +30,24 @@ lint: install
 # Chromium (the browser tests, through Playwright). Installed from Debian when missing; and
 # axe-core from npm (the console's accessibility test), pinned by tests/server/axe's lock file.
 TOOLS := jq curl chromium npm
-tools:
+tools: axe
 	@missing="$$(for t in $(TOOLS); do command -v $$t >/dev/null || echo $$t; done)"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
-	npm ci --prefix tests/server/axe --no-audit --no-fund --silent
-
-# A PNG of each console page in docs/screenshots (the browser walk, keeping its pictures).
-screenshots: install tools
-	FWP_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/server/test_console_browser.py
 
 test: lint tools
 	$(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python bench/run.py
+
+.PHONY: axe screenshots
+# axe-core for the console's accessibility test, from npm, pinned by its lock file.
+axe:
+	npm ci --prefix tests/server/axe --no-audit --no-fund --silent
+
+# A PNG of each console page in docs/screenshots (the browser walk, keeping its pictures).
+screenshots: install tools
+	FWP_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q -m server tests/server/test_console_browser.py
 
 # Re-pin every dependency after changing pyproject.toml's ranges.
 lock:
