@@ -10,7 +10,7 @@ PORT   ?= 8080
 WORKERS ?= 1
 DATABASE ?= sqlite:///var/fwp-sandbox.db
 
-.PHONY: install run lint tools test contract bench lock clean
+.PHONY: install run lint tools test test-fast contract bench lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,15 +26,22 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# What the server tests drive besides Python: curl and jq (the README walk-through) and Debian's
-# Chromium (the browser tests, through Playwright). Installed from Debian when missing; and
-# axe-core from npm (the console's accessibility test), pinned by tests/server/axe's lock file.
-TOOLS := jq curl chromium npm
-tools: axe
-	@missing="$$(for t in $(TOOLS); do command -v $$t >/dev/null || echo $$t; done)"; \
+# What the server tests drive besides Python: curl and jq (the README walk-through), Debian's
+# Chromium (the browser tests, through Playwright) and Node.js (the example command adapter).
+# Installed from Debian when missing; each entry is command:package. And axe-core from npm (the
+# console's accessibility test), pinned by tests/server/axe's lock file.
+TOOLS := jq:jq curl:curl chromium:chromium node:nodejs npm:npm
+tools:
+	@missing="$$(for t in $(TOOLS); do command -v $${t%%:*} >/dev/null || echo $${t#*:}; done)"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
+	$(MAKE) --no-print-directory axe
 
+# The whole suite: `-m ""` lifts the fast default selection (server and browser tests included).
 test: lint tools
+	$(BIN)/python -m pytest -m ""
+
+# The fast selection a bare `pytest` runs: unit and in-process API tests.
+test-fast: install
 	$(BIN)/python -m pytest
 
 bench: install

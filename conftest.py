@@ -2,12 +2,17 @@
 
 API tests run once on SQLite and once on PostgreSQL. PostgreSQL is at FWP_TEST_POSTGRES_URL
 (default: the local server's ``test`` database); each session works in a database of its own,
-dropped at the end. ``FWP_TEST_DATABASES=sqlite`` limits a local run to SQLite; under ``CI=true``
-both always run.
+dropped at the end. ``FWP_TEST_DATABASES=sqlite`` limits a local run to SQLite. Outside CI, a
+machine without a reachable PostgreSQL runs the SQLite half and says how to run the rest; under
+``CI=true`` both always run, and an unreachable server fails the run.
+
+Every test that needs PostgreSQL is marked ``postgres`` here, whatever parameter brought it in, so
+that ``-m "not postgres"`` selects the rest (README, "Running the tests").
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,6 +26,8 @@ from simulator.settings import Settings
 from simulator.store.db import normalise_url
 from simulator.testing import Employer, Sandbox, Tenant
 
+pytest_plugins = ("pytester",)  # tests/conform/test_plugin.py runs pytest inside pytest
+
 POSTGRES_URL = os.environ.get("FWP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 FROZEN_NOW = "2026-03-02T09:00:00+08:00"  # a Monday
 
@@ -29,6 +36,49 @@ def databases() -> list[str]:
     if os.environ.get("CI") == "true":
         return ["sqlite", "postgresql"]
     return os.environ.get("FWP_TEST_DATABASES", "sqlite,postgresql").split(",")
+
+
+@functools.cache
+def postgres_unreachable() -> str | None:
+    """Why PostgreSQL cannot be used by this run, or None when it can (asked once, 2 s at most)."""
+    engine = create_engine(normalise_url(POSTGRES_URL), connect_args={"connect_timeout": 2})
+    try:
+        with engine.connect():
+            return None
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means the same to the run
+        return str(exc).splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that needs PostgreSQL; skip them, saying how to run them, when it is absent."""
+    marked = [item for item in items if _needs_postgres(item)]
+    for item in marked:
+        item.add_marker(pytest.mark.postgres)
+    if marked and os.environ.get("CI") != "true" and (why := postgres_unreachable()):
+        skip = pytest.mark.skip(reason=f"PostgreSQL is not reachable at {POSTGRES_URL}")
+        for item in marked:
+            item.add_marker(skip)
+        config.stash[_SKIPPED_POSTGRES] = (len(marked), why)
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    params = getattr(item, "callspec", None)
+    return ("postgres_url" in getattr(item, "fixturenames", ())
+            or (params is not None and "postgresql" in params.params.values()))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if (skipped := config.stash.get(_SKIPPED_POSTGRES, None)) and not config.option.collectonly:
+        count, why = skipped
+        terminalreporter.write_line(f"{count} PostgreSQL tests were skipped: the server at {POSTGRES_URL} "
+                                    f"is not reachable ({why}); {HOW_TO_POSTGRES}.", yellow=True)
+
+
+HOW_TO_POSTGRES = ("start PostgreSQL or point FWP_TEST_POSTGRES_URL at one (a database the user may create "
+                   "databases from) to run them; CI=true requires them")
+_SKIPPED_POSTGRES = pytest.StashKey[tuple[int, str]]()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
 """``fwp-sandbox``: serve the sandbox, print a bundled spec, seed random personas, migrate the
-database."""
+database, test a client (``conform``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from simulator import __version__, specs
+from simulator.conform import cli as conform_cli
 from simulator.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"fwp-sandbox {__version__} on {base}  (database: {db.engine.url.render_as_string()})")
     for path, title in specs.SURFACES.values():
         print(f"  {title:40} {base}{path}/ui/")
-    if not tenants.has_tenants(db):
+    if args.demo and not tenants.has_tenants(db):
         demo = tenants.create_tenant(db, "demo", seed=2024)
         print("\nFresh database: created the demo tenant (secrets are shown only now).")
         print(f"  tenant id      {demo['id']}")
@@ -173,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
                        "(FWP_CALENDAR_DIR)")
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
+    serve.add_argument("--demo", action=argparse.BooleanOptionalAction, default=True,
+                       help="create the demo tenant on a fresh database (and print its secrets)")
     serve.set_defaults(run=_serve)
     spec = sub.add_parser("spec", help="print a surface's bundled OpenAPI spec (YAML)")
     spec.add_argument("surface", choices=sorted(specs.SURFACES))
@@ -187,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     db.add_argument("-m", "--message", help="revision: what the new revision changes")
     db.add_argument("--database", help="SQLAlchemy URL (default: sqlite:///var/fwp-sandbox.db)")
     db.set_defaults(run=_db)
+    conform_cli.add_parser(sub)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

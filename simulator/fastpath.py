@@ -75,8 +75,10 @@ from connexion.utils import inspect_function_arguments
 
 from simulator import coalesce
 from simulator.fastroute import direct_routing, docs_only_swagger_ui
+from simulator.web.bodies import PARSED_BODY
 
 PATCHED_CONNEXION = "3.3.0"
+_UNSET = object()
 
 
 GC_YOUNG_THRESHOLD = 50_000
@@ -168,8 +170,10 @@ def decorate_once(self: FlaskDecorator, function: Callable[..., Any]) -> Callabl
 
 def parameters_without_form_parsing(self: SyncParameterDecorator, function: Callable[..., Any]
                                     ) -> Callable[..., Any]:
-    """Replacement for ``SyncParameterDecorator.__call__``: the same arguments, but
-    ``request.files()`` is only read for a form or multipart body (for any other media type
+    """Replacement for ``SyncParameterDecorator.__call__``: the same arguments, but the JSON body
+    is the one the request validator parsed (``bodies.PARSED_BODY``; Flask would parse it
+    again, by another route: a body connexion accepted could reach the handler as ``None`` or as
+    bytes); ``request.files()`` is only read for a form or multipart body (for any other media type
     werkzeug's files are empty, so the handler's arguments are the same); and an operation with
     no query parameters and no request body binds its path parameters directly (see
     :func:`path_only_binder`)."""
@@ -181,6 +185,9 @@ def parameters_without_form_parsing(self: SyncParameterDecorator, function: Call
     def wrapper(request: Any) -> Any:
         if direct is not None:
             return function(**direct(request))
+        parsed = request.environ.get("asgi.scope", {}).get("extensions", {}).get(PARSED_BODY, _UNSET)
+        if parsed is not _UNSET:  # the body the validator parsed, not a second parse by Flask
+            request._body = parsed
         request_body = self._maybe_get_body(request, arguments=arguments, has_kwargs=has_kwargs)
         files = request.files() if request.mimetype in FORM_CONTENT_TYPES else {}
         kwargs = prep_kwargs(request, request_body=request_body, files=files, arguments=arguments,

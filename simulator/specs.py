@@ -10,13 +10,24 @@ from __future__ import annotations
 
 import copy
 import os
+import sysconfig
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-SPEC_DIR = Path(os.environ.get("FWP_SPEC_DIR") or Path(__file__).resolve().parent.parent / "specs")
+
+def _installed_specs() -> Path:
+    """The repository's ``specs/`` or, installed from the wheel, its copy under ``<prefix>/share``
+    (pyproject's data-files: the specs are not a Python package)."""
+    source = Path(__file__).resolve().parent.parent / "specs"
+    if source.is_dir():
+        return source
+    return Path(sysconfig.get_path("data")) / "share" / "fwp-sandbox" / "specs"
+
+
+SPEC_DIR = Path(os.environ.get("FWP_SPEC_DIR") or _installed_specs())
 SURFACES = {
     "work-permit": ("/fwp/v1", "Work-permit service (employer side)"),
     "social-security": ("/ssc/v1", "Social-security-card backend and e-SSC"),

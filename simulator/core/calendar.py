@@ -42,6 +42,7 @@ from holidays.version import __version__ as HOLIDAYS_VERSION
 
 from simulator.core import calendar_files
 from simulator.core.calendar_files import Arrangement
+from simulator.core.errors import DomainError
 
 _LIBRARY_YEARS: frozenset[int] = frozenset(ChinaStaticHolidays.special_public_holidays)
 COVERED_YEARS = range(min(_LIBRARY_YEARS), max(_LIBRARY_YEARS) + 1)
@@ -52,11 +53,15 @@ _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5
 
 
-class CalendarRangeError(ValueError):
-    """A date the calendar cannot tell working days for: callers turn it into their own error."""
+class CalendarRangeError(DomainError, ValueError):
+    """A date the calendar cannot tell working days for: a 422 problem (E_CALENDAR_RANGE) when a
+    request's date leads there (a caller that knows the field sets ``field``), and still a
+    ValueError for code that counts days without the web layer."""
 
     def __init__(self, year: int, message: str) -> None:
-        super().__init__(message)
+        first, last = SUPPORTED_YEARS.start, SUPPORTED_YEARS.stop - 1
+        super().__init__("E_CALENDAR_RANGE", f"{message}.",
+                         f"{year} 年不在工作日历范围内（{first}–{last} 年）。")
         self.year = year
 
 

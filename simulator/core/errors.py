@@ -56,9 +56,17 @@ _SPECS = [
     _spec("E_IDEMPOTENCY_KEY_REUSED", 422, "Idempotency key reused with another request",
           "幂等键已用于其他请求",
           "An Idempotency-Key can be replayed only with the same method, path and body."),
-    _spec("E_UNSUPPORTED_CHARACTER", 422, "Text contains a NUL character", "文本含有空字符",
-          "Text fields cannot contain the NUL character (U+0000): no record of the real systems "
-          "can hold one."),
+    _spec("E_UNSUPPORTED_CHARACTER", 422, "Text contains a character that cannot be stored",
+          "文本含有无法保存的字符",
+          "Text fields cannot contain the NUL character (U+0000), which no record of the real "
+          "systems can hold, nor a lone UTF-16 surrogate (an escape such as `\\ud800` without "
+          "its pair), which is not a Unicode character at all. An escaped surrogate pair (an "
+          "emoji, say) is one character and is accepted."),
+    _spec("E_DUPLICATE_HEADER", 400, "Header sent more than once", "请求头重复",
+          "Content-Type, Content-Length, the credentials (Authorization, X-Sandbox-Key, "
+          "X-Sandbox-Admin-Token), X-Sandbox-Tenant, Idempotency-Key and X-Sandbox-Scenario are "
+          "single values: sent twice, the request is ambiguous and is refused. `field` names the "
+          "header."),
     _spec("E_SCENARIO_NOT_SUPPORTED", 400, "No scenario for this operation", "该操作不支持场景模拟",
           "X-Sandbox-Scenario was sent to an operation that has no scenarios. The operations that "
           "take one, and their values, are in the README's scenario table and in each operation's "

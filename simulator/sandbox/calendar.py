@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from simulator.core.calendar import SANDBOX, SUPPORTED_YEARS, CalendarRangeError, YearStatus
-from simulator.core.errors import DomainError
 
 
 def status_view(status: YearStatus) -> dict[str, Any]:
@@ -29,9 +28,8 @@ def year(number: int) -> dict[str, Any]:
     try:
         status = SANDBOX.status(number)
     except CalendarRangeError as exc:
-        first, last = SUPPORTED_YEARS.start, SUPPORTED_YEARS.stop - 1
-        raise DomainError("E_CALENDAR_RANGE", f"{exc}.",
-                          f"{number}年不在工作日历范围内（{first}–{last}年）。", "year") from None
+        exc.field = "year"
+        raise
     first_day = date(number, 1, 1)
     days = (first_day + timedelta(days=offset)
             for offset in range((date(number, 12, 31) - first_day).days + 1))

@@ -43,7 +43,9 @@ def _require_admin(action: str, action_zh: str) -> None:
 
 def list_tenants(limit: int = 20, cursor: str | None = None, name_prefix: str | None = None) -> Response:
     _require_admin("lists tenants", "列出租户")
-    return json_response(tenants.list_tenants(runtime.current().db, limit, cursor, name_prefix))
+    admin, own = auth.is_admin(), auth.key_tenant()
+    return json_response(tenants.list_tenants(runtime.current().db, limit, cursor, name_prefix,
+                                              lambda tenant_id: admin or tenant_id == own))
 
 
 def get_tenant(tenant_id: str) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -92,9 +93,10 @@ def get_tenant(db: Database, tenant_id: str) -> dict[str, Any]:
         return tenant_view(conn, tenant_id)
 
 
-def list_tenants(db: Database, limit: int, cursor: str | None,
-                 name_prefix: str | None = None) -> dict[str, Any]:
-    """Every tenant of the server in id order (ids are random: the order is stable, not dated)."""
+def list_tenants(db: Database, limit: int, cursor: str | None, name_prefix: str | None = None,
+                 seeds_of: Callable[[str], bool] = lambda tenant_id: False) -> dict[str, Any]:
+    """Every tenant of the server in id order (ids are random: the order is stable, not dated).
+    A tenant's ``seed`` regenerates its personas, so it is shown only where ``seeds_of(id)``."""
     after = paging.decode_key(cursor)
     query = select(tenants.c.id).where(tenants.c.id > after).order_by(tenants.c.id).limit(limit + 1)
     if name_prefix:
@@ -103,6 +105,9 @@ def list_tenants(db: Database, limit: int, cursor: str | None,
     with db.read() as conn:
         ids = list(conn.execute(query).scalars())
         items = [tenant_view(conn, tenant_id) for tenant_id in ids[:limit]]
+    for item in items:
+        if not seeds_of(item["id"]):
+            del item["seed"]
     more = len(ids) > limit
     return {"items": items,
             "page": {"limit": limit, "next_cursor": paging.encode_key(ids[limit - 1]) if more else None}}

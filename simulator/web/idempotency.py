@@ -80,13 +80,15 @@ def remember(conn: Connection, tenant_id: str, principal: str, key: str, fp: str
 
 
 def create_idempotently(
-    tenant_id: str, principal_id: str, produce: Callable[[TenantScope], tuple[dict[str, Any], str]]
+    tenant_id: str, principal_id: str, produce: Callable[[TenantScope], tuple[dict[str, Any], str]],
+    body: Any = None,
 ) -> Response:
     """Run ``produce`` (which returns the created view and its URL) in one write transaction,
-    honouring the request's Idempotency-Key."""
+    honouring the request's Idempotency-Key. ``body`` is the validated body the handler was given
+    (``None`` for an operation without one): the request's bytes are never parsed here, so what
+    the operation ignores cannot break it."""
     key = request.headers.get("Idempotency-Key")
-    fp = fingerprint(request.method, request.path, request.get_json(silent=True),
-                     request.headers.get(HEADER)) if key else ""
+    fp = fingerprint(request.method, request.path, body, request.headers.get(HEADER)) if key else ""
     with runtime.current().db.write() as conn:
         scope = tenancy.begin(conn, tenant_id)
         if key:

@@ -1,4 +1,5 @@
-"""ASGI middleware of our own: the request-body size limit; and the app's lifespan hooks."""
+"""ASGI middleware of our own: the request-body size limit and single-valued headers; and the
+app's lifespan hooks."""
 
 from __future__ import annotations
 
@@ -17,8 +18,27 @@ def too_large(limit: int) -> DomainError:
                        f"请求体超过 {limit} 字节。")
 
 
+SINGLE_HEADERS = {name.lower().encode(): name for name in (
+    "Content-Type", "Content-Length", "Authorization", "X-Sandbox-Key", "X-Sandbox-Admin-Token",
+    "X-Sandbox-Tenant", "Idempotency-Key", "X-Sandbox-Scenario")}
+"""Headers that carry one value: the body's framing, the credentials and the request's switches.
+Sent twice they make the request ambiguous (each layer could read another one), so it is refused."""
+
+
+def refuse_repeated(headers: list[tuple[bytes, bytes]]) -> None:
+    seen: set[bytes] = set()
+    for name, _ in headers:
+        if name in SINGLE_HEADERS:
+            if name in seen:
+                shown = SINGLE_HEADERS[name]
+                raise DomainError("E_DUPLICATE_HEADER", f"{shown} was sent more than once.",
+                                  f"请求头 {shown} 重复。", shown)
+            seen.add(name)
+
+
 class BodyLimitMiddleware:
-    """Refuses bodies over the limit, by Content-Length up front or while streaming.
+    """Refuses bodies over the limit, by Content-Length up front or while streaming, and requests
+    that repeat a single-valued header (:data:`SINGLE_HEADERS`).
 
     A chunked body (no Content-Length) is read here, within the limit, and passed on with a
     Content-Length: connexion's body validators take a request without one for a bodiless one.
@@ -33,6 +53,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         headers = scope.get("headers", [])
+        refuse_repeated(headers)
         lengths = [value for name, value in headers if name == b"content-length"]
         for value in lengths:
             if not value.isdigit():

@@ -7,6 +7,7 @@ other exception, which becomes a logged E_INTERNAL instead of a bare 500.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from typing import Any
@@ -22,6 +23,7 @@ from starlette.exceptions import HTTPException
 
 from simulator import runtime
 from simulator.core.errors import CATALOG, DomainError
+from simulator.web import credentials
 from simulator.web.responses import dumps
 
 log = logging.getLogger("simulator.errors")
@@ -90,7 +92,7 @@ def _instance(request: ConnexionRequest) -> str | None:
 
 def on_domain_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     assert isinstance(exc, DomainError)
-    return problem_response(exc, _instance(request))
+    return problem_response(_explained(exc, request), _instance(request))
 
 
 _QUOTED = re.compile(r"'([^']+)'")
@@ -111,6 +113,8 @@ def _translate_problem(exc: ProblemException) -> DomainError:
     if isinstance(exc, BadRequestProblem):
         match = _QUOTED.search(detail)
         field = match.group(1) if match and "parameter" in detail else None
+    elif code == "E_UNSUPPORTED_MEDIA_TYPE":
+        field = "Content-Type"
     headers = dict(exc.headers or {})
     zh = {
         "E_UNAUTHORIZED": "未提供有效的身份凭证。",
@@ -118,13 +122,30 @@ def _translate_problem(exc: ProblemException) -> DomainError:
         "E_UNSUPPORTED_MEDIA_TYPE": "不支持该请求体的内容类型。",
     }.get(code, "请求不符合接口规范。")
     if code == "E_UNAUTHORIZED":
-        detail = "No valid credentials were sent: " + (detail or "missing or invalid token.")
+        missing = detail.startswith("No ") or not detail  # connexion's "No authorization token provided"
+        detail = ("No credentials were sent." if missing
+                  else "The credentials sent are not valid (unknown, expired or revoked).")
+        zh = "未提供身份凭证。" if missing else "所提供的身份凭证无效（未知、已过期或已撤销）。"
     return DomainError(code, detail, zh, field, headers=headers)
+
+
+def _explained(error: DomainError, request: ConnexionRequest) -> DomainError:
+    """A 401 says which credential the operation takes and where to get it (web/credentials)."""
+    if error.code != "E_UNAUTHORIZED":
+        return error
+    header, en, zh = credentials.explained(request.method, _instance(request) or "")
+    if not en:
+        return error
+    headers = dict(error.headers)
+    if header == "Authorization":  # RFC 7235: a 401 names the scheme it wants
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="fwp-sandbox"')
+    return dataclasses.replace(error, detail=f"{error.detail} {en}", detail_zh=f"{error.detail_zh}{zh}",
+                               field=error.field or header, headers=headers)
 
 
 def on_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     assert isinstance(exc, ProblemException)
-    return problem_response(_translate_problem(exc), _instance(request))
+    return problem_response(_explained(_translate_problem(exc), request), _instance(request))
 
 
 def on_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:

@@ -8,9 +8,8 @@ every error in ``errors``, or E_MALFORMED_JSON).
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +21,14 @@ from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from starlette.types import Scope
 
 from simulator.core.errors import DomainError
+from simulator.web.bodies import (
+    PARSED_BODY,
+    UNSTORABLE,
+    UNSTORABLE_ESCAPE,
+    parse_json,
+    refuse_unstorable,
+    refuse_untyped,
+)
 
 _MAX_ERRORS = 20
 _MISSING = object()
@@ -68,37 +75,33 @@ def compiled(schema: dict[str, Any], factory: Any = Draft4RequestValidator) -> A
 _fast: dict[int, tuple[Any, Any]] = {}
 
 
+def _conforms(kind: str) -> Callable[[Any], bool]:
+    return lambda value: bool(FORMATS.conforms(value, kind))
+
+
+_SAME_FORMATS: dict[str, Callable[..., bool]] = {name: _conforms(name) for name in FORMATS.checkers}
+"""The Rust validator checks formats with :data:`FORMATS`, so that it never accepts what the Python
+one refuses (its own ``date-time`` took a leap second, ``23:59:60``, that no handler can read)."""
+
+
 def fast_valid(schema: dict[str, Any], instance: Any) -> bool:
     """True when the Rust validator (jsonschema-rs, ~30x faster) accepts the instance.
 
     It is a pre-check only: when it says no, or cannot compile the schema, the Python validator
     decides and names the errors, so its messages and OpenAPI extensions (``nullable``) stay the
-    reference. It is never stricter than that: a "no" here just costs the slow path.
+    reference. It is never stricter than that: a "no" here just costs the slow path. Nor looser
+    on formats, which it checks with the Python checkers (:data:`_SAME_FORMATS`).
     """
     key = id(schema)
     hit = _fast.get(key)
     if hit is None or hit[0] is not schema:
         try:
-            hit = (schema, jsonschema_rs.Draft4Validator(schema, validate_formats=True))
+            hit = (schema, jsonschema_rs.Draft4Validator(schema, validate_formats=True,
+                                                          formats=_SAME_FORMATS))
         except (ValueError, TypeError):  # a schema the Rust side cannot compile
             hit = (schema, None)
         _fast[key] = hit
     return hit[1] is not None and bool(hit[1].is_valid(instance))
-
-
-def refuse_nul(value: Any, path: str = "") -> None:
-    """PostgreSQL text cannot hold U+0000, so no input may carry it (found by schemathesis)."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise DomainError("E_UNSUPPORTED_CHARACTER", "Text fields cannot contain the NUL character.",
-                              "文本字段不能包含空字符（U+0000）。", path or None)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            refuse_nul(key, path)
-            refuse_nul(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            refuse_nul(item, f"{path}[{index}]")
 
 
 def field_of(error: ValidationError, prefix: str = "") -> str | None:
@@ -148,26 +151,25 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
     def _validator(self) -> Any:
         return compiled(self._schema)
 
-    _nul_escaped = True
-    """Whether the body's text spells ``\\u0000``: connexion makes one validator per request. Valid
-    JSON can only carry U+0000 in that escape (a raw control character in a string is an
-    error), so a body without it skips :func:`refuse_nul`'s walk (a tenth of a filing's
-    validation)."""
+    _escaped = True
+    """Whether the body's text spells the escape of U+0000 or of a surrogate (connexion makes one
+    validator per request): a body without one skips :func:`refuse_unstorable`'s walk (a tenth of
+    a filing's validation)."""
 
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         raw = b"".join([chunk async for chunk in stream])
+        refuse_untyped(raw, scope)
         if not raw.strip():
             return _MISSING
         try:
             text = raw.decode(self._encoding)
-            self._nul_escaped = "\\u0000" in text
-            return json.loads(text)
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            raise DomainError(
-                "E_MALFORMED_JSON",
-                f"The body is not valid UTF-8 JSON: {exc}.",
-                "请求体不是有效的 UTF-8 JSON。",
-            ) from None
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise DomainError("E_MALFORMED_JSON", f"The body is not valid UTF-8 JSON: {exc}.",
+                              "请求体不是有效的 UTF-8 JSON。") from None
+        self._escaped = UNSTORABLE_ESCAPE.search(text) is not None
+        body = parse_json(text)
+        scope.setdefault("extensions", {})[PARSED_BODY] = body
+        return body
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is _MISSING:
@@ -175,10 +177,10 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
                 raise DomainError("E_VALIDATION", "The request body must not be empty.",
                                   "请求体不能为空。")
             return None
+        if self._escaped:  # first: neither validator can take a lone surrogate into its messages
+            refuse_unstorable(body)
         if not fast_valid(self._schema, body):
             raise_for(self._validator.iter_errors(body))
-        if self._nul_escaped:
-            refuse_nul(body)
         return None
 
 
@@ -186,6 +188,15 @@ class StrictFormValidator(FormDataValidator):  # type: ignore[misc]
     @property
     def _validator(self) -> Any:
         return compiled(self._schema)
+
+    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        raw = b"".join([chunk async for chunk in stream])
+        refuse_untyped(raw, scope)
+
+        async def again() -> AsyncGenerator[bytes, None]:
+            yield raw
+
+        return await super()._parse(again(), scope)
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if not isinstance(body, dict):
@@ -195,8 +206,8 @@ class StrictFormValidator(FormDataValidator):  # type: ignore[misc]
         if self._strict_validation and unknown:
             raise DomainError("E_VALIDATION", f"Unknown form field(s): {', '.join(unknown)}.",
                               f"存在未定义的表单字段：{', '.join(unknown)}。", unknown[0])
+        refuse_unstorable(body)
         raise_for(self._validator.iter_errors(body))
-        refuse_nul(body)
         return None
 
 
@@ -214,10 +225,13 @@ class StrictParameterValidator(ParameterValidator):  # type: ignore[misc]
                 return f"Missing {parameter_type} parameter '{param['name']}'"
             return None
         schema = param.get("schema", param)
-        if fast_valid(schema, value):  # the Rust pre-check, as for bodies
-            return None
-        error = next(iter(compiled(schema, Draft4Validator).iter_errors(value)), None)
-        return None if error is None else f"{param['name']}: {error.message}"
+        if not fast_valid(schema, value):  # the Rust pre-check, as for bodies
+            error = next(iter(compiled(schema, Draft4Validator).iter_errors(value)), None)
+            if error is not None:
+                return f"{param['name']}: {error.message}"
+        if isinstance(value, str) and UNSTORABLE.search(value):  # a valid %00 in a query, say
+            refuse_unstorable(value, param["name"])
+        return None
 
     def validate_request(self, request: Any) -> None:
         if self.strict_validation and request.scope.get("query_string"):  # none: none unknown

@@ -97,4 +97,5 @@ def test_booking_an_appointment_is_gone(employer: Employer, body: Any) -> None:
 
 
 def test_booking_an_appointment_still_needs_a_token(client: Any) -> None:
-    expect_problem(client.post("/fwp/v1/appointments", json={}), 401, "E_UNAUTHORIZED")
+    expect_problem(client.post("/fwp/v1/appointments", json={}), 401, "E_UNAUTHORIZED",
+                   "Authorization")

@@ -49,12 +49,13 @@ def test_malformed_or_non_utf8_json_is_400(employer: Employer, raw: bytes) -> No
 @pytest.mark.parametrize("content_type",
                          ["text/plain", "application/xml", "application/x-www-form-urlencoded"])
 def test_wrong_content_type_is_415(employer: Employer, content_type: str) -> None:
-    expect_problem(_json_put(employer, b'{"uscc": "x"}', content_type), 415, "E_UNSUPPORTED_MEDIA_TYPE")
+    expect_problem(_json_put(employer, b'{"uscc": "x"}', content_type), 415, "E_UNSUPPORTED_MEDIA_TYPE",
+                   "Content-Type")
 
 
 def test_json_to_the_form_only_token_endpoint_is_415(client: Any) -> None:
     response = client.post("/fwp/v1/oauth/token", json={"grant_type": "client_credentials"})
-    expect_problem(response, 415, "E_UNSUPPORTED_MEDIA_TYPE")
+    expect_problem(response, 415, "E_UNSUPPORTED_MEDIA_TYPE", "Content-Type")
 
 
 def test_empty_required_body_is_400(employer: Employer) -> None:
@@ -228,7 +229,7 @@ def test_missing_or_bad_token_is_401(app: Any, client: Any, tenant: Tenant, case
         "wrong-kind": f"Bearer {_token(app, tenant, kind='tenant')}",
     }[case]
     headers = {"Authorization": authorization} if authorization else {}
-    expect_problem(client.get("/fwp/v1/employer", headers=headers), 401, "E_UNAUTHORIZED")
+    expect_problem(client.get("/fwp/v1/employer", headers=headers), 401, "E_UNAUTHORIZED", "Authorization")
     assert expect(client.get("/fwp/v1/employer", headers={"Authorization": f"Bearer {valid}"}), 200)
 
 
@@ -236,7 +237,7 @@ def test_missing_or_bad_token_is_401(app: Any, client: Any, tenant: Tenant, case
 def test_control_plane_without_a_valid_key_is_401(client: Any, tenant: Tenant, key: str | None) -> None:
     headers = {"X-Sandbox-Key": key} if key else {}
     response = client.get(f"/sandbox/v1/tenants/{tenant.id}/clock", headers=headers)
-    expect_problem(response, 401, "E_UNAUTHORIZED")
+    expect_problem(response, 401, "E_UNAUTHORIZED", "X-Sandbox-Key")
 
 
 def _basic(client_id: str, secret: str) -> dict[str, str]:

@@ -380,7 +380,8 @@ def test_login_refuses_wrong_passwords_and_unissued_accounts(tenant: Tenant, emp
         "/ssc/v1/essc/sessions", headers=public(tenant), json={**body, "password": "Nope12345"}
     )
     expect_problem(wrong, 401, "E_ESSC_LOGIN_FAILED")
-    expect_problem(tenant.http.get("/ssc/v1/essc/card", headers=employer.headers), 401, "E_UNAUTHORIZED")
+    expect_problem(tenant.http.get("/ssc/v1/essc/card", headers=employer.headers), 401, "E_UNAUTHORIZED",
+                   "Authorization")
 
 
 def test_a_physical_card_holder_passes_the_extra_real_name_check(tenant: Tenant, employer: Employer) -> None:

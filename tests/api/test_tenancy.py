@@ -244,7 +244,7 @@ def test_admin_token_creates_a_tenant_whose_key_then_suffices(guarded: Any) -> N
     assert expect(own, 200)["id"] == created["id"]
     admin_only = guarded.get(f"/sandbox/v1/tenants/{created['id']}",
                              headers={"X-Sandbox-Admin-Token": "t"})
-    expect_problem(admin_only, 401, "E_UNAUTHORIZED")
+    expect_problem(admin_only, 401, "E_UNAUTHORIZED", "X-Sandbox-Key")
 
 
 def test_admin_lists_tenants_and_nobody_else_does(guarded: Any) -> None:
@@ -311,13 +311,13 @@ def test_deleting_a_tenant_removes_it_and_its_credentials(sandbox: Sandbox) -> N
 
     # the key, the client credentials and an already issued token all stop working
     expect_problem(sandbox.http.get(f"/sandbox/v1/tenants/{doomed.id}", headers=doomed.headers),
-                   401, "E_UNAUTHORIZED")
+                   401, "E_UNAUTHORIZED", "X-Sandbox-Key")
     token = sandbox.http.post("/fwp/v1/oauth/token", data={
         "grant_type": "client_credentials", "client_id": doomed.credentials["client_id"],
         "client_secret": doomed.credentials["client_secret"]})
     assert token.status_code == 401, token.text
-    expect_problem(employer.get(f"/applications/{app_id}"), 404, "E_NOT_FOUND", "applicationId")
-    expect_problem(employer.post("/foreigners", foreigner_payload()), 401, "E_UNAUTHORIZED")
+    expect_problem(employer.get(f"/applications/{app_id}"), 401, "E_UNAUTHORIZED", "Authorization")
+    expect_problem(employer.post("/foreigners", foreigner_payload()), 401, "E_UNAUTHORIZED", "Authorization")
     assert doomed.id not in [t["id"] for t in _tenants(sandbox)]
     # the other tenant is untouched
     assert expect(survivor.get("/employer"), 200)["uscc"] == OTHER_USCC
@@ -340,7 +340,8 @@ def test_admin_deletes_any_tenant_and_an_unknown_one_is_404(guarded: Any) -> Non
     assert guarded.delete(f"/sandbox/v1/tenants/{made['id']}", headers=admin).status_code == 204
     expect_problem(guarded.delete(f"/sandbox/v1/tenants/{made['id']}", headers=admin), 404,
                    "E_NOT_FOUND", "tenantId")
-    expect_problem(guarded.delete(f"/sandbox/v1/tenants/{made['id']}"), 401, "E_UNAUTHORIZED")
+    expect_problem(guarded.delete(f"/sandbox/v1/tenants/{made['id']}"), 401, "E_UNAUTHORIZED",
+                   "X-Sandbox-Key")
 
 
 def test_reset_to_a_seed_gives_the_world_of_a_fresh_tenant_with_that_seed(sandbox: Sandbox) -> None:

@@ -22,7 +22,7 @@ from simulator import specs
 from simulator.core.errors import CATALOG
 from tests.server.conftest import Server
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Headless and quiet: this machine's network is closed, and Chromium's own background calls

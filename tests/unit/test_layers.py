@@ -58,10 +58,22 @@ def test_testing_module_is_client_side_only() -> None:
     assert not ours
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.py")), ids=lambda p: p.name)
-def test_the_harness_is_a_client(path: Path) -> None:
+def _client_side(name: str) -> bool:
+    """What the harness may use of the package: its version, the client helpers, the engine."""
+    return name in ("simulator", "simulator.testing") or name.startswith("simulator.conform")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").rglob("*.py")), ids=lambda p: p.name)
+def test_the_catalogue_is_a_client(path: Path) -> None:
     ours = {name for name in imports_of(path) if name.startswith("simulator")}
-    assert ours <= {"simulator.testing"}, ours
+    assert all(_client_side(name) for name in ours), ours
+
+
+@pytest.mark.parametrize("path", modules("conform"), ids=lambda p: str(p.relative_to(PACKAGE / "conform")))
+def test_the_engine_is_a_client(path: Path) -> None:
+    """The engine drives any sandbox over HTTP; the embedded one runs as a subprocess."""
+    ours = {name for name in imports_of(path) if name.startswith("simulator")}
+    assert all(_client_side(name) for name in ours), ours
 
 
 @pytest.mark.parametrize("code", sorted(CATALOG))

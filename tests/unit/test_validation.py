@@ -42,14 +42,14 @@ def _tenant_with_name(tmp_path: Any, name_json: bytes, monkeypatch: pytest.Monke
     from simulator.settings import Settings
 
     walked: list[Any] = []
-    walk = validation.refuse_nul
+    walk = validation.refuse_unstorable
 
     def counting(value: Any, path: str = "") -> None:
         if not path and isinstance(value, dict):  # the body itself, not its keys or items
             walked.append(value)
         walk(value, path)
 
-    monkeypatch.setattr(validation, "refuse_nul", counting)
+    monkeypatch.setattr(validation, "refuse_unstorable", counting)
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'v.db'}"))
     try:
         with app.test_client() as client:
@@ -64,8 +64,10 @@ def _tenant_with_name(tmp_path: Any, name_json: bytes, monkeypatch: pytest.Monke
     (b'"plain"', 201, 0),                # no escape: no walk
     (b'"a\\u0000b"', 422, 1),            # U+0000, escaped: walked and refused
     (b'"a\\\\u0000b"', 201, 1),          # a backslash then "u0000": walked, nothing to refuse
+    (b'"a\\ud800b"', 422, 1),            # a lone surrogate, escaped: walked and refused
+    (b'"\\ud83d\\ude00"', 201, 1),       # an escaped surrogate pair is one character (an emoji)
 ])
-def test_only_a_body_that_spells_the_nul_escape_is_walked(
+def test_only_a_body_that_spells_a_nul_or_surrogate_escape_is_walked(
         tmp_path: Any, monkeypatch: pytest.MonkeyPatch, name_json: bytes, status: int,
         walks: int) -> None:
     found, walked = _tenant_with_name(tmp_path, name_json, monkeypatch)

@@ -70,20 +70,23 @@ def register_employer(body: dict[str, Any]) -> Response:
     return json_response(employers.register(_db(), auth.employer(), body))
 
 
-def _create(collection: str, make: Callable[[TenantScope, Principal], dict[str, Any]]) -> Response:
+def _create(collection: str, make: Callable[[TenantScope, Principal], dict[str, Any]],
+            body: dict[str, Any] | None = None) -> Response:
     """A creating POST: ``make`` builds the resource in the write transaction that also keeps
-    the request's Idempotency-Key; the answer is 201 with its Location."""
+    the request's Idempotency-Key (with the ``body`` it was given); the answer is 201 with its
+    Location."""
     principal = auth.employer()
 
     def produce(scope: TenantScope) -> tuple[dict[str, Any], str]:
         view = make(scope, principal)
         return view, f"{BASE}/{collection}/{view['id']}"
 
-    return create_idempotently(principal.tenant_id, principal.subject, produce)
+    return create_idempotently(principal.tenant_id, principal.subject, produce, body)
 
 
 def create_foreigner(body: dict[str, Any]) -> Response:
-    return _create("foreigners", lambda scope, principal: foreigners.create(scope, principal, body))
+    return _create("foreigners", lambda scope, principal: foreigners.create(scope, principal, body),
+                   body)
 
 
 def list_foreigners(limit: int = 20, cursor: str | None = None) -> Response:
@@ -102,7 +105,7 @@ def _scenario() -> str | None:
 def create_application(body: dict[str, Any]) -> Response:
     scenario = _scenario()
     return _create("applications", lambda scope, principal: forcing.force(
-        scope, applications.create(scope, principal, body), scenario))
+        scope, applications.create(scope, principal, body), scenario), body)
 
 
 def list_applications(limit: int = 20, cursor: str | None = None, status: str | None = None,
@@ -164,7 +167,8 @@ def request_reissue(permit_number: str) -> Response:
 def _permit_application(permit_number: str, app_type: str, body: dict[str, Any]) -> Response:
     scenario = _scenario()
     return _create("applications", lambda scope, principal: forcing.force(
-        scope, permit_filings.request_for_permit(scope, principal, permit_number, app_type, body), scenario))
+        scope, permit_filings.request_for_permit(scope, principal, permit_number, app_type, body),
+        scenario), body)
 
 
 def request_extension(permit_number: str, body: dict[str, Any]) -> Response:

@@ -12,7 +12,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import RowMapping, update
 
-from simulator.core.calendar import SANDBOX
+from simulator.core.calendar import SANDBOX, CalendarRangeError
 from simulator.core.errors import DomainError, not_found, raise_all
 from simulator.services import persons
 from simulator.services.workpermit import permits
@@ -213,7 +213,11 @@ def cancellation(
             "合同终止后方可注销。",
             "contract_end_date",
         )
-    due = SANDBOX.add_working_days(ended, rules.cancellation_working_days)
+    try:
+        due = SANDBOX.add_working_days(ended, rules.cancellation_working_days)
+    except CalendarRangeError as exc:
+        exc.field = "contract_end_date"
+        raise
     flags = ["CANCELLATION_LATE"] if scope.now.date() > due else []
     return (
         grant,

@@ -1,0 +1,111 @@
+"""Checks every scenario applies besides retry hygiene: tokens, polling, request quality,
+abolished steps and duplicate filings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from scenarios import views
+from scenarios.views import Entry
+from simulator.conform.model import Check, Evidence, Finding, Level
+
+POLL_WINDOW_S = 10.0
+POLL_MAX_READS = 5
+ABOLISHED_CODES = ("E_POST_ENTRY_CANCELLED", "E_APPOINTMENT_NOT_REQUIRED")
+
+
+def _tokens(evidence: Evidence) -> list[Finding]:
+    calls = views.client(evidence.entries)
+    found, valid_until, holder = [], None, None
+    for entry in calls:
+        if entry["status"] == 401:
+            valid_until = None
+        if entry["path"] != "/fwp/v1/oauth/token" or entry["status"] != 200:
+            continue
+        if valid_until is not None and holder is not None and views.started(entry) < valid_until:
+            found.append(Finding(
+                seen=f"a new token ({views.describe(entry)}) while the one of #{holder['id']} was "
+                     "still valid",
+                expected="one token per client, reused until it expires or is refused (401)",
+                fix="cache the access token with its expiry (expires_in) and fetch a new one only then",
+                entries=views.ids(holder, entry)))
+        lifetime = float((views.body(entry, "response") or {}).get("expires_in") or 0)
+        valid_until = views.started(entry) + timedelta(seconds=lifetime)
+        holder = entry
+    return found
+
+
+def _polling(evidence: Evidence) -> list[Finding]:
+    reads: dict[str, list[Entry]] = defaultdict(list)
+    for entry in views.client(evidence.entries):
+        if entry["method"] == "GET":
+            reads[views.resource(entry)].append(entry)
+    found = []
+    for resource, seen in reads.items():
+        for index in range(len(seen) - POLL_MAX_READS):
+            window = seen[index:index + POLL_MAX_READS + 1]
+            if (views.started(window[-1]) - views.started(window[0])).total_seconds() <= POLL_WINDOW_S:
+                found.append(Finding(
+                    seen=f"{resource} read {len(seen)} times, {POLL_MAX_READS + 1} of them within "
+                         f"{POLL_WINDOW_S:g} s",
+                    expected=f"at most {POLL_MAX_READS} reads of one resource in {POLL_WINDOW_S:g} s",
+                    fix="subscribe to callbacks, or poll with a bounded, growing interval",
+                    entries=views.ids(*window)))
+                break
+    return found
+
+
+def _invalid(evidence: Evidence) -> list[Finding]:
+    return [Finding(seen=f"{views.describe(e)}: {e.get('errors') or 'refused by the spec'}",
+                    expected="every request valid against the OpenAPI spec",
+                    fix="validate requests against specs/*.yaml (the journal's verdict names the field)",
+                    entries=views.ids(e))
+            for e in views.client(evidence.entries) if e.get("verdict") == "invalid_request"]
+
+
+def _abolished(evidence: Evidence) -> list[Finding]:
+    found = []
+    for entry in views.client(evidence.entries):
+        code = (views.body(entry, "response") or {}).get("code") if isinstance(
+            views.body(entry, "response"), dict) else None
+        post_entry = isinstance(views.body(entry), dict) and views.body(entry).get("type") == "POST_ENTRY"
+        if entry["path"] == "/fwp/v1/appointments" or code in ABOLISHED_CODES or post_entry:
+            found.append(Finding(
+                seen=f"{views.describe(entry)}: a step Notice 75 abolished",
+                expected="no appointment and no post-entry application: the pre-entry approval "
+                         "issues the notification letter and the permit",
+                fix="remove the appointment and post-entry steps from the workflow",
+                entries=views.ids(entry)))
+    return found
+
+
+def _duplicates(evidence: Evidence) -> list[Finding]:
+    """A second filing of the same kind on one permit after the first was accepted (201), other
+    than a replay with the first one's key, is a duplicate case at the Service System."""
+    accepted: dict[str, Entry] = {}
+    found = []
+    for entry in views.client(evidence.entries):
+        if entry["method"] != "POST" or not views.PERMIT_FILING.match(entry["path"]):
+            continue
+        first = accepted.get(entry["path"])
+        if first is not None and not (views.replayed(entry) and views.key_of(entry) == views.key_of(first)):
+            found.append(Finding(
+                seen=f"{views.describe(entry)} after {views.describe(first)} was accepted",
+                expected="one filing per permit and kind",
+                fix="remember what was filed (and its key) before filing again",
+                entries=views.ids(first, entry)))
+        elif first is None and entry["status"] == 201:
+            accepted[entry["path"]] = entry
+    return found
+
+
+TOKEN_01 = Check("FWP-TOKEN-01", "An access token is reused for its lifetime", Level.SHOULD,
+                 ("RFC6749-4.4",), _tokens)
+POLL_01 = Check("FWP-POLL-01", "Reads of one resource stay at a bounded rate", Level.SHOULD,
+                ("FWP-POLLING",), _polling)
+REQ_01 = Check("FWP-REQ-01", "Every request is valid against the spec", Level.MUST, ("FWP-SPEC",), _invalid)
+ABOL_01 = Check("FWP-ABOL-01", "No abolished step (appointment, post-entry application)", Level.MUST,
+                ("NOTICE-75-5", "NOTICE-75-8"), _abolished)
+DUP_01 = Check("FWP-DUP-01", "A permit filing is made once", Level.MUST,
+               ("NOTICE-75-4", "DOMAIN-5.3"), _duplicates)

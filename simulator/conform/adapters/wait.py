@@ -1,0 +1,154 @@
+"""Wait mode: a black-box system, driven by its operator while the harness watches the journal.
+
+For each step the harness publishes a task (what to make the system do, with which input and
+credentials) on a small local HTTP endpoint (``GET /task``; ``--instructions FILE`` writes it to a
+file too) and prints where to find it; the credentials stay off the console. The step is done
+when the tenant's journal shows the client's request that completes it (:mod:`.wait_journal`),
+or when the operator posts the step's output to ``POST /tasks/{id}/answer`` (the only way for
+steps whose result is something the system knows, such as ``track_application``). Meanwhile the
+scenario plays the officer and the clock as the requests arrive. No answer in time is ERROR.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import IO, Any
+
+from simulator.conform import journal
+from simulator.conform.adapters.wait_journal import DONE_WHEN, completed
+from simulator.conform.journal import MASK
+from simulator.conform.model import AdapterFailure, SandboxContext
+from simulator.conform.steps import STEPS
+from simulator.testing import Tenant
+
+POLL_S = 0.1
+SECRET_INPUTS = frozenset({"secret", "password"})
+
+
+class WaitAdapter:
+    name = "wait"
+
+    def __init__(self, step_timeout: float = 300.0, port: int = 0, instructions: Path | None = None,
+                 out: IO[str] | None = None) -> None:
+        self.step_timeout = step_timeout
+        self.instructions = instructions
+        self.out = out or sys.stdout
+        self.tenant: Tenant | None = None
+        self.task: dict[str, Any] | None = None
+        self.answers: dict[int, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._next = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        print(f"[fwp-sandbox wait] tasks are served at {self.url}/task", file=self.out, flush=True)
+
+    def observe(self, tenant: Tenant) -> None:
+        """The scenario's tenant, whose journal shows when a step is done."""
+        self.tenant = tenant
+
+    def steps(self) -> frozenset[str]:
+        return frozenset(STEPS)
+
+    def call(self, step: str, input: dict[str, Any], sandbox: SandboxContext) -> dict[str, Any]:
+        since = self._last_entry()
+        task = self._publish(step, input, sandbox)
+        deadline = time.monotonic() + self.step_timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                answer = self.answers.pop(task["id"], None)
+            if answer is not None:
+                return self._finish(answer)
+            found = completed(step, input, self._entries(since))
+            if found is not None:
+                return self._finish(found)
+            time.sleep(POLL_S)
+        self._finish({})
+        raise AdapterFailure(f"wait mode: {step} was not done within {self.step_timeout:g} s")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _publish(self, step: str, input: dict[str, Any], sandbox: SandboxContext) -> dict[str, Any]:
+        with self._lock:
+            self._next += 1
+            spec = STEPS[step]
+            task = {"id": self._next, "step": step, "asks": spec.asks, "input": input,
+                    "sandbox": dataclasses.asdict(sandbox), "expects": spec.output,
+                    "done_when": DONE_WHEN.get(step, "you post the output to the answer URL"),
+                    "answer_url": f"{self.url}/tasks/{self._next}/answer"}
+            self.task = task
+        if self.instructions is not None:
+            self.instructions.write_text(json.dumps(task, indent=2), encoding="utf-8")
+        print(f"[fwp-sandbox wait] task {task['id']}: {step}: {spec.asks}\n"
+              f"    input: {json.dumps(_masked(input))}\n    done when: {task['done_when']}\n"
+              f"    credentials and the answer URL: GET {self.url}/task", file=self.out, flush=True)
+        return task
+
+    def _finish(self, output: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.task = None
+        return output
+
+    def _last_entry(self) -> int:
+        entries = self._entries(0)
+        return max((int(e["id"]) for e in entries), default=0)
+
+    def _entries(self, since: int) -> list[dict[str, Any]]:
+        if self.tenant is None:
+            return []
+        return journal.client_entries(journal.export(self.tenant, since_id=since))
+
+    def answer(self, task_id: int, output: dict[str, Any]) -> bool:
+        with self._lock:
+            if self.task is None or self.task["id"] != task_id:
+                return False
+            self.answers[task_id] = output
+            return True
+
+
+def _masked(input: dict[str, Any]) -> dict[str, Any]:
+    """The input as printed: secrets (the callback secret, a password) only in the served task."""
+    return {key: MASK if key in SECRET_INPUTS else value for key, value in input.items()}
+
+
+def _handler(adapter: WaitAdapter) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path != "/task":
+                return self._reply(404, {"error": "GET /task"})
+            with adapter._lock:
+                task = adapter.task
+            return self._reply(200, task) if task else self._reply(204, None)
+
+        def do_POST(self) -> None:
+            parts = self.path.strip("/").split("/")
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                output = json.loads(body or b"{}")
+                task_id = int(parts[1]) if len(parts) == 3 and parts[::2] == ["tasks", "answer"] else -1
+            except ValueError:
+                return self._reply(400, {"error": "POST /tasks/{id}/answer with a JSON object"})
+            if not isinstance(output, dict) or not adapter.answer(task_id, output):
+                return self._reply(409, {"error": "no such open task, or the answer is not an object"})
+            return self._reply(204, None)
+
+        def _reply(self, status: int, data: Any) -> None:
+            raw = b"" if data is None else json.dumps(data).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    return Handler

@@ -1,0 +1,53 @@
+"""The console summary (rich): scenarios × verdicts, then each finding with its evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from simulator.conform.reports.document import findings_first
+
+STYLE = {"PASSED": "green", "FAILED": "bold red", "WARNING": "yellow", "SKIPPED": "dim",
+         "ERROR": "bold magenta"}
+SHORT = {"PASSED": "pass", "FAILED": "fail", "WARNING": "warn", "SKIPPED": "skip", "ERROR": "err"}
+
+
+def render(document: dict[str, Any], console: Console) -> None:
+    verdicts = list(STYLE)
+    table = Table(title=f"fwp-sandbox conformance · catalogue {document['catalogue_version']} · "
+                        f"adapter {document['adapter']}", box=box.SIMPLE_HEAD)
+    width = max((len(s["id"]) for s in document["scenarios"]), default=8)
+    table.add_column("scenario", no_wrap=True, min_width=width)
+    table.add_column("verdict", no_wrap=True)
+    for verdict in verdicts:
+        table.add_column(SHORT[verdict], justify="right", style=STYLE[verdict], no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
+    for scenario in document["scenarios"]:
+        counts = [sum(c["verdict"] == v for c in scenario["checks"]) for v in verdicts]
+        table.add_row(scenario["id"], f"[{STYLE[scenario['verdict']]}]{scenario['verdict']}",
+                      *[str(n) if n else "" for n in counts], f"{scenario['duration_s']:.1f}s")
+    console.print(table)
+    for row in findings_first(document):
+        _finding(row, console)
+    summary = ", ".join(f"{n} {v}" for v, n in document["summary"].items() if n)
+    console.print(f"\n{summary or 'no checks run'} · exit code {document['exit_code']}")
+
+
+def _finding(row: dict[str, Any], console: Console) -> None:
+    check = row["check"]
+    style = STYLE[check["verdict"]]
+    console.print(f"\n[{style}]{check['verdict']}[/] {check['id']} ({check['level']}) {check['title']}"
+                  f"  [dim]{row['scenario']} · {', '.join(check['references'])}[/]", highlight=False)
+    if check["reason"]:
+        console.print(f"  {check['reason']}", highlight=False, markup=False)
+    for finding, cited in zip(check["findings"], row["cited"], strict=True):
+        console.print(f"  seen:     {finding['seen']}", highlight=False, markup=False)
+        console.print(f"  expected: {finding['expected']}", highlight=False, markup=False)
+        console.print(f"  fix:      {finding['fix']}", highlight=False, markup=False)
+        for entry in cited:
+            query = f"?{entry['query']}" if entry.get("query") else ""
+            line = f"#{entry['id']} {entry['tenant_time']} {entry['method']} {entry['path']}{query}"
+            console.print(f"    {line} → {entry['status']}", highlight=False, markup=False)

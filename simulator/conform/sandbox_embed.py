@@ -1,0 +1,87 @@
+"""The embedded sandbox: ``python -m simulator serve`` as a subprocess, so a run needs nothing started.
+
+It listens on a free 127.0.0.1 port with a temporary SQLite file, without the demo tenant (every
+scenario makes its own; seeding one costs seconds), and its output goes to a log file in the same
+temporary directory, never to the console; both are removed when it stops.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+READY_PATH = "/"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class SandboxStartError(RuntimeError):
+    """The embedded sandbox did not answer in time (the run gets ERROR, exit 2)."""
+
+
+class EmbeddedSandbox:
+    """``with EmbeddedSandbox() as url:`` a sandbox that answers at ``url`` until the block ends."""
+
+    def __init__(self, startup_timeout: float = 30.0, admin_token: str | None = None) -> None:
+        self.startup_timeout = startup_timeout
+        self.admin_token = admin_token
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._dir = tempfile.TemporaryDirectory(prefix="fwp-conform-")
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> str:
+        folder = Path(self._dir.name)
+        command = [sys.executable, "-m", "simulator", "serve", "--host", "127.0.0.1",
+                   "--port", str(self.port), "--database", f"sqlite:///{folder / 'sandbox.db'}",
+                   "--log-level", "warning", "--no-access-log", "--no-demo",
+                   *(["--admin-token", self.admin_token] if self.admin_token else [])]
+        with (folder / "serve.log").open("wb") as log:
+            self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                             stdin=subprocess.DEVNULL)
+        self._wait_ready()
+        return self.url
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                break
+            try:
+                if httpx.get(self.url + READY_PATH, timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise SandboxStartError(f"the embedded sandbox did not start on {self.url} "
+                                f"within {self.startup_timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+        self._dir.cleanup()
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.stop()

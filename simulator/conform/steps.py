@@ -1,0 +1,83 @@
+"""The adapter vocabulary: what the harness may ask a client to do, in the domain's words.
+
+One vocabulary for the whole catalogue, whatever the adapter (a Python class, a vendor process
+speaking JSON lines, or an operator in wait mode). The harness never says "POST this URL": it says
+"file this person's application" and judges, from the tenant's journal, how the client did it.
+Each step gets the :class:`~simulator.conform.model.SandboxContext` (base URL, the employer's
+client credentials; never the tenant's admin key) and answers with the ids it created or what it
+knows. The same table documents the command protocol and feeds wait mode's instructions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: what it asks, its input fields and the output fields expected back."""
+
+    name: str
+    asks: str
+    input: dict[str, str]
+    output: dict[str, str]
+
+
+_PERSON = "the foreigner as the HR system holds them: the body of POST /fwp/v1/foreigners"
+_PERMIT = "an 18-digit work-permit number"
+_FILED = {"application_id": "the id of the application filed (app_...)"}
+
+STEPS: dict[str, Step] = {step.name: step for step in (
+    Step("subscribe_callbacks",
+         "Start the integration's callback (webhook) receiver and verify every post with `secret`; "
+         "the harness registers the returned URL with the sandbox.",
+         {"secret": "the tenant's callback signing secret (X-Sandbox-Signature, HMAC-SHA256)"},
+         {"url": "where the receiver listens (a loopback URL)"}),
+    Step("file_new_application",
+         "Register the foreigner and file a pre-entry application (NEW_OVERSEAS) for the job.",
+         {"person": _PERSON, "job": "the job: the `job` object of POST /fwp/v1/applications",
+          "category": "A, B or C", "qualification_route": "how the category is claimed",
+          "documents": "the documents the employer holds (type, issue_date, legalised, translated)"},
+         {"foreigner_id": "the foreigner's id (frn_...)", **_FILED}),
+    Step("answer_correction",
+         "The application was returned for correction: read its one-time defect list and send "
+         "what it asks for.",
+         {"application": "the application id",
+          "documents": "every document the employer now holds, the newly obtained ones included"},
+         {}),
+    Step("track_application",
+         "Report what the integration knows about the application now.",
+         {"application": "the application id"},
+         {"status": "the application's status (PRE_REVIEW, APPROVED ...)",
+          "permit_number": "the work-permit number, once there is one (else null)",
+          "permit_valid_to": "the permit's end date (YYYY-MM-DD), once there is a permit (optional)"}),
+    Step("extend", "File the extension of a permit.",
+         {"permit": _PERMIT, "new_contract_end": "the new contract's end (YYYY-MM-DD)"}, _FILED),
+    Step("change", "File a change of a permit (name, passport, position, location).",
+         {"permit": _PERMIT, "changes": "the body of POST /fwp/v1/work-permits/{n}/change"}, _FILED),
+    Step("cancel", "File the cancellation of a permit.",
+         {"permit": _PERMIT, "reason": "CONTRACT_ENDED, TERMINATED ...",
+          "contract_end_date": "the day the contract ended (YYYY-MM-DD)"}, _FILED),
+    Step("reissue_electronic",
+         "File Reissue Electronic Work Permit (补发电子工作许可) for a physical (pre-2024) permit.",
+         {"permit": _PERMIT}, _FILED),
+    Step("register_insurance", "Register the foreigner for social insurance.",
+         {"person": "{foreigner_id, insured_from (YYYY-MM-DD)}"},
+         {"ssn": "the social security number"}),
+    Step("register_essc",
+         "The foreigner registers the electronic social security card (e-SSC) in the app: "
+         "registration, then the face check. Report what happened.",
+         {"person": "{full_name, work_permit_number}", "password": "the password to register with"},
+         {"registered": "true when the e-SSC was issued",
+          "problem": "the refusal's code when it was not (e.g. E_LEGACY_NEEDS_REISSUE), else null"}),
+    Step("read_card", "The foreigner logs in to the e-SSC app and reads the permit on the card.",
+         {"person": "{full_name, work_permit_number}", "password": "the e-SSC password"},
+         {"permit_number": "the permit number on the card", "permit_status": "its status",
+          "permit_form": "ELECTRONIC or PHYSICAL_LEGACY"}),
+    Step("act_on_reminders",
+         "Run the integration's reminder job: read the employer's messages and file what they "
+         "call for.",
+         {"new_contract_end": "the new contract end HR has agreed for every renewal (YYYY-MM-DD)"},
+         {"filed": "[{permit_number, application_id}] for what this run filed"}),
+)}
+"""Every step, by name (the names are the protocol's ``step`` values and the Python methods)."""

@@ -1,0 +1,230 @@
+"""The three adapters without a sandbox: how a spec picks one, what a Python class offers, the
+command protocol (hello, answers by id, ok=false, noise, crash, timeout) and its JSON Schema."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+
+from scenarios.catalogue import CATALOGUE
+from scenarios.reference_adapter import ReferenceAdapter
+from simulator.conform.adapters import AdapterSpecError, CommandAdapter, PythonAdapter, WaitAdapter, from_spec
+from simulator.conform.adapters.wait_journal import completed
+from simulator.conform.model import AdapterFailure, SandboxContext, Verdict
+from simulator.conform.runner import Runner
+from simulator.conform.steps import STEPS
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_FILE = ROOT / "simulator/conform/schemas/adapter-protocol.schema.json"
+SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+CONTEXT = SandboxContext(base_url="http://127.0.0.1:9", tenant_id="ten_aaaaaaaaaaaa",
+                         employer={"client_id": "cli_x", "client_secret": "cs_x", "token_url": "t",
+                                   "api": "a"},
+                         ssc_api="http://127.0.0.1:9/ssc/v1")
+
+VENDOR = """
+import json, sys, time
+mode = sys.argv[1]
+print("starting up")  # noise before hello is ignored
+print(json.dumps({"hello": {"name": "echo", "steps": ["extend", "cancel", "no_such_step"]}}), flush=True)
+for line in sys.stdin:
+    request = json.loads(line)
+    if mode == "crash":
+        print("boom", file=sys.stderr, flush=True)
+        sys.exit(3)
+    if mode == "hang":
+        print("thinking hard", file=sys.stderr, flush=True)
+        time.sleep(30)
+    print("log line on stdout", flush=True)
+    if request["step"] == "cancel":
+        print(json.dumps({"id": request["id"], "ok": False, "error": "permit unknown"}), flush=True)
+    else:
+        print(json.dumps({"id": request["id"] + 100, "ok": True, "output": {}}), flush=True)  # stale id
+        print(json.dumps({"id": request["id"], "ok": True,
+                          "output": {"application_id": "app_x", "saw": request}}), flush=True)
+"""
+
+
+@pytest.fixture
+def vendor(tmp_path: Path) -> Path:
+    script = tmp_path / "vendor.py"
+    script.write_text(VENDOR, encoding="utf-8")
+    return script
+
+
+def command(vendor: Path, mode: str, **kwargs: Any) -> CommandAdapter:
+    return CommandAdapter(f"{sys.executable} {vendor} {mode}", **kwargs)
+
+
+def test_a_spec_names_one_of_three_adapters() -> None:
+    assert isinstance(from_spec("python:scenarios.reference_adapter:ReferenceAdapter"), PythonAdapter)
+    commanded = from_spec("command:node x.js")
+    assert isinstance(commanded, CommandAdapter)
+    assert commanded.command == "node x.js"
+    commanded.close()
+    waiting = from_spec("wait")
+    assert isinstance(waiting, WaitAdapter)
+    waiting.close()
+    to_file = from_spec("wait:tasks.json")
+    assert isinstance(to_file, WaitAdapter)
+    assert to_file.instructions == Path("tasks.json")
+    to_file.close()
+    for wrong in ("python:", "command:", "ruby:x", "waiting"):
+        with pytest.raises(AdapterSpecError):
+            from_spec(wrong)
+
+
+class WithoutCards(ReferenceAdapter):
+    read_card = None  # type: ignore[assignment]
+
+
+def test_a_missing_method_is_an_unsupported_step_and_its_scenario_is_skipped() -> None:
+    adapter = PythonAdapter(WithoutCards())
+    assert "read_card" not in adapter.steps()
+    assert "register_essc" in adapter.steps()
+    result = Runner(None, "http://unused", adapter).run(CATALOGUE, scenarios=["legacy-to-essc"])
+    assert {c.verdict for c in result.checks()} == {Verdict.SKIPPED}
+    assert "read_card" in (result.scenarios[0].reason or "")
+
+
+def test_a_python_step_that_raises_is_an_adapter_failure() -> None:
+    with pytest.raises(AdapterFailure, match="track_application"):
+        PythonAdapter(ReferenceAdapter()).call("track_application", {"application": "app_x"}, CONTEXT)
+
+
+def test_the_command_adapter_speaks_json_lines(vendor: Path) -> None:
+    adapter = command(vendor, "echo")
+    try:
+        assert adapter.steps() == {"extend", "cancel"}  # an unknown step in hello is not offered
+        assert adapter.name == "command:echo"
+        output = adapter.call("extend", {"permit": "1" * 18, "new_contract_end": "2029-02-28"}, CONTEXT)
+        assert output["application_id"] == "app_x"
+        request = output["saw"]
+        jsonschema.validate(request, SCHEMA)
+        assert request["step"] == "extend"
+        assert request["sandbox"]["tenant_id"] == CONTEXT.tenant_id
+        with pytest.raises(AdapterFailure, match="permit unknown"):
+            adapter.call("cancel", {}, CONTEXT)
+    finally:
+        adapter.close()
+
+
+def test_a_crash_is_an_adapter_failure_with_stderr_and_the_process_restarts(vendor: Path) -> None:
+    adapter = command(vendor, "crash")
+    try:
+        with pytest.raises(AdapterFailure, match="boom"):
+            adapter.call("extend", {}, CONTEXT)
+        assert adapter.steps() == {"extend", "cancel"}  # started again
+    finally:
+        adapter.close()
+
+
+def test_a_step_that_overruns_its_timeout_is_an_adapter_failure(vendor: Path) -> None:
+    adapter = command(vendor, "hang", step_timeout=0.5)
+    try:
+        with pytest.raises(AdapterFailure, match=r"timed out.*thinking hard"):
+            adapter.call("extend", {}, CONTEXT)
+    finally:
+        adapter.close()
+
+
+def test_a_process_without_hello_is_refused(tmp_path: Path) -> None:
+    script = tmp_path / "rude.py"
+    script.write_text('import json; print(json.dumps({"steps": []}), flush=True)\n', encoding="utf-8")
+    adapter = CommandAdapter(f"{sys.executable} {script}")
+    with pytest.raises(AdapterFailure, match="hello"):
+        adapter.steps()
+    adapter.close()
+
+
+@pytest.mark.parametrize(("message", "valid"), [
+    ({"hello": {"name": "x", "steps": ["extend"]}}, True),
+    ({"hello": {"steps": ["fly"]}}, False),
+    ({"id": 7, "ok": True, "output": {"application_id": "app_x"}}, True),
+    ({"id": 7, "ok": False, "error": "no"}, True),
+    ({"id": 7, "ok": False}, False),
+    ({"id": 7, "ok": True}, False),
+])
+def test_the_protocol_schema(message: dict[str, Any], valid: bool) -> None:
+    errors = list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(message))
+    assert (not errors) is valid, errors
+
+
+def test_the_protocol_schema_lists_every_step_with_its_fields() -> None:
+    assert set(SCHEMA["$defs"]["step"]["enum"]) == set(STEPS)
+    for name, step in STEPS.items():
+        assert SCHEMA["x-steps"][name] == {"asks": step.asks, "input": step.input, "output": step.output}
+
+
+def _operator(url: str, output: dict[str, Any]) -> None:
+    """Waits for the task to be served, then answers it."""
+    for _ in range(100):
+        task = httpx.get(f"{url}/task")
+        if task.status_code == 200:
+            assert httpx.post(task.json()["answer_url"], json=output).status_code == 204
+            return
+        threading.Event().wait(0.02)
+
+
+def test_wait_mode_serves_the_task_and_takes_the_operators_answer(tmp_path: Path) -> None:
+    printed = io.StringIO()
+    adapter = WaitAdapter(step_timeout=5, instructions=tmp_path / "task.json", out=printed)
+    try:
+        assert httpx.get(f"{adapter.url}/task").status_code == 204  # nothing asked yet
+        answer = {"status": "APPROVED", "permit_number": None}
+        operator = threading.Thread(target=_operator, args=(adapter.url, answer))
+        operator.start()
+        assert adapter.call("track_application", {"application": "app_x"}, CONTEXT) == answer
+        operator.join()
+        written = json.loads((tmp_path / "task.json").read_text(encoding="utf-8"))
+        assert written["step"] == "track_application"
+        assert written["sandbox"]["employer"]["client_secret"] == "cs_x"  # the operator needs it
+        assert "cs_x" not in printed.getvalue()  # the console does not show it
+        assert httpx.post(f"{adapter.url}/tasks/1/answer", json={}).status_code == 409  # closed
+    finally:
+        adapter.close()
+
+
+def test_wait_mode_times_out_as_an_adapter_failure() -> None:
+    adapter = WaitAdapter(step_timeout=0.3, out=io.StringIO())
+    try:
+        with pytest.raises(AdapterFailure, match="not done within"):
+            adapter.call("extend", {"permit": "1" * 18, "new_contract_end": "2029-02-28"}, CONTEXT)
+    finally:
+        adapter.close()
+
+
+def _entry(method: str, path: str, status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"method": method, "path": path, "status": status, "response": {"body": json.dumps(body)}}
+
+
+def test_wait_mode_sees_a_step_done_in_the_journal() -> None:
+    permit = "3" * 18
+    refused = _entry("POST", "/ssc/v1/essc/registrations", 409, {"code": "E_LEGACY_NEEDS_REISSUE"})
+    filed = _entry("POST", f"/fwp/v1/work-permits/{permit}/extension", 201, {"id": "app_y"})
+    assert completed("extend", {"permit": permit}, [refused]) is None
+    assert completed("extend", {"permit": permit}, [refused, filed]) == {"application_id": "app_y"}
+    told = {"registered": False, "problem": "E_LEGACY_NEEDS_REISSUE"}
+    assert completed("register_essc", {}, [refused]) == told
+    assert completed("track_application", {"application": "app_y"}, [filed]) is None  # only an answer
+
+
+def test_the_node_example_says_hello_as_the_schema_says() -> None:
+    node = shutil.which("node")
+    assert node, "Node.js 20 is needed for the example adapter (apt-get install nodejs)"
+    script = ROOT / "examples/node-adapter/adapter.js"
+    process = subprocess.run([node, str(script)], input="", capture_output=True, text=True, timeout=30,
+                             check=True)
+    hello = json.loads(process.stdout.splitlines()[0])
+    jsonschema.validate(hello, SCHEMA)
+    assert set(hello["hello"]["steps"]) == set(STEPS)

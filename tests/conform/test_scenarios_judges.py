@@ -1,0 +1,119 @@
+"""The catalogue's judges on hand-made journals: each behaviour told apart from its look-alike.
+
+Fast and exact where the broken-client runs are broad: honouring Retry-After and hammering get
+different verdicts, a fresh-key retry is an idempotency finding citing both attempts, polling is
+any repeated read of one resource, a correction must supply what was asked, a replay is not a
+second filing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from scenarios.common_checks import DUP_01, POLL_01
+from scenarios.pre_entry import CORR_01
+from scenarios.retry_checks import IDEM_01, IDEM_02, IDEM_03, RETRY_01, RETRY_02
+from simulator.conform.model import Check, Evidence, Finding
+
+START = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+PERMIT = "312022000000000052"
+
+
+def entry(number: int, at: float, method: str, path: str, status: int, *, key: str | None = None,
+          body: Any = None, answer: Any = None, retry_after: int | None = None,
+          replayed: bool = False) -> dict[str, Any]:
+    request = {"user-agent": "vendor/1", **({"idempotency-key": key} if key else {})}
+    response = {**({"retry-after": str(retry_after)} if retry_after else {}),
+                **({"idempotent-replayed": "true"} if replayed else {})}
+    return {"id": number, "wall_time": (START + timedelta(seconds=at)).isoformat(), "latency_ms": 2.0,
+            "method": method, "path": path, "query": "", "status": status, "direction": "INBOUND",
+            "verdict": "valid", "request": {"headers": request, "body": json.dumps(body) if body else None},
+            "response": {"headers": response, "body": json.dumps(answer) if answer else None}}
+
+
+def judge(check: Check, *entries: dict[str, Any], **facts: Any) -> list[Finding]:
+    return check.judge(Evidence(list(entries), None, facts))  # type: ignore[arg-type]
+
+
+FILE = "/fwp/v1/applications"
+FAULTED = entry(1, 0.0, "POST", FILE, 503, key="k1", retry_after=1)
+
+
+def test_honouring_retry_after_and_hammering_get_different_verdicts() -> None:
+    honours = entry(2, 1.01, "POST", FILE, 201, key="k1")
+    hammers = entry(2, 0.01, "POST", FILE, 201, key="k1")
+    assert judge(RETRY_01, FAULTED, honours) == []
+    found = judge(RETRY_01, FAULTED, hammers)
+    assert [f.entries for f in found] == [(1, 2)]
+    assert judge(IDEM_02, FAULTED, hammers) == []  # the same key: its idempotency is fine
+
+
+def test_a_retry_with_a_fresh_key_is_an_idempotency_finding_citing_both_attempts() -> None:
+    fresh = entry(2, 1.5, "POST", FILE, 201, key="k2")
+    found = judge(IDEM_02, FAULTED, fresh)
+    assert [f.entries for f in found] == [(1, 2)]
+    assert "new Idempotency-Key" in found[0].seen
+    assert judge(RETRY_01, FAULTED, fresh) == []
+    assert judge(IDEM_01, FAULTED, fresh) == []
+
+
+def test_backoff_must_wait_and_grow() -> None:
+    failures = [entry(1, 0.0, "GET", "/fwp/v1/messages", 502), entry(2, 0.21, "GET", "/fwp/v1/messages", 502)]
+    growing = [*failures, entry(3, 0.62, "GET", "/fwp/v1/messages", 200)]
+    flat = [*failures, entry(3, 0.43, "GET", "/fwp/v1/messages", 200)]
+    assert judge(RETRY_02, *growing) == []
+    assert [f.entries for f in judge(RETRY_02, *flat)] == [(2, 3)]
+    hammered = [entry(1, 0.0, "GET", "/fwp/v1/messages", 502), entry(2, 0.01, "GET", "/fwp/v1/messages", 200)]
+    assert [f.entries for f in judge(RETRY_02, *hammered)] == [(1, 2)]
+
+
+def test_polling_is_any_repeated_read_of_one_resource_not_one_url() -> None:
+    application = "/fwp/v1/applications/app_aaaaaaaaaaaa"
+    reads = [entry(n, n * 0.5, "GET", application + ("/status" if n % 2 else ""), 200) for n in range(1, 7)]
+    found = judge(POLL_01, *reads)
+    assert len(found) == 1
+    assert found[0].entries == tuple(range(1, 7))
+    assert judge(POLL_01, *reads[:5]) == []
+    spaced = [entry(n, n * 3.0, "GET", application, 200) for n in range(1, 7)]
+    assert judge(POLL_01, *spaced) == []
+
+
+def test_a_correction_must_supply_what_the_defect_list_asked_for() -> None:
+    path = "/fwp/v1/applications/app_aaaaaaaaaaaa/corrections"
+    asked = [{"code": "DOCUMENT_MISSING", "document_type": "WORK_EXPERIENCE_CERTIFICATE", "message": "x"}]
+    facts = {"application_id": "app_aaaaaaaaaaaa", "defects": asked}
+    without = entry(1, 0, "POST", path, 200, body={"documents": [{"type": "PASSPORT"}], "note": "done"})
+    supplied = entry(1, 0, "POST", path, 200, body={"documents": [{"type": "WORK_EXPERIENCE_CERTIFICATE"}]})
+    assert [f.entries for f in judge(CORR_01, without, **facts)] == [(1,)]
+    assert judge(CORR_01, supplied, **facts) == []
+
+
+def test_a_replay_with_the_first_key_is_not_a_second_filing() -> None:
+    path = f"/fwp/v1/work-permits/{PERMIT}/extension"
+    first = entry(1, 0, "POST", path, 201, key="k1", answer={"id": "app_bbbbbbbbbbbb"})
+    replay = entry(2, 5, "POST", path, 201, key="k1", replayed=True)
+    again = entry(3, 9, "POST", path, 409, key="k9")
+    assert judge(DUP_01, first, replay) == []
+    assert [f.entries for f in judge(DUP_01, first, replay, again)] == [(1, 3)]
+
+
+def test_an_unkeyed_post_with_no_answer_is_resent_only_after_looking() -> None:
+    path = "/fwp/v1/applications/app_aaaaaaaaaaaa/corrections"
+    dropped = entry(1, 0.0, "POST", path, 502)
+    look = entry(2, 0.2, "GET", "/fwp/v1/applications/app_aaaaaaaaaaaa", 200)
+    resent = entry(3, 0.25, "POST", path, 200)
+    assert judge(IDEM_03, dropped, look, resent) == []
+    assert [f.entries for f in judge(IDEM_03, dropped, resent)] == [(1, 3)]
+    refused_unprocessed = entry(1, 0.0, "POST", path, 503, retry_after=1)
+    assert judge(IDEM_03, refused_unprocessed, entry(3, 1.1, "POST", path, 200)) == []
+
+
+def test_order_is_arrival_not_journal_id() -> None:
+    """With several workers, a read written after the resend still came before it."""
+    path = "/fwp/v1/applications/app_aaaaaaaaaaaa/corrections"
+    dropped = entry(1, 0.0, "POST", path, 502)
+    resent = entry(2, 0.25, "POST", path, 200)
+    look_written_late = entry(3, 0.2, "GET", "/fwp/v1/applications/app_aaaaaaaaaaaa", 200)
+    assert judge(IDEM_03, dropped, resent, look_written_late) == []
