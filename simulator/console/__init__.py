@@ -13,7 +13,8 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from simulator.console import clock, journal, officer, personas, session
+from simulator.console import clock, conformance, journal, officer, personas, session
+from simulator.console.render import pretty
 from simulator.console.session import csrf_token
 
 PREFIX = "/console"
@@ -35,6 +36,11 @@ def blueprint() -> Blueprint:
         ("/journal", "journal", journal.show, ["GET"]),
         ("/personas", "personas", personas.listing, ["GET"]),
         ("/personas/<foreigner_id>/essc", "essc", personas.essc, ["GET"]),
+        ("/conformance", "conformance", conformance.show, ["GET"]),
+        ("/conformance", "start_run", conformance.start, ["POST"]),
+        ("/conformance/<run_id>", "run", conformance.run, ["GET"]),
+        ("/conformance/<run_id>/status.json", "run_status", conformance.run_status, ["GET"]),
+        ("/conformance/<run_id>/<name>", "run_file", conformance.run_file, ["GET"]),
     ]
     for path, endpoint, view, methods in rules:
         pages.add_url_rule(path, endpoint, view, methods=methods)
@@ -48,4 +54,5 @@ def register(app: Flask, secret: bytes) -> None:
     app.config.update(SESSION_COOKIE_NAME="fwp_console", SESSION_COOKIE_PATH=PREFIX,
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.filters["pretty"] = pretty
     app.register_blueprint(blueprint())

@@ -156,6 +156,32 @@ ZH: dict[str, str] = {
     "Back to the personas": "返回人物列表",
     "Back to the queue": "返回待办",
     "Conformance": "一致性测试",
+    "Wait mode: the harness asks for each step, your system does it with the credentials shown.":
+        "等待模式：测试工具逐步提出要求，由您的系统使用所示凭证完成。",
+    "Scenarios": "场景",
+    "Steps": "步骤",
+    "checks": "项检查",
+    "Start a run in wait mode": "以等待模式开始运行",
+    "Past runs": "历次运行",
+    "Run": "运行",
+    "Started": "开始时间",
+    "State": "状态",
+    "Verdicts": "结论",
+    "No runs yet.": "尚无运行记录。",
+    "Refresh": "刷新",
+    "The report": "测试报告",
+    "The evidence bundle (evidence.zip)": "证据包（evidence.zip）",
+    "What the harness waits for": "测试工具正在等待",
+    "step": "步骤",
+    "Done when": "完成条件",
+    "Input": "输入",
+    "The sandbox and the credentials to use": "要使用的沙箱与凭证",
+    "Expected output": "预期输出",
+    "The same task as JSON, and where to post the output when the journal cannot show the step done":
+        "同一任务的JSON地址，以及请求日志无法显示步骤完成时提交输出的地址",
+    "Setting the stage for the next step…": "正在为下一步准备环境……",
+    "Scenarios judged": "已评判的场景",
+    "None yet.": "暂无。",
 }
 
 

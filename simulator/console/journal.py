@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from simulator import runtime
 from simulator.console import session
 from simulator.console.forms import field_error
-from simulator.console.render import in_words, page
+from simulator.console.render import in_words, page, pretty
 from simulator.core.clock import SHANGHAI
 from simulator.core.errors import CATALOG, DomainError
 from simulator.sandbox import journal_reads
@@ -53,17 +53,6 @@ def _filters() -> journal_reads.Filters:
         verdict=verdict if verdict in VERDICTS else None)
 
 
-def _pretty(text: Any) -> str:
-    if text is None:
-        return ""
-    if not isinstance(text, str):
-        return json.dumps(text, ensure_ascii=False, indent=2)
-    try:
-        return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
-    except ValueError:
-        return text
-
-
 def _problem_code(body: Any) -> str | None:
     try:
         parsed = json.loads(body) if isinstance(body, str) else body
@@ -75,10 +64,10 @@ def _problem_code(body: Any) -> str | None:
 
 def _shown(item: dict[str, Any]) -> dict[str, Any]:
     return {**item, "problem": _problem_code(item["response"]["body"]),
-            "request_headers": _pretty(item["request"]["headers"]),
-            "request_body": _pretty(item["request"]["body"]),
-            "response_headers": _pretty(item["response"]["headers"]),
-            "response_body": _pretty(item["response"]["body"])}
+            "request_headers": pretty(item["request"]["headers"]),
+            "request_body": pretty(item["request"]["body"]),
+            "response_headers": pretty(item["response"]["headers"]),
+            "response_body": pretty(item["response"]["body"])}
 
 
 def show() -> Response:

@@ -7,6 +7,7 @@ the catalog's HTTP status as the page's own.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import render_template, session
@@ -47,3 +48,16 @@ def in_words(error: DomainError) -> dict[str, Any]:
 def refusal(status: int, message: str) -> Response:
     """A request refused before any model ran (no session, a bad CSRF token)."""
     return page("console/refused.html", http_status=status, message=message)
+
+
+def pretty(value: Any) -> str:
+    """JSON as a person reads it: indented, Chinese as written (text that is no JSON as it is)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            parsed: Any = json.loads(value)
+        except ValueError:
+            return value
+        value = parsed
+    return json.dumps(value, ensure_ascii=False, indent=2)

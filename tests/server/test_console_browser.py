@@ -5,12 +5,17 @@ journal and its problem page, and opens a persona's e-SSC with its permit QR. Ev
 checked with axe-core (npm, ``tests/server/axe``; ``make tools`` installs it) for serious or
 critical violations, and every request is intercepted: none may leave the sandbox.
 
+A conformance run in wait mode is started from the page, its steps done by an operator process
+(``tests/conform/wait_driver.py``, the reference client) and its grade shown.
+
 ``FWP_SCREENSHOT_DIR`` (``make screenshots``) keeps a PNG of each page there.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,7 +70,9 @@ class Visitor:
 
 
 @pytest.fixture
-def served(serve: Any, sqlite_url: str) -> Iterator[tuple[Server, Tenant]]:
+def served(serve: Any, sqlite_url: str, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Server, Tenant]]:
+    monkeypatch.setenv("FWP_CONSOLE_RUNS_DIR", str(tmp_path / "runs"))
     server = serve(sqlite_url).start()
     with httpx.Client(base_url=server.url, timeout=30) as http:
         tenant = Sandbox(http).create_tenant(seed=20260302, seed_data=True)
@@ -147,3 +154,42 @@ def test_a_tester_walks_every_page_of_the_console(browser: Browser, served: tupl
     expect(page.get_by_role("heading", name="登录")).to_be_visible()
     assert tester.blocked == []
     tester.context.close()
+
+
+def test_a_wait_mode_run_started_from_the_console_is_graded(browser: Browser,
+                                                            served: tuple[Server, Tenant]) -> None:
+    server, tenant = served
+    visitor = Visitor(browser, server)
+    page = visitor.page
+    page.goto("/console/sign-in")
+    page.get_by_label("Tenant key (X-Sandbox-Key)").fill(tenant.admin_key)
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Conformance").click()
+    visitor.check("conformance")
+    page.get_by_label("pre-entry-correction", exact=False).check()
+    page.get_by_role("button", name="Start a run in wait mode").click()
+    task = page.locator("section code").filter(has_text="/task").first
+    expect(task).to_be_visible(timeout=30_000)
+    expect(page.locator("pre").nth(1)).to_contain_text("client_secret")  # the credentials shown
+    visitor.check("run-waiting")
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path])}
+    operator = subprocess.Popen([sys.executable, str(ROOT / "tests/conform/wait_driver.py"),
+                                 task.inner_text().removesuffix("/task")],
+                                env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        expect(page.locator("#state")).to_contain_text("graded", timeout=120_000)
+    finally:
+        operator.kill()
+        operator.communicate(timeout=10)
+    expect(page.get_by_text("PASSED").first).to_be_visible()
+    assert "FAILED" not in page.locator("main").inner_text().replace("FAILED 0", "")
+    visitor.check("run-graded")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="The evidence bundle (evidence.zip)").click()
+    assert download.value.suggested_filename.endswith("evidence.zip")
+    page.get_by_role("link", name="The report").click()
+    expect(page.locator("body")).to_contain_text("pre-entry-correction")
+    page.goto("/console/conformance")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    assert visitor.blocked == []
+    visitor.context.close()
