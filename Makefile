@@ -29,11 +29,13 @@ lint: install
 # What the server tests drive besides Python: curl and jq (the README walk-through), Debian's
 # Chromium (the browser tests, through Playwright), Node.js (the example command adapter) and npm
 # (the TypeScript client and Spectral, below). Installed from Debian when missing; each entry is
-# command:package.
+# command:package. And axe-core from npm (the console's accessibility test), pinned by
+# tests/server/axe's lock file.
 TOOLS := jq:jq curl:curl chromium:chromium node:nodejs npm:npm
 tools:
 	@missing="$$(for t in $(TOOLS); do command -v $${t%%:*} >/dev/null || echo $${t#*:}; done)"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
+	$(MAKE) --no-print-directory axe
 
 # The TypeScript client's generator, tsc and Spectral, exactly as clients/package-lock.json pins them.
 clients/node_modules/.installed-stamp: clients/package.json clients/package-lock.json
@@ -52,6 +54,15 @@ test-fast: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+.PHONY: axe screenshots
+# axe-core for the console's accessibility test, from npm, pinned by its lock file.
+axe:
+	npm ci --prefix tests/server/axe --no-audit --no-fund --silent
+
+# A PNG of each console page in docs/screenshots (the browser walk, keeping its pictures).
+screenshots: install tools
+	FWP_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q -m server tests/server/test_console_browser.py
 
 # Re-pin every dependency after changing pyproject.toml's ranges.
 lock:

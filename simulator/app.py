@@ -13,7 +13,7 @@ from connexion.options import SwaggerUIOptions
 from flask import Response, request
 from starlette.exceptions import HTTPException
 
-from simulator import fastflask, fastpath, specs
+from simulator import console, fastflask, fastpath, specs
 from simulator.core import calendar, scenarios
 from simulator.core.errors import DomainError
 from simulator.runtime import Runtime, RuntimeMiddleware
@@ -123,6 +123,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     flask_app.before_request(_before_operation)
     flask_app.after_request(_worker_header)
     pages.register(flask_app)
+    if settings.console:
+        console.register(flask_app, runtime.signer.secret)
     if settings.inline_wsgi:
         fastpath.inline(app)
     app.runtime = runtime

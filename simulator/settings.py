@@ -44,6 +44,11 @@ class Settings:
     # A folder of official holiday arrangements (<year>.yaml) to load over `holidays`' data
     # (FWP_CALENDAR_DIR). See simulator/core/calendar_files.py.
     calendar_dir: str | None = None
+    # The web console under /console (FWP_CONSOLE=0 leaves it out). See simulator/console/.
+    console: bool = True
+    # Where the console's conformance runs keep their progress and reports, one folder each
+    # (FWP_CONSOLE_RUNS_DIR); every worker of the machine reads them.
+    console_runs_dir: str = "var/console-runs"
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -60,6 +65,8 @@ class Settings:
             callback_hosts=_hosts(env.get("FWP_CALLBACK_HOSTS")),
             officer_sweep_seconds=float(env.get("FWP_OFFICER_SWEEP_SECONDS") or 60.0),
             calendar_dir=env.get("FWP_CALENDAR_DIR") or None,
+            console=_flag(env.get("FWP_CONSOLE"), True),
+            console_runs_dir=env.get("FWP_CONSOLE_RUNS_DIR") or "var/console-runs",
         )
 
     def to_env(self) -> dict[str, str]:
@@ -72,6 +79,8 @@ class Settings:
             "FWP_INLINE_WSGI": "1" if self.inline_wsgi else "0",
             "FWP_JOURNAL": "1" if self.journal else "0",
             "FWP_OFFICER_SWEEP_SECONDS": repr(self.officer_sweep_seconds),
+            "FWP_CONSOLE": "1" if self.console else "0",
+            "FWP_CONSOLE_RUNS_DIR": self.console_runs_dir,
         }
         if self.admin_token:
             env["FWP_ADMIN_TOKEN"] = self.admin_token

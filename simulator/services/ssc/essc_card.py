@@ -51,6 +51,14 @@ def _account(conn: Connection, holder: Principal) -> RowMapping:
     return row
 
 
+def issued_account(conn: Connection, tenant_id: str, person_id: str) -> str | None:
+    """The person's issued e-SSC account, if any: whose card the console shows for a persona."""
+    found = conn.execute(select(essc_accounts.c.id).where(
+        essc_accounts.c.tenant_id == tenant_id, essc_accounts.c.person_id == person_id,
+        essc_accounts.c.status == "ISSUED")).scalar()
+    return None if found is None else str(found)
+
+
 def _person_of(conn: Connection, account: RowMapping) -> RowMapping:
     return persons.by_id(conn, account["tenant_id"], account["person_id"])
 
@@ -216,6 +224,13 @@ def issue_qr(db: Database, secret: bytes, holder: Principal) -> dict[str, Any]:
         person = _person_of(conn, account)
         now = tenancy.read_clock(conn, holder.tenant_id).now()
         permit = permit_on_card(conn, holder.tenant_id, person["work_permit_number"], now.date())
+    return permit_qr(secret, holder.tenant_id, permit, now)
+
+
+def permit_qr(secret: bytes, tenant_id: str, permit: dict[str, Any] | None,
+              now: datetime) -> dict[str, Any]:
+    """The signed QR of a permit on the card (:func:`permit_on_card`) at ``now``: also what the
+    console shows for a persona, whose app would show the same."""
     if permit is None or not permit["valid"]:
         raise DomainError(
             "E_PERMIT_NOT_ACTIVE",
@@ -224,7 +239,7 @@ def issue_qr(db: Database, secret: bytes, holder: Principal) -> dict[str, Any]:
             extra={"permit_status": permit["status"] if permit else None},
         )
     expires = now + QR_TTL
-    payload = f"FWPQR1.{holder.tenant_id}.{permit['work_permit_number']}.{int(expires.timestamp())}"
+    payload = f"FWPQR1.{tenant_id}.{permit['work_permit_number']}.{int(expires.timestamp())}"
     return {"qr_payload": f"{payload}.{_sign(secret, payload)}", "expires_at": iso(expires)}
 
 
