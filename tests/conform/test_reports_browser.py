@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, expect, sync_playwright
 from simulator.conform.reports import write_all
 from simulator.conform.runner import Runner
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",

@@ -30,7 +30,7 @@ from tests.server.test_browser import browser
 
 __all__ = ["browser"]  # the module's Chromium fixture, shared
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.browser]
 
 AXE = ROOT / "tests/server/axe/node_modules/axe-core/axe.min.js"
 SHOTS = os.environ.get("FWP_SCREENSHOT_DIR")
