@@ -1,4 +1,4 @@
-"""Measured speed-ups of connexion 3.3's FlaskApp (see ../shared/design.md, "Where the time goes").
+"""Measured speed-ups of connexion 3.3's FlaskApp (see bench/README.md).
 
 1. ``InlineWSGI`` runs Flask's WSGI app on the event-loop thread instead of a2wsgi's thread pool
    (the bridge cost 21-23% of a worker's time). Handlers must therefore never wait on the network;

@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 DEMO_USCC = "91350200776049653A"
-"""A unified social credit code that passes both GB 32100 checks (domain.md §3.4)."""
+"""A unified social credit code that passes both GB 32100 checks (docs/domain.md §3.4)."""
 
 
 class SandboxError(AssertionError):

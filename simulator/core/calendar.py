@@ -1,4 +1,4 @@
-"""China's official working-day calendar, for deadlines counted in working days (domain.md §5.1).
+"""China's official working-day calendar, for deadlines counted in working days (docs/domain.md §5.1).
 
 Chinese deadlines count working days, and a working day is not simply Monday to Friday: every year
 the State Council's General Office publishes a holiday arrangement that gives extra days off and

@@ -1,4 +1,4 @@
-"""Identifier generation and validation (domain.md §3).
+"""Identifier generation and validation (docs/domain.md §3).
 
 Pure Python on purpose: models, personas and scenario loaders all share these rules, so
 none of them may pull in a web framework. Published algorithms come from python-stdnum
@@ -153,7 +153,7 @@ def normalize_uscc(code: str) -> str:
 
     The shape check is ours, not stdnum's: stdnum demands digits in positions 1-2 and
     would refuse registration authorities such as ``Y`` (other) or ``N`` (agriculture).
-    Legacy codes with bad check characters exist (domain.md §3.4); whitelisting them is
+    Legacy codes with bad check characters exist (docs/domain.md §3.4); whitelisting them is
     the employer backend's job, not this function's.
     """
     number = compact(code)
@@ -177,7 +177,7 @@ def generate_uscc(rng: random.Random, division: str = "310000") -> str:
 
 
 def work_permit_number(province_code: str, year: int, serial: int) -> str:
-    """Simulator-internal work-permit number (domain.md §3.1 ASSUMPTION).
+    """Simulator-internal work-permit number (docs/domain.md §3.1 ASSUMPTION).
 
     Only "18 digits, one per person for life" is public. We build province + first-issue
     year + 11-digit serial + Luhn digit, so it stays numeric; province codes never start
@@ -250,7 +250,7 @@ def mrz_check_digit(s: str) -> int:
 
 
 def normalize_passport_number(s: str) -> str:
-    """Uppercase and strip spaces; domain.md §3.6 ASSUMPTION: 5-20 letters or digits,
+    """Uppercase and strip spaces; docs/domain.md §3.6 ASSUMPTION: 5-20 letters or digits,
     since no universal passport-number format exists."""
     number = compact(s)
     if not re.fullmatch(r"[A-Z0-9]{5,20}", number):

@@ -1,4 +1,4 @@
-"""Points for the A/B/C classification: the 2017 interim table (domain.md §4.2).
+"""Points for the A/B/C classification: the 2017 interim table (docs/domain.md §4.2).
 
 Pure functions so the application backend, personas and tests agree on one score.
 Simulator choice: the provincial "local bonus" factor (0-10, scarce talent by provincial
@@ -161,7 +161,7 @@ def location_points(province_code: str, *, special_area: bool = False) -> int:
 
 
 def age_points(age: int) -> int:
-    """Under 18 scores 0 too: minors cannot apply at all (domain.md §6 rule 2)."""
+    """Under 18 scores 0 too: minors cannot apply at all (docs/domain.md §6 rule 2)."""
     return next((points for low, high, points in _AGE_BANDS if low <= age <= high), 0)
 
 
@@ -186,7 +186,7 @@ def compute_points(inp: PointsInput) -> PointsBreakdown:
 
 def category_for_points(total: int) -> Category:
     """A ≥ 85, B 60-84, C < 60 (``policy_rules.points_category``). Points are only one route
-    into A or B (domain.md §4.1)."""
+    into A or B (docs/domain.md §4.1)."""
     if not 0 <= total <= MAX_TOTAL:
         raise ValueError(f"points total must be 0-{MAX_TOTAL}: {total}")
     return points_category(total)

@@ -46,7 +46,7 @@ class Policy:
     max_years_a: int = 5
     max_years_b: int = 5
     max_years_c: int = 1
-    """ASSUMPTION (domain.md §5.4): no authoritative maximum validity per category was found."""
+    """ASSUMPTION (docs/domain.md §5.4): no authoritative maximum validity per category was found."""
     officer: str = "MANUAL"
     """MANUAL: a tester decides through the control plane; AUTOMATIC: the simulated officer."""
 
@@ -119,7 +119,7 @@ def originals_overdue(entry: date, today: date, rules: Policy) -> bool:
 
 
 INSURANCE_REGISTRATION_DAYS = 30
-"""Decree 16 Art. 4 / Social Insurance Law Art. 58: register within 30 days (domain.md §5.1)."""
+"""Decree 16 Art. 4 / Social Insurance Law Art. 58: register within 30 days (docs/domain.md §5.1)."""
 
 
 def insurance_registration_late(permit_from: date, registered_on: date) -> bool:
@@ -132,7 +132,7 @@ def insurance_registration_late(permit_from: date, registered_on: date) -> bool:
 
 def validity_end(start: date, category: str, contract_end: date, passport_expiry: date,
                  rules: Policy) -> date:
-    """ASSUMPTION (domain.md §5.4): a permit (or an extension's new term, which starts the day
+    """ASSUMPTION (docs/domain.md §5.4): a permit (or an extension's new term, which starts the day
     after the old end) runs to the earliest of the contract's end, the day before the passport
     expires, and the category's maximum of ``max_years_a/b/c`` years from ``start``."""
     cap = start + relativedelta(years=rules.max_years(category)) - _DAY

@@ -1,4 +1,4 @@
-"""The numbers a resident foreigner is given (domain.md §3.2, §3.3, §3.5): the Foreign Permanent
+"""The numbers a resident foreigner is given (docs/domain.md §3.2, §3.3, §3.5): the Foreign Permanent
 Resident ID card, the Chinese resident ID it is told apart from, and the foreigner's social
 security number (simulator-internal layout). Shared rules, errors and country data are in
 :mod:`simulator.core.ids`; validators follow its order (shape, check character, meaning).
@@ -32,7 +32,7 @@ from simulator.core.ids import (
 def pr_card_number(
     province_code: str, nationality_alpha3: str, birth_date: datetime.date, sequence: int
 ) -> str:
-    """2023 Foreign Permanent Resident ID number (domain.md §3.2, official layout).
+    """2023 Foreign Permanent Resident ID number (docs/domain.md §3.2, official layout).
 
     Sex parity of ``sequence`` (odd = male) is unconfirmed, so the caller chooses it.
     """
@@ -54,7 +54,7 @@ def _check_pr_meaning(number: str) -> None:
 
 def validate_pr_card_number(s: str) -> str:
     """Accept the 2023 card (leading 9, MOD 11-2) or the 2017 card, whose reported
-    2-digit checksum is unreliable (domain.md §3.2), so it gets the regex only."""
+    2-digit checksum is unreliable (docs/domain.md §3.2), so it gets the regex only."""
     number = compact(s)
     if re.fullmatch(r"[A-Z]{3}[0-9]{12}", number):
         return number
@@ -73,7 +73,7 @@ def validate_resident_id(s: str) -> str:
 
     stdnum.cn.ric.validate is not used whole: its birth-place lookup raises KeyError,
     not a ValidationError, for address codes its database lists without a county
-    (340524 in domain.md's own test vector). We keep its check digit and date parsing.
+    (340524 in docs/domain.md's own test vector). We keep its check digit and date parsing.
     A leading 9 is refused: that marks a foreigner's PR card, not a resident ID.
     """
     number = compact(s)
@@ -100,13 +100,13 @@ def foreigner_ssn(
     sequence: int,
     pr_card_number: str | None = None,
 ) -> str:
-    """Simulator-internal foreigner SSN (domain.md §3.3 ASSUMPTION; real rule unpublished).
+    """Simulator-internal foreigner SSN (docs/domain.md §3.3 ASSUMPTION; real rule unpublished).
 
     A 2023 PR card holder's SSN is the PR number as is. Anyone else (2017 PR cards
     included) gets alpha-3 + 6-digit agency division + YYMMDD + 2-digit sequence + an
     ISO 7064 MOD 37,36 check over the first 17 characters. MOD 37,36 catches every
     single-character substitution and always yields 0-9/A-Z; MOD 37-2 can yield ``*``,
-    and domain.md's "USCC alphabet mod 11" lacks I, O, S, V, Z and lets 0/B collide.
+    and docs/domain.md's "USCC alphabet mod 11" lacks I, O, S, V, Z and lets 0/B collide.
     """
     if pr_card_number is not None:
         pr_number = validate_pr_card_number(pr_card_number)

@@ -1,7 +1,7 @@
 """The person behind an employer's foreigner records, shared by both services.
 
 A person is one ``persons`` row per tenant with an id of its own. An employer's foreigner record
-finds its person by nationality, passport number and birth date (domain.md §3.3: the SSN is coded
+finds its person by nationality, passport number and birth date (docs/domain.md §3.3: the SSN is coded
 from the passport); the work-permit number and the social security number are the person's for
 life. Everything that belongs to the person rather than to a passport (the e-SSC account, and
 through it its sessions and messages; the physical card, through the SSN) hangs on the person's

@@ -1,4 +1,4 @@
-"""The application state machine seen by the employer (domain.md §5.2): drafts, submission,
+"""The application state machine seen by the employer (docs/domain.md §5.2): drafts, submission,
 withdrawal, corrections, the notification letter, and 409s that say what is allowed instead.
 
 Also home of :func:`drive`, which the officer and tenancy tests import.

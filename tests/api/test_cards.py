@@ -1,4 +1,4 @@
-"""The physical social security card (实体社保卡, domain.md §5.6) over HTTP: production on the
+"""The physical social security card (实体社保卡, docs/domain.md §5.6) over HTTP: production on the
 tenant clock over China's working days, every action allowed and refused, replacement, one card in
 use per person, and isolation between employers and tenants.
 

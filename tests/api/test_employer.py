@@ -32,9 +32,9 @@ def test_registration_verifies_and_normalises_the_code(tenant: Tenant) -> None:
 
 
 @pytest.mark.parametrize(("uscc", "reason"), [
-    ("91350200776049653B", "check_character"),  # domain.md §3.4 example with a wrong position 18
+    ("91350200776049653B", "check_character"),  # docs/domain.md §3.4 example with a wrong position 18
     ("91350200776049654D", "organisation_check"),  # position 18 right for a wrong position 17
-    ("91350203M0001QAY9B", "check_character"),  # the real-world anomaly of domain.md §3.4
+    ("91350203M0001QAY9B", "check_character"),  # the real-world anomaly of docs/domain.md §3.4
     ("9135020077604965IA", "alphabet"),  # I is not in the GB 32100 alphabet
     ("91A50200776049653A", "format"),  # positions 3-8 are a division code
     ("9135020077604965 A", "length"),  # 18 characters on the wire, 17 once compacted

@@ -178,7 +178,7 @@ def test_officer_on_an_unknown_application(tenant: Tenant, app_id: str, status: 
     expect_problem(officer(tenant, app_id, "accept"), status, code, "applicationId")
 
 
-# One active permit per person (domain.md §6 rule 8) ---------------------------------------------
+# One active permit per person (docs/domain.md §6 rule 8) ---------------------------------------------
 
 def _approved(tenant: Tenant, employer: Employer, **foreigner: Any) -> dict[str, Any]:
     person = employer.create_foreigner(**foreigner)

@@ -1,4 +1,4 @@
-"""Every policy rule checked when an application is submitted (domain.md §4, §6), broken on
+"""Every policy rule checked when an application is submitted (docs/domain.md §4, §6), broken on
 purpose, with the boundary on both sides. The tenant clock is frozen on 2026-03-02.
 
 Points of the default applicant (simulator.testing): MASTER 15, 5 years 8, 12 months 15, HSK3 3,

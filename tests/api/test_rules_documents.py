@@ -1,4 +1,4 @@
-"""The document and route rules of a submission (domain.md §2.3, §4.1, §6 rules 3 and 6): legalisation,
+"""The document and route rules of a submission (docs/domain.md §2.3, §4.1, §6 rules 3 and 6): legalisation,
 translation, the evidence each qualification route needs and C's one-year contract, each broken on
 purpose and kept on the other side of its boundary. The tenant clock is frozen on 2026-03-02.
 

@@ -1,4 +1,4 @@
-"""Identifier rules against domain.md §3's worked examples, band edges and typo sweeps."""
+"""Identifier rules against docs/domain.md §3's worked examples, band edges and typo sweeps."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_identifier_error_is_a_value_error_with_reason() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("91350200776049653A", "91350200776049653A"),  # domain.md worked example
+        ("91350200776049653A", "91350200776049653A"),  # docs/domain.md worked example
         ("91110000600037341L", "91110000600037341L"),  # stdnum doctest
         ("9135 0200 7760 4965 3a", "91350200776049653A"),
         (" 91350200776049653a\t", "91350200776049653A"),

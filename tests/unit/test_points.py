@@ -1,4 +1,4 @@
-"""2017 interim points table (domain.md §4.2): the worked example and every band edge."""
+"""2017 interim points table (docs/domain.md §4.2): the worked example and every band edge."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from simulator.core.points import (
     salary_points,
 )
 
-# domain.md §4.2 worked example: 300k CNY, master's, 5 years, 12 months, HSK 3, Shanghai, 32.
+# docs/domain.md §4.2 worked example: 300k CNY, master's, 5 years, 12 months, HSK 3, Shanghai, 32.
 WORKED_EXAMPLE = PointsInput(
     annual_salary_cny=300_000,
     education=Education.MASTER,

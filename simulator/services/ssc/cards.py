@@ -1,5 +1,5 @@
 """Physical social security cards (实体社保卡): the application at a partner bank, production on
-the tenant clock, and the card's lifecycle afterwards (domain.md §2.5, §5.6).
+the tenant clock, and the card's lifecycle afterwards (docs/domain.md §2.5, §5.6).
 
 Time-driven states. Only explicit actions (apply, activate, report a loss, ...) are written; the
 stored ``status`` is the last one's. The photo review and production are dated when the card is
@@ -15,7 +15,7 @@ Card numbers use a simulator-internal format, ``^[A-Z][0-9]{8}$``: one letter fi
 seed, then eight digits ``(offset + step * seq) mod 10**8`` with ``offset`` and ``step`` derived
 from the seed and ``step`` coprime to 10. That affine map is a bijection on eight-digit numbers,
 so the first 10**8 sequence numbers of a tenant give distinct cards; same seed and same requests,
-same numbers. Real numbers are issued per region (domain.md §2.5) and not modelled.
+same numbers. Real numbers are issued per region (docs/domain.md §2.5) and not modelled.
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal
 
 PHOTO_REVIEW_DAYS = 3
-"""Working days of the photo review. Guangzhou says 1–5 (domain.md §2.5); the sandbox takes 3."""
+"""Working days of the photo review. Guangzhou says 1–5 (docs/domain.md §2.5); the sandbox takes 3."""
 PRODUCTION_DAYS = 12
-"""Working days to make the card once the photo passed (Guangzhou, domain.md §2.5)."""
+"""Working days to make the card once the photo passed (Guangzhou, docs/domain.md §2.5)."""
 FIRST_CARD_FEE_CNY = 0
 REPLACEMENT_FEE_CNY = 20
-"""A first card is free, a replacement costs 20 CNY (Dongguan, Fangchenggang; domain.md §2.5)."""
+"""A first card is free, a replacement costs 20 CNY (Dongguan, Fangchenggang; docs/domain.md §2.5)."""
 
 STATUS_ZH = {
     "APPLIED": "已申领", "PHOTO_REVIEW": "照片审核中", "IN_PRODUCTION": "制卡中", "SEALED": "封存待领",
@@ -287,6 +287,6 @@ def card_in_use(db: Database, tenant_id: str, ssn: str) -> Card | None:
 
 def holds_physical_card(conn: Connection, tenant_id: str, ssn: str, today: date) -> str | None:
     """The derived status of the person's card in use (not cancelled), or None. The e-SSC
-    registration asks for the extra real-name check when there is one (domain.md §5.5)."""
+    registration asks for the extra real-name check when there is one (docs/domain.md §5.5)."""
     current = _in_use(conn, tenant_id, ssn)
     return None if current is None else derive(current, today)[0]

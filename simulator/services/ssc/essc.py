@@ -1,7 +1,7 @@
 """The electronic social security card (电子社保卡): registration and login, as the foreigner's app
 sees them.
 
-Registration follows the Hainan and Ningbo guides (domain.md §5.5): name exactly as in the
+Registration follows the Hainan and Ningbo guides (docs/domain.md §5.5): name exactly as in the
 passport plus the work-permit number (or social security number, or PR card number) and a
 password; a real-person (face) check; an extra real-name check (bank card or China mobile, by SMS
 code) when a physical card already exists. The card itself, the permit QR and its inspection are

@@ -24,7 +24,7 @@ from simulator.store.schema import (
 
 IN_FORCE = ("NOTICE_ISSUED", "ENTERED", "PENDING_ORIGINALS_CHECK", "ACTIVE", "EXPIRING",
             "OVERDUE_VERIFICATION")
-"""Permit states an e-SSC can be registered against (domain.md §6 rule 10)."""
+"""Permit states an e-SSC can be registered against (docs/domain.md §6 rule 10)."""
 PBKDF2_ROUNDS = 20_000  # a sandbox: strong enough to not store passwords, cheap enough to test
 
 

@@ -1,5 +1,5 @@
 """Work-permit applications (工作许可申请): the record and its views, filing, the policy check on
-submission and the state machine of domain.md §5.2 (the officer's decisions: ``decisions``;
+submission and the state machine of docs/domain.md §5.2 (the officer's decisions: ``decisions``;
 reads clients poll and page: ``application_reads``)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The officer's deadlines on China's working-day calendar (domain.md §5.1), derived from an
+"""The officer's deadlines on China's working-day calendar (docs/domain.md §5.1), derived from an
 application's history and the tenant's policy settings, never stored: the automatic officer acts
 on them (``officer.py``) and every application shows them (:func:`due_dates`), so a vendor sees
 the day its file is due as the officer does, holidays and make-up workdays counted.
@@ -39,7 +39,7 @@ def last(history: list[dict[str, Any]], key: str, value: str) -> dict[str, Any]:
 
 def used_review_days(history: list[dict[str, Any]]) -> int:
     """Working days of review already spent before the current stint in UNDER_REVIEW: the
-    review's clock stops while supplementary material is awaited (补正; domain.md §5.2,
+    review's clock stops while supplementary material is awaited (补正; docs/domain.md §5.2,
     ASSUMPTION) and goes on where it stopped, rather than starting again."""
     used, since = 0, None
     for entry in history:
@@ -53,7 +53,7 @@ def used_review_days(history: list[dict[str, Any]]) -> int:
 
 @dataclass(frozen=True)
 class Review:
-    """The review's dates: its own deadline and the statutory one (domain.md §5.1)."""
+    """The review's dates: its own deadline and the statutory one (docs/domain.md §5.1)."""
 
     accepted: date
     statutory: date

@@ -32,7 +32,7 @@ def view(row: direct.Row, permit_number: str | None = None) -> dict[str, Any]:
 
 def normal_name(name: str) -> str:
     """A passport name as stored and compared: upper case, internal spaces collapsed (the e-SSC
-    compares names so, domain.md §6 rule 10, ASSUMPTION)."""
+    compares names so, docs/domain.md §6 rule 10, ASSUMPTION)."""
     return " ".join(name.upper().split())
 
 

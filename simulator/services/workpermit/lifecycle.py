@@ -1,4 +1,4 @@
-"""The permit's life after approval (domain.md §5.1, §5.3): entry, the B/C originals check, and
+"""The permit's life after approval (docs/domain.md §5.1, §5.3): entry, the B/C originals check, and
 the extension, change and cancellation applications, each on the tenant clock and the tenant's
 policy settings. Filing checks run here; the effects run when the officer approves.
 """

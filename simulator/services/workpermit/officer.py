@@ -9,7 +9,7 @@ the review's last working day, and the history says so. Every step goes through 
 functions the manual officer uses (``decisions.officer_*``), run with a scope whose clock
 stands at the step's moment, so the permit, the letter and every rule read the same date.
 
-Deadlines (``deadlines.py``) count working days on China's official calendar (domain.md §5.1),
+Deadlines (``deadlines.py``) count working days on China's official calendar (docs/domain.md §5.1),
 the start day never counting, with the tenant's policy settings:
 
 * pre-review: ``pre_review_working_days`` after the last entry into PRE_REVIEW. All defects are
@@ -55,7 +55,7 @@ OFFICE_HOURS = time(9)
 NEW_PERMIT_DOCUMENTS = ("CRIMINAL_RECORD", "HEALTH_CERTIFICATE", "DEGREE_CERTIFICATE",
                         "EMPLOYMENT_CONTRACT", "PASSPORT")
 REQUIRED_DOCUMENTS = dict.fromkeys(("NEW_OVERSEAS", "NEW_IN_CHINA"), NEW_PERMIT_DOCUMENTS)
-"""ASSUMPTION: of domain.md §2.3's list for a new permit, items 3-7 (degree, criminal record,
+"""ASSUMPTION: of docs/domain.md §2.3's list for a new permit, items 3-7 (degree, criminal record,
 health certificate, contract, passport), the documents with a checkable date and a rule of their
 own. The application form, photo and CV (items 1, 9, 10) are required in reality but the sandbox's
 own walk-through and ``simulator.testing.documents()`` do not send them; a visa or residence

@@ -33,7 +33,7 @@ EXPIRING_FROM = ("ACTIVE", "LEGACY_PHYSICAL")
 
 
 def effective_status(row: Any, today: date, rules: Policy) -> str:
-    """The permit's status on ``today``, derived from the stored one and the clock (domain.md §5.3):
+    """The permit's status on ``today``, derived from the stored one and the clock (docs/domain.md §5.3):
     past ``valid_to`` it is EXPIRED, a B/C holder past the originals-check deadline is
     OVERDUE_VERIFICATION, a permit in force (ACTIVE, or a physical one) within the extension lead
     time is EXPIRING. Every service reads it the same way, so nobody sees a stale state. A
@@ -68,7 +68,7 @@ def refuse_second_active(scope: TenantScope, foreigner: Row) -> None:
 
 
 def second_active(scope: TenantScope, foreigner: Row) -> Iterator[DomainError]:
-    """One active permit per person (domain.md §6 rule 8, ASSUMPTION)."""
+    """One active permit per person (docs/domain.md §6 rule 8, ASSUMPTION)."""
     number = person_number(scope.conn, scope.tenant_id, foreigner)
     if number is None:
         return

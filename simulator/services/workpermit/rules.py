@@ -1,4 +1,4 @@
-"""Policy rules checked when an application is submitted (domain.md §4, §6).
+"""Policy rules checked when an application is submitted (docs/domain.md §4, §6).
 
 Pure functions over the application's facts and the tenant's date: each ``check_*`` yields a
 :class:`DomainError` for every way its rule is broken (its own code, the field at fault), and
@@ -26,7 +26,7 @@ from simulator.core.points import (
 )
 
 FRESH_DOCUMENTS = ("CRIMINAL_RECORD", "HEALTH_CERTIFICATE")
-HIGH_SALARY_CNY = 600_000  # Shanghai's high-earner A route (domain.md §4.1, M); ASSUMPTION nationwide
+HIGH_SALARY_CNY = 600_000  # Shanghai's high-earner A route (docs/domain.md §4.1, M); ASSUMPTION nationwide
 
 ROUTE_CATEGORY = {
     "BACHELOR_EXPERIENCE": "B",

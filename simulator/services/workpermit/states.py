@@ -1,4 +1,4 @@
-"""State machines of the work-permit service, as data (domain.md §5.2, §5.3)."""
+"""State machines of the work-permit service, as data (docs/domain.md §5.2, §5.3)."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ foreigners = Table(
 )
 
 # A person: a stable id of their own (what the e-SSC account and its sessions hang on), found from
-# an employer's foreigner record by nationality, passport number and birth date (domain.md §3.3),
+# an employer's foreigner record by nationality, passport number and birth date (docs/domain.md §3.3),
 # a key an approved passport change moves (services/persons.py); the work-permit number and the
 # SSN, once assigned, are theirs for life.
 persons = Table(
