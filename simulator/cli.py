@@ -1,5 +1,5 @@
 """``fwp-sandbox``: serve the sandbox, print a bundled spec, seed random personas, test a client
-(``conform``)."""
+(``conform``), load-test it (``load``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from simulator import __version__, specs
 from simulator.conform import cli as conform_cli
+from simulator.loadtest import cli as load_cli
 from simulator.settings import Settings
 
 
@@ -115,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--database", help="SQLAlchemy URL (default: sqlite:///var/fwp-sandbox.db)")
     seed.set_defaults(run=_seed)
     conform_cli.add_parser(sub)
+    load_cli.add_parser(sub)
     args = parser.parse_args(argv)
     return int(args.run(args))
 
