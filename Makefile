@@ -10,7 +10,7 @@ PORT   ?= 8080
 WORKERS ?= 1
 DATABASE ?= sqlite:///var/fwp-sandbox.db
 
-.PHONY: install run lint tools test contract bench lock clean
+.PHONY: install run lint tools test contract bench load lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,9 +26,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# What the server tests drive besides Python: curl and jq (the README walk-through) and Debian's
-# Chromium (the browser tests, through Playwright). Installed from Debian when missing.
-TOOLS := jq curl chromium
+# What the server tests drive besides Python: curl and jq (the README walk-through), Debian's
+# Chromium (the browser tests, through Playwright) and HAProxy (the multi-instance sandbox,
+# tests/load/test_cluster.py). Installed from Debian when missing.
+TOOLS := jq curl chromium haproxy
 tools:
 	@missing="$$(for t in $(TOOLS); do command -v $$t >/dev/null || echo $$t; done)"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
@@ -38,6 +39,14 @@ test: lint tools
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# A load profile (load/profiles/) judged by its objectives, on an embedded sandbox unless SANDBOX=URL.
+PROFILE ?= default
+USERS ?= 10
+DURATION ?= 60s
+load: install
+	$(BIN)/fwp-sandbox load run --profile $(PROFILE) --users $(USERS) --duration $(DURATION) \
+		$(if $(SANDBOX),--sandbox $(SANDBOX)) --report-dir fwp-load-report
 
 # Re-pin every dependency after changing pyproject.toml's ranges.
 lock:

@@ -93,10 +93,13 @@ class EmployerHR(SandboxUser):
 
     @task(1)
     def extend_due_permits(self) -> None:
-        """Act on the extension reminders: each due permit extended once, by one user."""
-        messages = self.call("GET", "/fwp/v1/messages", params={"limit": 100}, headers=self.auth)
-        due = sorted({m["work_permit_number"] for m in (messages or {}).get("items", [])
-                      if m["kind"] == "EXTENSION_REMINDER"})
+        """Act on the extension reminders: each due permit extended once, by one user (an expired
+        one takes a new application, not an extension)."""
+        messages = (self.call("GET", "/fwp/v1/messages", params={"limit": 100}, headers=self.auth)
+                    or {}).get("items", [])
+        ended = {m["work_permit_number"] for m in messages if m["kind"] == "PERMIT_EXPIRED"}
+        due = sorted({m["work_permit_number"] for m in messages
+                      if m["kind"] == "EXTENSION_REMINDER" and m["work_permit_number"] not in ended})
         for number in share(self.environment, due):
             if number in EXTENDED:
                 continue
