@@ -55,22 +55,30 @@ class EmployerHR(SandboxUser):
 
     @task(4)
     def follow_up(self) -> None:
-        """Read the status of the application read longest ago, if that was long enough ago."""
+        for application, status in self.news():
+            self.on_status(application, status)
+
+    def news(self) -> list[tuple[str, str]]:
+        """Polling: the status of the application read longest ago, if that was long enough ago."""
         if not self.pending:
-            return
+            return []
         application, last = min(self.pending.items(), key=lambda item: item[1])
         if time.monotonic() - last < POLL_INTERVAL_S:
-            return
+            return []
+        return [(application, status)] if (status := self.read_status(application)) else []
+
+    def read_status(self, application: str) -> str | None:
         self.pending[application] = time.monotonic()
         status = self.call("GET", f"/fwp/v1/applications/{application}/status", name=f"{APP}/status",
                            headers=self.auth)
-        if status is None:
-            return
-        if status["status"] == "RETURNED_FOR_CORRECTION":
+        return None if status is None else str(status["status"])
+
+    def on_status(self, application: str, status: str) -> None:
+        if status == "RETURNED_FOR_CORRECTION":
             self.answer_correction(application)
-        elif status["status"] in ("APPROVED", "REJECTED", "WITHDRAWN"):
-            del self.pending[application]
-            if status["status"] == "APPROVED":
+        elif status in ("APPROVED", "REJECTED", "WITHDRAWN"):
+            self.pending.pop(application, None)
+            if status == "APPROVED":
                 self.after_approval(application)
 
     def answer_correction(self, application: str) -> None:

@@ -25,6 +25,10 @@ for _name, _weight in MIX.items():
         import load_vendor
 
         _party = load_vendor.VendorClient
+    elif _name == "EmployerHRCallbacks":
+        import load_callbacks
+
+        _party = load_callbacks.EmployerHRCallbacks
     else:
         _party = getattr(load_parties, _name)
     _party.weight = _weight

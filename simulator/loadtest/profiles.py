@@ -19,7 +19,7 @@ import simulator
 LOAD_DIR = Path(simulator.__file__).resolve().parents[1] / "load"
 """The checkout's ``load/`` folder (the Locust users and the profiles)."""
 
-PARTIES = ("EmployerHR", "EsscApp", "BorderVerifier", "Officer", "VendorClient")
+PARTIES = ("EmployerHR", "EmployerHRCallbacks", "EsscApp", "BorderVerifier", "Officer", "VendorClient")
 """The user classes of ``load/locustfile.py`` a profile may weigh."""
 
 

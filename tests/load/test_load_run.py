@@ -55,6 +55,7 @@ def test_an_objective_set_to_fail_gets_exit_1_and_the_table_names_it(tmp_path: P
     for party in ("POST /fwp/v1/foreigners", "GET /ssc/v1/essc/card", "POST /ssc/v1/inspections",
                   "POST /sandbox/v1/tenants/[id]/officer/applications/[id]/approval"):
         assert made.get(party, 0) > 0, f"{party} never ran: {made}"
+    assert made["POST /sandbox/v1/tenants/[id]/callbacks"] == 1  # the HR system taking callbacks
 
 
 def test_distributed_locust_runs_a_master_and_two_workers(tmp_path: Path) -> None:
