@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -27,7 +28,7 @@ from simulator.conform.journal import HARNESS_AGENT
 from simulator.conform.sandbox_embed import EmbeddedSandbox, SandboxStartError
 from simulator.loadtest import client_checks, stage
 from simulator.loadtest.locust_process import LocustRun, run
-from simulator.loadtest.profiles import ProfileError, available, load_profile
+from simulator.loadtest.profiles import LOAD_DIR, ProfileError, available, load_profile
 from simulator.loadtest.verdicts import Row, judge, read_stats, render
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h)?$")
@@ -58,6 +59,9 @@ def _setup_file(folder: Path, setup: dict[str, Any]) -> Path:
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
+    if importlib.util.find_spec("locust") is None or not (LOAD_DIR / "locustfile.py").is_file():
+        raise ProfileError("load runs need Locust (pip install 'fwp-sandbox[test]') and a checkout's "
+                           f"load/ folder (looked in {LOAD_DIR})")
     profile = load_profile(args.profile, objectives=args.objectives)
     vendor = "VendorClient" in profile.users
     if vendor != bool(args.adapter):

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from simulator.cli import main
 from simulator.cluster import Cluster, ClusterError
 from simulator.conform.journal import settled
 from simulator.testing import (
@@ -139,6 +140,8 @@ def test_the_journal_is_complete_across_instances(clients: list[httpx.Client]) -
     assert len({e["id"] for e in reads}) == 30
 
 
-def test_sqlite_is_refused(tmp_path: Any) -> None:
+def test_sqlite_is_refused(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(ClusterError, match="PostgreSQL"):
         Cluster(f"sqlite:///{tmp_path}/one.db")
+    assert main(["cluster", "--database", f"sqlite:///{tmp_path}/one.db"]) == 2
+    assert "needs PostgreSQL" in capsys.readouterr().err
