@@ -19,17 +19,14 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-from rich.console import Console
+from simulator.loadtest import LOAD_DIR, available
 
-from simulator.conform.journal import HARNESS_AGENT
-from simulator.conform.sandbox_embed import EmbeddedSandbox, SandboxStartError
-from simulator.loadtest import client_checks, stage
-from simulator.loadtest.locust_process import LocustRun, run
-from simulator.loadtest.profiles import LOAD_DIR, ProfileError, available, load_profile
-from simulator.loadtest.verdicts import Row, judge, read_stats, render
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from simulator.loadtest.verdicts import Row
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h)?$")
 
@@ -44,6 +41,8 @@ def duration(text: str) -> float:
 
 @contextlib.contextmanager
 def sandbox_url(given: str | None, workers: int) -> Iterator[str]:
+    from simulator.conform.sandbox_embed import EmbeddedSandbox
+
     if given:
         yield given.rstrip("/")
         return
@@ -59,6 +58,14 @@ def _setup_file(folder: Path, setup: dict[str, Any]) -> Path:
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
+    import httpx
+
+    from simulator.conform.journal import HARNESS_AGENT
+    from simulator.loadtest import client_checks, stage
+    from simulator.loadtest.locust_process import LocustRun, run
+    from simulator.loadtest.profiles import ProfileError, load_profile
+    from simulator.loadtest.verdicts import judge, read_stats
+
     if importlib.util.find_spec("locust") is None or not (LOAD_DIR / "locustfile.py").is_file():
         raise ProfileError("load runs need Locust (pip install 'fwp-sandbox[test]') and a checkout's "
                            f"load/ folder (looked in {LOAD_DIR})")
@@ -92,6 +99,8 @@ def _run(args: argparse.Namespace, console: Console) -> int:
 
 
 def _report(rows: list[Row], report_dir: Path, name: str, console: Console) -> int:
+    from simulator.loadtest.verdicts import render
+
     render(rows, console, f"objectives of profile {name}")
     (report_dir / "objectives.json").write_text(json.dumps([asdict(r) for r in rows], indent=2,
                                                            ensure_ascii=False), encoding="utf-8")
@@ -100,6 +109,13 @@ def _report(rows: list[Row], report_dir: Path, name: str, console: Console) -> i
 
 
 def _command(args: argparse.Namespace) -> int:
+    """Heavy imports here, not at the top: ``fwp-sandbox serve`` imports this module too."""
+    import httpx
+    from rich.console import Console
+
+    from simulator.conform.sandbox_embed import SandboxStartError
+    from simulator.loadtest.profiles import ProfileError
+
     console = Console()
     try:
         return _run(args, console)

@@ -21,7 +21,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from simulator.conform.sandbox_embed import free_port
-from simulator.loadtest.profiles import LOAD_DIR, Profile
+from simulator.loadtest import LOAD_DIR
+from simulator.loadtest.profiles import Profile
 from simulator.loadtest.verdicts import read_stats
 
 STATS_PREFIX = "stats"

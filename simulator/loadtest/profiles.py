@@ -14,10 +14,7 @@ from typing import Any
 
 import yaml
 
-import simulator
-
-LOAD_DIR = Path(simulator.__file__).resolve().parents[1] / "load"
-"""The checkout's ``load/`` folder (the Locust users and the profiles)."""
+from simulator.loadtest import LOAD_DIR
 
 PARTIES = ("EmployerHR", "EmployerHRCallbacks", "EsscApp", "BorderVerifier", "Officer", "VendorClient")
 """The user classes of ``load/locustfile.py`` a profile may weigh."""
@@ -103,7 +100,3 @@ def load_profile(name: str, directory: Path = LOAD_DIR, objectives: Path | None 
                    stages=_stages(path, data.get("stages")),
                    spawn_rate=float(data.get("spawn_rate", 0)) or 0.0,
                    objectives=load_objectives(slo), faults=tuple(data.get("faults") or ()))
-
-
-def available(directory: Path = LOAD_DIR) -> list[str]:
-    return sorted(p.stem for p in (directory / "profiles").glob("*.yaml"))

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from simulator.loadtest import LOAD_DIR, available
 from simulator.loadtest.cli import duration
-from simulator.loadtest.profiles import LOAD_DIR, Latency, Objectives, ProfileError, available, load_profile
+from simulator.loadtest.profiles import Latency, Objectives, ProfileError, load_profile
 from simulator.loadtest.verdicts import judge, read_stats
 
 COLUMNS = ["Type", "Name", "Request Count", "Failure Count", "Requests/s", "95%", "99%"]
