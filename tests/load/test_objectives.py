@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,3 +93,13 @@ def test_malformed_profiles_are_refused(tmp_path: Path, body: str, complaint: st
 
 def test_the_load_folder_is_the_checkouts() -> None:
     assert (LOAD_DIR / "locustfile.py").is_file()
+
+
+def test_the_shape_follows_the_stages() -> None:
+    """``load/load_shape.py`` in a subprocess (importing Locust here would patch this process)."""
+    probe = "import load_shape; print([load_shape.users_at(t) for t in (0, 1.9, 2, 9.9, 10)])"
+    env = {**os.environ, "FWP_LOAD_STAGES": '[{"until": 0.2, "users": 0.5}, {"until": 1, "users": 1}]',
+           "FWP_LOAD_USERS": "10", "FWP_LOAD_DURATION": "10"}
+    run = subprocess.run([sys.executable, "-c", probe], cwd=LOAD_DIR, env=env, capture_output=True,
+                         text=True, timeout=60, check=True)
+    assert run.stdout.strip() == "[5, 5, 10, 10, None]"
