@@ -10,7 +10,7 @@ PORT   ?= 8080
 WORKERS ?= 1
 DATABASE ?= sqlite:///var/fwp-sandbox.db
 
-.PHONY: install run lint tools clients test test-fast contract bench lock clean
+.PHONY: install run lint tools clients test test-fast contract bench load lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,11 +27,11 @@ lint: install
 	$(BIN)/mypy
 
 # What the server tests drive besides Python: curl and jq (the README walk-through), Debian's
-# Chromium (the browser tests, through Playwright), Node.js (the example command adapter) and npm
-# (the TypeScript client and Spectral, below). Installed from Debian when missing; each entry is
-# command:package. And axe-core from npm (the console's accessibility test), pinned by
-# tests/server/axe's lock file.
-TOOLS := jq:jq curl:curl chromium:chromium node:nodejs npm:npm
+# Chromium (the browser tests, through Playwright), Node.js (the example command adapter), npm
+# (the TypeScript client and Spectral, below) and HAProxy (the multi-instance sandbox,
+# tests/load/test_cluster.py). Installed from Debian when missing; each entry is command:package.
+# And axe-core from npm (the console's accessibility test), pinned by tests/server/axe's lock file.
+TOOLS := jq:jq curl:curl chromium:chromium node:nodejs npm:npm haproxy:haproxy
 tools:
 	@missing="$$(for t in $(TOOLS); do command -v $${t%%:*} >/dev/null || echo $${t#*:}; done)"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
@@ -63,6 +63,14 @@ axe:
 # A PNG of each console page in docs/screenshots (the browser walk, keeping its pictures).
 screenshots: install tools
 	FWP_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q -m server tests/server/test_console_browser.py
+
+# A load profile (load/profiles/) judged by its objectives, on an embedded sandbox unless SANDBOX=URL.
+PROFILE ?= default
+USERS ?= 10
+DURATION ?= 60s
+load: install
+	$(BIN)/fwp-sandbox load run --profile $(PROFILE) --users $(USERS) --duration $(DURATION) \
+		$(if $(SANDBOX),--sandbox $(SANDBOX)) --report-dir fwp-load-report
 
 # Re-pin every dependency after changing pyproject.toml's ranges.
 lock:

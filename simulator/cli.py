@@ -1,9 +1,11 @@
 """``fwp-sandbox``: serve the sandbox, print a bundled spec, seed random personas, migrate the
-database, test a client (``conform``)."""
+database, test a client (``conform``), load-test it (``load``), run several instances
+(``cluster``)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from dataclasses import replace
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from simulator import __version__, specs
 from simulator.conform import cli as conform_cli
+from simulator.loadtest import cli as load_cli
 from simulator.settings import Settings
 
 if TYPE_CHECKING:
@@ -158,6 +161,28 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cluster(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from simulator.cluster import Cluster, ClusterError
+
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        with Cluster(args.database, args.instances, host=args.host, port=args.port,
+                     workers=args.workers) as cluster:
+            print(f"fwp-sandbox cluster on {cluster.url}: HAProxy over {args.instances} instances "
+                  f"({', '.join(cluster.instance_urls)}), one database")
+            sys.stdout.flush()
+            with contextlib.suppress(KeyboardInterrupt):
+                stopped.wait()
+    except ClusterError as exc:
+        print(f"fwp-sandbox cluster: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fwp-sandbox", description=__doc__)
     parser.add_argument("--version", action="version", version=__version__)
@@ -188,7 +213,15 @@ def main(argv: list[str] | None = None) -> int:
     db.add_argument("-m", "--message", help="revision: what the new revision changes")
     db.add_argument("--database", help="SQLAlchemy URL (default: sqlite:///var/fwp-sandbox.db)")
     db.set_defaults(run=_db)
+    cluster = sub.add_parser("cluster", help="several instances on one PostgreSQL behind HAProxy")
+    cluster.add_argument("--instances", type=_positive, default=2)
+    cluster.add_argument("--database", required=True, help="postgresql://... (shared by every instance)")
+    cluster.add_argument("--host", default="127.0.0.1", help="where HAProxy listens")
+    cluster.add_argument("--port", type=int, default=8080)
+    cluster.add_argument("--workers", type=_positive, default=1, help="workers per instance")
+    cluster.set_defaults(run=_cluster)
     conform_cli.add_parser(sub)
+    load_cli.add_parser(sub)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -33,9 +33,11 @@ class SandboxStartError(RuntimeError):
 class EmbeddedSandbox:
     """``with EmbeddedSandbox() as url:`` a sandbox that answers at ``url`` until the block ends."""
 
-    def __init__(self, startup_timeout: float = 30.0, admin_token: str | None = None) -> None:
+    def __init__(self, startup_timeout: float = 30.0, admin_token: str | None = None,
+                 workers: int = 1) -> None:
         self.startup_timeout = startup_timeout
         self.admin_token = admin_token
+        self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._dir = tempfile.TemporaryDirectory(prefix="fwp-conform-")
@@ -45,7 +47,7 @@ class EmbeddedSandbox:
         folder = Path(self._dir.name)
         command = [sys.executable, "-m", "simulator", "serve", "--host", "127.0.0.1",
                    "--port", str(self.port), "--database", f"sqlite:///{folder / 'sandbox.db'}",
-                   "--log-level", "warning", "--no-access-log", "--no-demo",
+                   "--workers", str(self.workers), "--log-level", "warning", "--no-access-log", "--no-demo",
                    *(["--admin-token", self.admin_token] if self.admin_token else [])]
         with (folder / "serve.log").open("wb") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
