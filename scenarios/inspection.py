@@ -1,0 +1,97 @@
+"""QR inspection by a verifier integration (NOTICE-75-7; docs/domain.md §5.5).
+
+Two holders show their permit's QR code. The verifier scans: a valid code; the same code ten
+minutes later, when it has expired; a code of a permit the officer has since cancelled; one of a
+permit since revoked. Every scan must be verified by the sandbox at the time of the scan, and the
+verdict shown must be the sandbox's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from scenarios import holders, views
+from scenarios.common import CROSS, TODAY
+from scenarios.stagecraft import act, control
+from simulator.conform.model import Check, Evidence, Finding, Level, Scenario, Stage
+
+
+def _scan(stage: Stage, qr: str) -> None:
+    began = datetime.now(UTC).isoformat()
+    shown = act(stage, "inspect_qr", qr_payload=qr)
+    stage.facts.setdefault("scans", []).append(
+        {"qr": qr, "began": began, "ended": datetime.now(UTC).isoformat(), "shown": shown})
+
+
+def play(stage: Stage) -> None:
+    first = holders.permit_holder(stage, TODAY)
+    second = holders.permit_holder(stage, TODAY, full_name="DUBOIS MARC", nationality="FRA",
+                                   passport_number="18FR55321", sex="M")
+    tokens = [holders.essc_login(stage, person) for person in (first, second)]
+    code = holders.qr(stage, tokens[0])
+    _scan(stage, code)
+    stage.tenant.advance(hours=1)
+    _scan(stage, code)
+    fresh, other = holders.qr(stage, tokens[0]), holders.qr(stage, tokens[1])
+    officer = "/officer/work-permits"
+    control(stage, "POST", f"{officer}/{first['work_permit_number']}/cancellation",
+            json={"reason": "Employment contract terminated."})
+    control(stage, "POST", f"{officer}/{second['work_permit_number']}/revocation",
+            json={"reason": "Fraudulent degree certificate."})
+    _scan(stage, fresh)
+    _scan(stage, other)
+
+
+def _inspections(evidence: Evidence, scan: dict[str, Any]) -> list[views.Entry]:
+    began, ended = datetime.fromisoformat(scan["began"]), datetime.fromisoformat(scan["ended"])
+    return [e for e in views.client(evidence.entries) if e["method"] == "POST"
+            and e["path"] == "/ssc/v1/inspections" and began <= views.started(e) <= ended
+            and (views.body(e) or {}).get("qr_payload") == scan["qr"] and e["status"] == 200]
+
+
+def _issued(evidence: Evidence, qr: str) -> list[views.Entry]:
+    return [e for e in views.harness(evidence.entries, "POST", "/permit-qr")
+            if qr in (e["response"].get("body") or "")]
+
+
+def _verified(evidence: Evidence) -> list[Finding]:
+    return [Finding(seen=f"scan {index + 1} was shown as {scan['shown']} with no inspection request "
+                         "during the scan",
+                    expected="POST /ssc/v1/inspections with the scanned code, at every scan",
+                    fix="never decide from the code's own content or a cached verdict: a permit can "
+                        "be cancelled or revoked, and a code expires, at any moment",
+                    entries=views.ids(*_issued(evidence, scan["qr"])))
+            for index, scan in enumerate(evidence.facts.get("scans", [])) if not _inspections(evidence, scan)]
+
+
+def _verdict_shown(evidence: Evidence) -> list[Finding]:
+    found = []
+    for scan in evidence.facts.get("scans", []):
+        for entry in _inspections(evidence, scan)[-1:]:
+            verdict = views.body(entry, "response") or {}
+            shown = scan["shown"]
+            if (shown.get("valid"), shown.get("reason")) != (verdict.get("valid"), verdict.get("reason")):
+                found.append(Finding(
+                    seen=f"shown valid={shown.get('valid')!r}, reason={shown.get('reason')!r}",
+                    expected=f"the sandbox's verdict: valid={verdict.get('valid')!r}, "
+                             f"reason={verdict.get('reason')!r}",
+                    fix="show the inspection's verdict as it is: an expired code or an ended permit "
+                        "is invalid", entries=views.ids(entry)))
+    return found
+
+
+QR_01 = Check("FWP-QR-01", "Every scanned QR code is verified by the sandbox at the scan", Level.MUST,
+              ("NOTICE-75-7", "DOMAIN-5.5"), _verified)
+QR_02 = Check("FWP-QR-02", "The inspection's verdict is shown as the sandbox gave it", Level.MUST,
+              ("NOTICE-75-7", "DOMAIN-5.5"), _verdict_shown)
+
+SCENARIO = Scenario(
+    id="qr-inspection",
+    title="QR inspection: valid, expired code, cancelled and revoked permits",
+    description=__doc__ or "",
+    steps=("inspect_qr",),
+    checks=(QR_01, QR_02, *CROSS),
+    play=play,
+    timeout_s=60,
+)

@@ -1,0 +1,87 @@
+"""The reference client's workflow steps beyond filing: withdrawing, reapplying after a
+rejection, the e-SSC's real-name check, and verifying a permit's QR code. A mixin of
+:class:`scenarios.reference_adapter.ReferenceAdapter`, which gives it ``api`` and ``refused``.
+
+Each habit a conformance check judges is one overridable method, so that a test can build a
+client that breaks exactly one of them (``tests/conform/broken_clients_workflows.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scenarios.reference_http import Api, expect
+from simulator.conform.model import SandboxContext
+
+COMPARED = ("type", "foreigner_id", "category", "qualification_route", "job")
+"""What makes an application the same one: with the same documents, filing it again is refiling."""
+
+
+class WorkflowSteps:
+    def api(self, sandbox: SandboxContext) -> Api:
+        raise NotImplementedError
+
+    def refused(self, sandbox: SandboxContext, person: dict[str, Any], code: str | None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def shown_reason(self, application: dict[str, Any]) -> str | None:
+        """What HR is shown of the decision: the officer's reason, word for word."""
+        return (application.get("decision") or {}).get("reason")
+
+    # Applications ---------------------------------------------------------------------------------
+
+    def withdraw(self, sandbox: SandboxContext, application: str) -> dict[str, Any]:
+        """Withdraw only what is still undecided: read first (the officer may have decided)."""
+        api = self.api(sandbox)
+        current = expect(api.employer("GET", f"/applications/{application}"), 200)
+        if current["status"] in ("APPROVED", "REJECTED", "WITHDRAWN"):
+            return {"withdrawn": current["status"] == "WITHDRAWN", "status": current["status"]}
+        withdrawn = expect(api.employer("POST", f"/applications/{application}/withdrawal"), 200)
+        return {"withdrawn": withdrawn["status"] == "WITHDRAWN", "status": withdrawn["status"]}
+
+    def reapply(self, sandbox: SandboxContext, application: str,
+                documents: list[dict[str, Any]]) -> dict[str, Any]:
+        """File again only when something changed: the same application would be rejected again."""
+        api = self.api(sandbox)
+        rejected = expect(api.employer("GET", f"/applications/{application}"), 200)
+        reason = self.shown_reason(rejected)
+        if self.unchanged(rejected, documents):
+            return {"application_id": None, "reason": reason}
+        body = {**{key: rejected[key] for key in COMPARED}, "documents": documents}
+        filed = expect(api.employer("POST", "/applications", body, key=api.key()), 201)
+        return {"application_id": filed["id"], "reason": reason}
+
+    def unchanged(self, rejected: dict[str, Any], documents: list[dict[str, Any]]) -> bool:
+        key = sorted(str(sorted(d.items())) for d in documents)
+        return key == sorted(str(sorted(d.items())) for d in rejected["documents"])
+
+    # The e-SSC ------------------------------------------------------------------------------------
+
+    def after_face_check(self, sandbox: SandboxContext, person: dict[str, Any],
+                         registration: dict[str, Any]) -> dict[str, Any]:
+        """A physical card in hand means one more check: the real name, by bank card and SMS."""
+        out = {"registered": registration["status"] == "ISSUED", "problem": None, "awaiting": None,
+               "registration": registration["id"]}
+        if registration["status"] != "REAL_NAME_CHECK_REQUIRED":
+            return out
+        body = {"method": "BANK_CARD", "bank_card_number": person["bank_card"], "mobile": person["mobile"]}
+        sent = expect(self.api(sandbox).app(
+            "POST", f"/essc/registrations/{registration['id']}/real-name-check", body), 200)
+        return {**out, "awaiting": "SMS_CODE" if sent["status"] == "SMS_CODE_SENT" else None}
+
+    def enter_sms_code(self, sandbox: SandboxContext, registration: str, code: str) -> dict[str, Any]:
+        path = f"/essc/registrations/{registration}/real-name-check/confirmation"
+        confirmed = expect(self.api(sandbox).app("POST", path, {"sms_code": code}), 200)
+        return {"registered": confirmed["status"] == "ISSUED"}
+
+    # Inspection -----------------------------------------------------------------------------------
+
+    def inspect_qr(self, sandbox: SandboxContext, qr_payload: str) -> dict[str, Any]:
+        """Every scan is verified by the sandbox, now: a code's own content proves nothing."""
+        verdict = expect(self.api(sandbox).app("POST", "/inspections", {"qr_payload": qr_payload}), 200)
+        return self.shown_verdict(verdict)
+
+    def shown_verdict(self, verdict: dict[str, Any]) -> dict[str, Any]:
+        permit = verdict.get("permit") or {}
+        return {"valid": verdict["valid"], "reason": verdict["reason"],
+                "permit_number": permit.get("work_permit_number")}
