@@ -8,13 +8,16 @@ verdict shown must be the sandbox's.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scenarios import holders, views
 from scenarios.common import CROSS, TODAY
 from scenarios.stagecraft import act, control
 from simulator.conform.model import Check, Evidence, Finding, Level, Scenario, Stage
+
+CLOCK_GRAIN = timedelta(milliseconds=2)
+"""The journal's wall times are in milliseconds: a scan's window is widened by that much."""
 
 
 def _scan(stage: Stage, qr: str) -> None:
@@ -44,7 +47,8 @@ def play(stage: Stage) -> None:
 
 
 def _inspections(evidence: Evidence, scan: dict[str, Any]) -> list[views.Entry]:
-    began, ended = datetime.fromisoformat(scan["began"]), datetime.fromisoformat(scan["ended"])
+    began = datetime.fromisoformat(scan["began"]) - CLOCK_GRAIN
+    ended = datetime.fromisoformat(scan["ended"]) + CLOCK_GRAIN
     return [e for e in views.client(evidence.entries) if e["method"] == "POST"
             and e["path"] == "/ssc/v1/inspections" and began <= views.started(e) <= ended
             and (views.body(e) or {}).get("qr_payload") == scan["qr"] and e["status"] == 200]

@@ -8,8 +8,6 @@ from simulator.conform.model import Reference, register_references
 DOMAIN = "docs/domain.md"
 
 register_references(
-    Reference("NOTICE-75-1", "The permit's information is carried by the holder's social security "
-              "card, physical and electronic"),
     Reference("DOMAIN-1.2", f"{DOMAIN} §1.2: the service system after the switch-over (originals "
               "check of B and C within 30 days of entry)"),
     Reference("DOMAIN-5.5", f"{DOMAIN} §5.5: e-SSC registration (face check; the real-name check "

@@ -253,3 +253,9 @@ BROKEN: dict[str, type[ReferenceAdapter]] = {
     "FWP-REN-02": FilesLate,
     "FWP-REN-03": ExtendsExpired,
 }
+
+# workflows (issue 17: scenarios 2-12, 16, 17) ----------------------------------------------------
+from broken_clients_workflows import BROKEN as _WORKFLOWS  # noqa: E402 - after BROKEN, which it extends
+
+BROKEN.update(_WORKFLOWS)
+# end workflows ------------------------------------------------------------------------------------

@@ -1,0 +1,116 @@
+"""Breaking clients for the workflow scenarios' checks (issue 17): each is the reference client
+with one habit a real integration gets wrong, caught by the check that names it and by no other.
+``broken_clients.BROKEN`` takes them in (``BROKEN.update``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scenarios.reference_adapter import ReferenceAdapter
+from scenarios.reference_http import expect
+from simulator.conform.model import SandboxContext
+
+
+class SupplementsNothing(ReferenceAdapter):
+    """Reads the defect list only of a correction request: a supplement gets the same documents."""
+
+    def answer_correction(self, sandbox: SandboxContext, application: str,
+                          documents: list[dict[str, Any]]) -> dict[str, Any]:
+        api = self.api(sandbox)
+        current = expect(api.employer("GET", f"/applications/{application}"), 200)
+        if current["status"] != "SUPPLEMENT_REQUESTED":
+            return super().answer_correction(sandbox, application, documents)
+        body = {"documents": current["documents"], "note": "Resubmitted"}
+        expect(api.employer("POST", f"/applications/{application}/corrections", body), 200)
+        return {}
+
+
+class HidesTheReason(ReferenceAdapter):
+    """Shows HR a generic message instead of the officer's reason."""
+
+    def shown_reason(self, application: dict[str, Any]) -> str | None:
+        return "Rejected" if application.get("decision") else None
+
+
+class RefilesUnchanged(ReferenceAdapter):
+    """"Try again" files the same application again."""
+
+    def unchanged(self, rejected: dict[str, Any], documents: list[dict[str, Any]]) -> bool:
+        return False
+
+
+class WithdrawsOnlyLocally(ReferenceAdapter):
+    """Marks the application withdrawn in the HR system and tells the sandbox nothing."""
+
+    def withdraw(self, sandbox: SandboxContext, application: str) -> dict[str, Any]:
+        return {"withdrawn": True, "status": "WITHDRAWN"}
+
+
+class WithdrawsBlindly(ReferenceAdapter):
+    """Posts the withdrawal without looking whether the officer has decided."""
+
+    def withdraw(self, sandbox: SandboxContext, application: str) -> dict[str, Any]:
+        answer = self.api(sandbox).employer("POST", f"/applications/{application}/withdrawal")
+        status = answer.json().get("status") if answer.status_code == 200 else None
+        if status is None:
+            status = expect(self.api(sandbox).employer("GET", f"/applications/{application}"), 200)["status"]
+        return {"withdrawn": status == "WITHDRAWN", "status": status}
+
+
+class RetriesFaceCheck(ReferenceAdapter):
+    """A failed face check is retried at once, twice, as if it were a network error."""
+
+    def refused(self, sandbox: SandboxContext, person: dict[str, Any], code: str | None) -> dict[str, Any]:
+        if code == "E_FACE_FAIL":
+            for _ in range(2):
+                started = self.api(sandbox).app("POST", "/essc/registrations", {
+                    "full_name": person["full_name"], "id_type": "WORK_PERMIT_NUMBER",
+                    "id_number": person["work_permit_number"], "password": "Secret2026"})
+                if started.status_code == 201:
+                    face = f"/essc/registrations/{started.json()['id']}/face-verification"
+                    self.api(sandbox).app("POST", face, {"nonce": started.json()["face_challenge"]["nonce"]})
+        return super().refused(sandbox, person, code)
+
+
+class SkipsRealNameCheck(ReferenceAdapter):
+    """Treats a passed face check as the end of the registration."""
+
+    def after_face_check(self, sandbox: SandboxContext, person: dict[str, Any],
+                         registration: dict[str, Any]) -> dict[str, Any]:
+        return {"registered": True, "problem": None, "awaiting": None, "registration": registration["id"]}
+
+
+class CachesVerdicts(ReferenceAdapter):
+    """Verifies a code once and shows the cached verdict when the same code is scanned again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.verdicts: dict[str, dict[str, Any]] = {}
+
+    def inspect_qr(self, sandbox: SandboxContext, qr_payload: str) -> dict[str, Any]:
+        if qr_payload not in self.verdicts:
+            self.verdicts[qr_payload] = super().inspect_qr(sandbox, qr_payload)
+        return self.verdicts[qr_payload]
+
+
+class TrustsTheQrsPermit(ReferenceAdapter):
+    """Shows a code as valid whenever the permit it names is in force, ignoring the code's expiry."""
+
+    def shown_verdict(self, verdict: dict[str, Any]) -> dict[str, Any]:
+        shown = super().shown_verdict(verdict)
+        if verdict["reason"] == "QR_EXPIRED":
+            return {**shown, "valid": True, "reason": "VALID"}
+        return shown
+
+
+BROKEN: dict[str, type[ReferenceAdapter]] = {
+    "FWP-SUPP-01": SupplementsNothing,
+    "FWP-REJ-01": HidesTheReason,
+    "FWP-REJ-02": RefilesUnchanged,
+    "FWP-WDR-01": WithdrawsOnlyLocally,
+    "FWP-WDR-02": WithdrawsBlindly,
+    "FWP-ESSC-01": RetriesFaceCheck,
+    "FWP-ESSC-02": SkipsRealNameCheck,
+    "FWP-QR-01": CachesVerdicts,
+    "FWP-QR-02": TrustsTheQrsPermit,
+}
