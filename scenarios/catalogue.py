@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from scenarios import (
+from scenarios import (  # resilience
+    callback_chaos,
     callbacks,
+    cancellation,
     essc,
+    expiry,
     inspection,
     legacy,
     pre_entry,
     references,
     rejection,
     renewal,
+    resilience,
     supplement,
+    tokens,
     withdrawal,
     workflow_refs,
 )
-from scenarios import callback_chaos, resilience, tokens  # resilience
 from simulator.conform.model import Catalogue
 
 __all__ = ["CATALOGUE", "references", "workflow_refs"]
@@ -25,7 +29,7 @@ CATALOGUE = Catalogue(
     scenarios=(pre_entry.SCENARIO, callbacks.SCENARIO, legacy.SCENARIO, renewal.SCENARIO,
                # workflows (issue 17: scenarios 2-12, 16, 17)
                supplement.SCENARIO, rejection.SCENARIO, withdrawal.SCENARIO, essc.SCENARIO,
-               inspection.SCENARIO,
+               inspection.SCENARIO, cancellation.SCENARIO, expiry.SCENARIO,
                # end workflows
                # resilience (issue 17: scenarios 13-15)
                callback_chaos.SCENARIO, resilience.SCENARIO, tokens.SCENARIO,

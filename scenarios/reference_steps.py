@@ -15,6 +15,8 @@ from simulator.conform.model import SandboxContext
 
 COMPARED = ("type", "foreigner_id", "category", "qualification_route", "job")
 """What makes an application the same one: with the same documents, filing it again is refiling."""
+IN_FORCE = ("NOTICE_ISSUED", "ENTERED", "PENDING_ORIGINALS_CHECK", "ACTIVE", "EXPIRING", "LEGACY_PHYSICAL")
+"""The permit's statuses under which its holder may work (the sandbox reads them on its clock)."""
 
 
 class WorkflowSteps:
@@ -54,6 +56,14 @@ class WorkflowSteps:
     def unchanged(self, rejected: dict[str, Any], documents: list[dict[str, Any]]) -> bool:
         key = sorted(str(sorted(d.items())) for d in documents)
         return key == sorted(str(sorted(d.items())) for d in rejected["documents"])
+
+    # Permits --------------------------------------------------------------------------------------
+
+    def permit_status(self, sandbox: SandboxContext, permit: str) -> dict[str, Any]:
+        """Read now: a permit ends on its last day (or is cancelled, revoked) whatever was known."""
+        current = expect(self.api(sandbox).employer("GET", f"/work-permits/{permit}"), 200)
+        return {"valid": current["status"] in IN_FORCE, "status": current["status"],
+                "valid_to": current["valid_to"]}
 
     # The e-SSC ------------------------------------------------------------------------------------
 

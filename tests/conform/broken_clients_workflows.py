@@ -4,6 +4,7 @@ with one habit a real integration gets wrong, caught by the check that names it 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from scenarios.reference_adapter import ReferenceAdapter
@@ -103,6 +104,28 @@ class TrustsTheQrsPermit(ReferenceAdapter):
         return shown
 
 
+class CancelsWithTheFilingDay(ReferenceAdapter):
+    """Sends the day HR keyed the cancellation in (four days after the end) as the contract's end."""
+
+    def cancel(self, sandbox: SandboxContext, permit: str, reason: str,
+               contract_end_date: str) -> dict[str, Any]:
+        keyed_in = date.fromisoformat(contract_end_date) + timedelta(days=4)
+        return super().cancel(sandbox, permit, reason, keyed_in.isoformat())
+
+
+class CachesValidity(ReferenceAdapter):
+    """Remembers the first answer about a permit and never reads it again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.known: dict[str, dict[str, Any]] = {}
+
+    def permit_status(self, sandbox: SandboxContext, permit: str) -> dict[str, Any]:
+        if permit not in self.known:
+            self.known[permit] = super().permit_status(sandbox, permit)
+        return self.known[permit]
+
+
 BROKEN: dict[str, type[ReferenceAdapter]] = {
     "FWP-SUPP-01": SupplementsNothing,
     "FWP-REJ-01": HidesTheReason,
@@ -113,4 +136,6 @@ BROKEN: dict[str, type[ReferenceAdapter]] = {
     "FWP-ESSC-02": SkipsRealNameCheck,
     "FWP-QR-01": CachesVerdicts,
     "FWP-QR-02": TrustsTheQrsPermit,
+    "FWP-CAN-01": CancelsWithTheFilingDay,
+    "FWP-EXP-01": CachesValidity,
 }
