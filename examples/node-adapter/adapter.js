@@ -17,11 +17,16 @@ const readline = require('node:readline');
 const STEPS = [
   'subscribe_callbacks', 'file_new_application', 'answer_correction', 'track_application',
   'extend', 'change', 'cancel', 'reissue_electronic', 'register_insurance', 'register_essc',
-  'read_card', 'act_on_reminders',
+  'read_card', 'act_on_reminders', 'withdraw', 'reapply', 'enter_sms_code', 'inspect_qr',
+  'permit_status',
 ];
 const BACKOFF_MS = [200, 400, 800, 1600, 3200];
 const MAX_ATTEMPTS = 6;
 const TOLERANCE_S = 300;
+const TIMEOUT_MS = 3000;   // a request with no answer by then is retried (with the same key)
+const ANSWERABLE = ['RETURNED_FOR_CORRECTION', 'SUPPLEMENT_REQUESTED'];
+const IN_FORCE = ['NOTICE_ISSUED', 'ENTERED', 'PENDING_ORIGINALS_CHECK', 'ACTIVE', 'EXPIRING', 'LEGACY_PHYSICAL'];
+const COMPARED = ['type', 'foreigner_id', 'category', 'qualification_route', 'job'];
 
 const log = (...args) => console.error('[node-adapter]', ...args);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -72,6 +77,7 @@ class Client {
       try {
         answer = await fetch(this.sandbox.base_url + path, {
           method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(TIMEOUT_MS),
         });
       } catch (error) {
         if (blind) throw new Unanswered(`${method} ${path}: ${error.message}`);
@@ -206,7 +212,7 @@ const steps = {
         // Applied or not? Back off, look, and send again only if it was not.
         await sleep(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
         const again = expect(await client.employer('GET', `/applications/${application}`), 200);
-        if (again.status !== 'RETURNED_FOR_CORRECTION') return {};
+        if (!ANSWERABLE.includes(again.status)) return {};
       }
     }
     throw new Error(`${path}: no answer`);
@@ -215,7 +221,10 @@ const steps = {
   async track_application(client, { application }) {
     if (client.receiver) await client.receiver.pending;
     const current = expect(await client.employer('GET', `/applications/${application}`), 200);
-    const report = { status: current.status, permit_number: current.work_permit_number || null };
+    const report = {
+      status: current.status, permit_number: current.work_permit_number || null,
+      reason: (current.decision && current.decision.reason) || null,
+    };
     if (current.type === 'EXTENSION' && report.permit_number) {
       const permit = expect(await client.employer('GET', `/work-permits/${report.permit_number}`), 200);
       report.permit_valid_to = permit.valid_to;
@@ -254,17 +263,76 @@ const steps = {
       id_number: person.work_permit_number, password,
     });
     // A refusal names what to do (E_LEGACY_NEEDS_REISSUE: the employer's reissue): no retry here.
-    if (answer.status !== 201) return { registered: false, problem: answer.body.code || null };
-    const checked = expect(await client.app('POST',
-      `/essc/registrations/${answer.body.id}/face-verification`,
-      { nonce: answer.body.face_challenge.nonce }), 200);
-    return { registered: checked.status === 'ISSUED', problem: null };
+    const refused = (body, registration) => ({
+      registered: false, problem: body.code || null, awaiting: null, registration,
+    });
+    if (answer.status !== 201) return refused(answer.body, null);
+    const id = answer.body.id;
+    const checked = await client.app('POST', `/essc/registrations/${id}/face-verification`,
+      { nonce: answer.body.face_challenge.nonce });
+    // A failed face check needs the person in front of the camera again: reported, not retried.
+    if (checked.status !== 200) return refused(checked.body, id);
+    const out = { registered: checked.body.status === 'ISSUED', problem: null, awaiting: null, registration: id };
+    if (checked.body.status !== 'REAL_NAME_CHECK_REQUIRED') return out;
+    // A physical card exists: the real-name check by bank card; the SMS code comes to the phone.
+    const sent = expect(await client.app('POST', `/essc/registrations/${id}/real-name-check`, {
+      method: 'BANK_CARD', bank_card_number: person.bank_card, mobile: person.mobile,
+    }), 200);
+    return { ...out, awaiting: sent.status === 'SMS_CODE_SENT' ? 'SMS_CODE' : null };
+  },
+
+  async enter_sms_code(client, { registration, code }) {
+    const confirmed = expect(await client.app('POST',
+      `/essc/registrations/${registration}/real-name-check/confirmation`, { sms_code: code }), 200);
+    return { registered: confirmed.status === 'ISSUED' };
+  },
+
+  // Withdraw only what is undecided: read first, the officer may have decided meanwhile.
+  async withdraw(client, { application }) {
+    const current = expect(await client.employer('GET', `/applications/${application}`), 200);
+    if (['APPROVED', 'REJECTED', 'WITHDRAWN'].includes(current.status)) {
+      return { withdrawn: current.status === 'WITHDRAWN', status: current.status };
+    }
+    const done = expect(await client.employer('POST', `/applications/${application}/withdrawal`), 200);
+    return { withdrawn: done.status === 'WITHDRAWN', status: done.status };
+  },
+
+  // After a rejection, file again only when something changed: the same filing fails the same way.
+  async reapply(client, { application, documents }) {
+    const rejected = expect(await client.employer('GET', `/applications/${application}`), 200);
+    const reason = (rejected.decision && rejected.decision.reason) || null;
+    const canonical = (list) => list.map((d) => JSON.stringify(Object.keys(d).sort().map((k) => [k, d[k]]))).sort();
+    if (JSON.stringify(canonical(documents)) === JSON.stringify(canonical(rejected.documents))) {
+      return { application_id: null, reason };
+    }
+    const body = Object.fromEntries(COMPARED.map((key) => [key, rejected[key]]));
+    const filed = expect(await client.employer('POST', '/applications',
+      { body: { ...body, documents }, key: crypto.randomUUID() }), 201);
+    return { application_id: filed.id, reason };
+  },
+
+  // Read now, every time: a permit ends on its last day whatever was known before.
+  async permit_status(client, { permit }) {
+    const current = expect(await client.employer('GET', `/work-permits/${permit}`), 200);
+    return { valid: IN_FORCE.includes(current.status), status: current.status, valid_to: current.valid_to };
+  },
+
+  // Every scan verified by the sandbox at the scan: a code's own content proves nothing.
+  async inspect_qr(client, { qr_payload }) {
+    const verdict = expect(await client.app('POST', '/inspections', { qr_payload }), 200);
+    return {
+      valid: verdict.valid, reason: verdict.reason,
+      permit_number: (verdict.permit && verdict.permit.work_permit_number) || null,
+    };
   },
 
   async read_card(client, { person, password }) {
-    const session = expect(await client.app('POST', '/essc/sessions', {
+    const login = await client.app('POST', '/essc/sessions', {
       id_type: 'WORK_PERMIT_NUMBER', id_number: person.work_permit_number, password,
-    }), 200);
+    });
+    // No e-SSC (yet): nothing on a card to read.
+    if (login.status === 401) return { permit_number: null, permit_status: 'NO E-SSC', permit_form: null };
+    const session = expect(login, 200);
     const card = expect(await client.app('GET', '/essc/card', undefined, session.access_token), 200);
     const permit = card.work_permit || {};
     return {
