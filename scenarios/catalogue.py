@@ -6,6 +6,7 @@ from scenarios import (  # resilience
     callback_chaos,
     callbacks,
     cancellation,
+    changes,
     essc,
     expiry,
     inspection,
@@ -29,7 +30,7 @@ CATALOGUE = Catalogue(
     scenarios=(pre_entry.SCENARIO, callbacks.SCENARIO, legacy.SCENARIO, renewal.SCENARIO,
                # workflows (issue 17: scenarios 2-12, 16, 17)
                supplement.SCENARIO, rejection.SCENARIO, withdrawal.SCENARIO, essc.SCENARIO,
-               inspection.SCENARIO, cancellation.SCENARIO, expiry.SCENARIO,
+               inspection.SCENARIO, cancellation.SCENARIO, expiry.SCENARIO, changes.SCENARIO,
                # end workflows
                # resilience (issue 17: scenarios 13-15)
                callback_chaos.SCENARIO, resilience.SCENARIO, tokens.SCENARIO,

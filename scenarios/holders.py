@@ -15,10 +15,11 @@ MOBILE = "13800138000"
 BANK_CARD = "6222020200112233446"
 
 
-def permit_holder(stage: Stage, today: date, years: int = 2, **person: Any) -> dict[str, Any]:
+def permit_holder(stage: Stage, today: date, *, years: int = 2,
+                  person: dict[str, Any] | None = None) -> dict[str, Any]:
     """A foreigner whose pre-entry application the officer approved today, the contract starting
     today: ``{foreigner_id, full_name, work_permit_number, valid_to, contract_end}``."""
-    foreigner = stage.employer.create_foreigner(**person)
+    foreigner = stage.employer.create_foreigner(**(person or {}))
     job = {"contract_start": today.isoformat(),
            "contract_end": (today + timedelta(days=365 * years)).isoformat()}
     filed = expect(stage.employer.post("/applications", application_payload(foreigner["id"], today, job=job)),

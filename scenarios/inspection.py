@@ -29,8 +29,8 @@ def _scan(stage: Stage, qr: str) -> None:
 
 def play(stage: Stage) -> None:
     first = holders.permit_holder(stage, TODAY)
-    second = holders.permit_holder(stage, TODAY, full_name="DUBOIS MARC", nationality="FRA",
-                                   passport_number="18FR55321", sex="M")
+    second = holders.permit_holder(stage, TODAY, person={
+        "full_name": "DUBOIS MARC", "nationality": "FRA", "passport_number": "18FR55321", "sex": "M"})
     tokens = [holders.essc_login(stage, person) for person in (first, second)]
     code = holders.qr(stage, tokens[0])
     _scan(stage, code)

@@ -117,7 +117,11 @@ class ReferenceAdapter(WorkflowSteps):
         return self.file(sandbox, permit, "extension", {"new_contract_end": new_contract_end})
 
     def change(self, sandbox: SandboxContext, permit: str, changes: dict[str, Any]) -> dict[str, Any]:
-        return self.file(sandbox, permit, "change", changes)
+        """A permit is the province's: a move out of it is a new application there, not a change."""
+        current = expect(self.api(sandbox).employer("GET", f"/work-permits/{permit}"), 200)
+        if changes.get("province", current["province"]) != current["province"]:
+            return {"application_id": None, "new_application_required": True}
+        return {**self.file(sandbox, permit, "change", changes), "new_application_required": False}
 
     def cancel(self, sandbox: SandboxContext, permit: str, reason: str,
                contract_end_date: str) -> dict[str, Any]:

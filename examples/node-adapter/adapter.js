@@ -233,7 +233,14 @@ const steps = {
   },
 
   extend: (client, { permit, new_contract_end }) => file(client, permit, 'extension', { new_contract_end }),
-  change: (client, { permit, changes }) => file(client, permit, 'change', changes),
+  // A permit is the province's: a move out of it is a new application there, not a change.
+  async change(client, { permit, changes }) {
+    const current = expect(await client.employer('GET', `/work-permits/${permit}`), 200);
+    if (changes.province !== undefined && changes.province !== current.province) {
+      return { application_id: null, new_application_required: true };
+    }
+    return { ...(await file(client, permit, 'change', changes)), new_application_required: false };
+  },
   cancel: (client, { permit, reason, contract_end_date }) =>
     file(client, permit, 'cancellation', { reason, contract_end_date }),
   reissue_electronic: (client, { permit }) => file(client, permit, 'reissue-electronic', undefined),

@@ -126,6 +126,36 @@ class CachesValidity(ReferenceAdapter):
         return self.known[permit]
 
 
+class DatesChangesWhenKeyedIn(ReferenceAdapter):
+    """Sends the day HR keyed the change in (four days after the event) as the event's date."""
+
+    def change(self, sandbox: SandboxContext, permit: str, changes: dict[str, Any]) -> dict[str, Any]:
+        keyed_in = date.fromisoformat(changes["event_date"]) + timedelta(days=4)
+        return super().change(sandbox, permit, {**changes, "event_date": keyed_in.isoformat()})
+
+
+class FilesMoveAsChange(ReferenceAdapter):
+    """Files every event as a change of the permit, a move to another province included."""
+
+    def change(self, sandbox: SandboxContext, permit: str, changes: dict[str, Any]) -> dict[str, Any]:
+        api = self.api(sandbox)
+        answer = api.employer("POST", f"/work-permits/{permit}/change", changes, key=api.key())
+        return {"application_id": answer.json().get("id"), "new_application_required": False}
+
+
+class ExtendsEveryPermit(ReferenceAdapter):
+    """The reminder job extends every permit in force on file, due or not."""
+
+    def due(self, messages: list[dict[str, Any]]) -> list[str]:
+        return sorted({*super().due(messages), *getattr(self, "in_force", set())})
+
+    def act_on_reminders(self, sandbox: SandboxContext, new_contract_end: str) -> dict[str, Any]:
+        permits = expect(self.api(sandbox).employer("GET", "/work-permits", params={"limit": 100}), 200)
+        self.in_force = {p["work_permit_number"] for p in permits["items"]
+                         if p["status"] not in ("EXPIRED", "CANCELLED", "REVOKED")}
+        return super().act_on_reminders(sandbox, new_contract_end)
+
+
 BROKEN: dict[str, type[ReferenceAdapter]] = {
     "FWP-SUPP-01": SupplementsNothing,
     "FWP-REJ-01": HidesTheReason,
@@ -138,4 +168,7 @@ BROKEN: dict[str, type[ReferenceAdapter]] = {
     "FWP-QR-02": TrustsTheQrsPermit,
     "FWP-CAN-01": CancelsWithTheFilingDay,
     "FWP-EXP-01": CachesValidity,
+    "FWP-CHG-01": DatesChangesWhenKeyedIn,
+    "FWP-CHG-02": FilesMoveAsChange,
+    "FWP-REN-04": ExtendsEveryPermit,
 }
