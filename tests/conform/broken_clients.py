@@ -259,3 +259,9 @@ from broken_clients_workflows import BROKEN as _WORKFLOWS  # noqa: E402 - after 
 
 BROKEN.update(_WORKFLOWS)
 # end workflows ------------------------------------------------------------------------------------
+
+# resilience (issue 17: scenarios 13-15, the cross-scenario checks) --------------------------------
+from broken_clients_resilience import BROKEN as _RESILIENCE  # noqa: E402 - after BROKEN, which it extends
+
+BROKEN.update(_RESILIENCE)
+# end resilience -----------------------------------------------------------------------------------
