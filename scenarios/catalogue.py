@@ -7,9 +7,11 @@ from scenarios import (  # resilience
     callbacks,
     cancellation,
     changes,
+    entry,
     essc,
     expiry,
     inspection,
+    insurance,
     legacy,
     pre_entry,
     references,
@@ -31,6 +33,7 @@ CATALOGUE = Catalogue(
                # workflows (issue 17: scenarios 2-12, 16, 17)
                supplement.SCENARIO, rejection.SCENARIO, withdrawal.SCENARIO, essc.SCENARIO,
                inspection.SCENARIO, cancellation.SCENARIO, expiry.SCENARIO, changes.SCENARIO,
+               entry.SCENARIO, insurance.SCENARIO,
                # end workflows
                # resilience (issue 17: scenarios 13-15)
                callback_chaos.SCENARIO, resilience.SCENARIO, tokens.SCENARIO,

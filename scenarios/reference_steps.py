@@ -8,6 +8,7 @@ client that breaks exactly one of them (``tests/conform/broken_clients_workflows
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from scenarios.reference_http import Api, expect
@@ -17,6 +18,8 @@ COMPARED = ("type", "foreigner_id", "category", "qualification_route", "job")
 """What makes an application the same one: with the same documents, filing it again is refiling."""
 IN_FORCE = ("NOTICE_ISSUED", "ENTERED", "PENDING_ORIGINALS_CHECK", "ACTIVE", "EXPIRING", "LEGACY_PHYSICAL")
 """The permit's statuses under which its holder may work (the sandbox reads them on its clock)."""
+ORIGINALS_CHECK_DAYS = 30
+"""Categories B and C show their originals within 30 calendar days of entry (docs/domain.md §1.2)."""
 
 
 class WorkflowSteps:
@@ -64,6 +67,32 @@ class WorkflowSteps:
         current = expect(self.api(sandbox).employer("GET", f"/work-permits/{permit}"), 200)
         return {"valid": current["status"] in IN_FORCE, "status": current["status"],
                 "valid_to": current["valid_to"]}
+
+    def record_entry(self, sandbox: SandboxContext, permit: str, entry_date: str) -> dict[str, Any]:
+        """The day of entry starts the originals check's 30 days (B and C; none for A)."""
+        api = self.api(sandbox)
+        path = f"/work-permits/{permit}/entry"
+        entered = expect(api.employer("POST", path, {"entry_date": entry_date}), 200)
+        if entered["category"] == "A":
+            return {"originals_check_by": None}
+        due = date.fromisoformat(entered["entry_date"]) + timedelta(days=ORIGINALS_CHECK_DAYS)
+        return {"originals_check_by": due.isoformat()}
+
+    def act_on_new_permits(self, sandbox: SandboxContext) -> dict[str, Any]:
+        """Insure every holder of a permit in force who is not insured yet, from the permit's start."""
+        api = self.api(sandbox)
+        permits = expect(api.employer("GET", "/work-permits", params={"limit": 100}), 200)["items"]
+        insured = expect(api.send("GET", "/ssc/v1/insured-persons", params={"limit": 100}, auth=True), 200)
+        known = {p["foreigner_id"] for p in insured["items"]}
+        done = []
+        new = [p for p in permits if p["status"] in IN_FORCE and p["form"] == "ELECTRONIC"]
+        for permit in new:
+            if permit["foreigner_id"] not in known:
+                body = {"foreigner_id": permit["foreigner_id"], "insured_from": permit["valid_from"]}
+                ssn = expect(api.send("POST", "/ssc/v1/insured-persons", json=body, auth=True), 201)["ssn"]
+                done.append({"foreigner_id": permit["foreigner_id"], "ssn": ssn})
+                known.add(permit["foreigner_id"])
+        return {"insured": done}
 
     # The e-SSC ------------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ const STEPS = [
   'subscribe_callbacks', 'file_new_application', 'answer_correction', 'track_application',
   'extend', 'change', 'cancel', 'reissue_electronic', 'register_insurance', 'register_essc',
   'read_card', 'act_on_reminders', 'withdraw', 'reapply', 'enter_sms_code', 'inspect_qr',
-  'permit_status',
+  'permit_status', 'record_entry', 'act_on_new_permits',
 ];
 const BACKOFF_MS = [200, 400, 800, 1600, 3200];
 const MAX_ATTEMPTS = 6;
@@ -26,6 +26,7 @@ const TOLERANCE_S = 300;
 const TIMEOUT_MS = 3000;   // a request with no answer by then is retried (with the same key)
 const ANSWERABLE = ['RETURNED_FOR_CORRECTION', 'SUPPLEMENT_REQUESTED'];
 const IN_FORCE = ['NOTICE_ISSUED', 'ENTERED', 'PENDING_ORIGINALS_CHECK', 'ACTIVE', 'EXPIRING', 'LEGACY_PHYSICAL'];
+const ORIGINALS_CHECK_DAYS = 30;  // B and C: calendar days from entry
 const COMPARED = ['type', 'foreigner_id', 'category', 'qualification_route', 'job'];
 
 const log = (...args) => console.error('[node-adapter]', ...args);
@@ -322,6 +323,32 @@ const steps = {
   async permit_status(client, { permit }) {
     const current = expect(await client.employer('GET', `/work-permits/${permit}`), 200);
     return { valid: IN_FORCE.includes(current.status), status: current.status, valid_to: current.valid_to };
+  },
+
+  // The day of entry starts the originals check's 30 days (B and C; none for A).
+  async record_entry(client, { permit, entry_date }) {
+    const entered = expect(await client.employer('POST', `/work-permits/${permit}/entry`,
+      { body: { entry_date } }), 200);
+    if (entered.category === 'A') return { originals_check_by: null };
+    const due = new Date(`${entered.entry_date}T00:00:00Z`);
+    due.setUTCDate(due.getUTCDate() + ORIGINALS_CHECK_DAYS);
+    return { originals_check_by: due.toISOString().slice(0, 10) };
+  },
+
+  // Every holder of a permit in force not insured yet: insured from the permit's start, at once.
+  async act_on_new_permits(client) {
+    const permits = expect(await client.employer('GET', '/work-permits?limit=100'), 200).items;
+    const insured = expect(await client.call('GET', '/ssc/v1/insured-persons?limit=100'), 200).items;
+    const known = new Set(insured.map((p) => p.foreigner_id));
+    const done = [];
+    for (const permit of permits) {
+      if (!IN_FORCE.includes(permit.status) || permit.form !== 'ELECTRONIC' || known.has(permit.foreigner_id)) continue;
+      const body = { foreigner_id: permit.foreigner_id, insured_from: permit.valid_from };
+      const ssn = expect(await client.call('POST', '/ssc/v1/insured-persons', { body }), 201).ssn;
+      done.push({ foreigner_id: permit.foreigner_id, ssn });
+      known.add(permit.foreigner_id);
+    }
+    return { insured: done };
   },
 
   // Every scan verified by the sandbox at the scan: a code's own content proves nothing.

@@ -98,6 +98,15 @@ STEPS: dict[str, Step] = {step.name: step for step in (
          {"person": "{full_name, work_permit_number}", "password": "the e-SSC password"},
          {"permit_number": "the permit number on the card", "permit_status": "its status",
           "permit_form": "ELECTRONIC or PHYSICAL_LEGACY"}),
+    Step("record_entry",
+         "HR records the day the holder entered China: record it, and tell HR by when the originals "
+         "must be shown at the window (categories B and C).",
+         {"permit": _PERMIT, "entry_date": "the day of entry (YYYY-MM-DD)"},
+         {"originals_check_by": "the last day for the originals check (YYYY-MM-DD), null for A"}),
+    Step("act_on_new_permits",
+         "Run the integration's onboarding job: register every holder of a new permit for social "
+         "insurance (from the permit's start).",
+         {}, {"insured": "[{foreigner_id, ssn}] for what this run registered"}),
     Step("permit_status",
          "The HR system asks whether the permit is valid today: report what the integration knows.",
          {"permit": _PERMIT},

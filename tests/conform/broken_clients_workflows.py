@@ -156,6 +156,35 @@ class ExtendsEveryPermit(ReferenceAdapter):
         return super().act_on_reminders(sandbox, new_contract_end)
 
 
+class RecordsEntryWhenKeyedIn(ReferenceAdapter):
+    """Records the day HR keyed the entry in (four days later) as the day of entry."""
+
+    def record_entry(self, sandbox: SandboxContext, permit: str, entry_date: str) -> dict[str, Any]:
+        keyed_in = date.fromisoformat(entry_date) + timedelta(days=4)
+        return super().record_entry(sandbox, permit, keyed_in.isoformat())
+
+
+class GivesAMonthForOriginals(ReferenceAdapter):
+    """Tells HR "within a month": the same day of the next month, a day more than 30 in March."""
+
+    def record_entry(self, sandbox: SandboxContext, permit: str, entry_date: str) -> dict[str, Any]:
+        told = super().record_entry(sandbox, permit, entry_date)
+        entered = date.fromisoformat(entry_date)
+        return {**told, "originals_check_by": entered.replace(month=entered.month % 12 + 1).isoformat()}
+
+
+class InsuresInMonthlyBatch(ReferenceAdapter):
+    """Registers a new holder only on the job's next run after it first saw them (a monthly batch)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs = 0
+
+    def act_on_new_permits(self, sandbox: SandboxContext) -> dict[str, Any]:
+        self.runs += 1
+        return super().act_on_new_permits(sandbox) if self.runs > 1 else {"insured": []}
+
+
 BROKEN: dict[str, type[ReferenceAdapter]] = {
     "FWP-SUPP-01": SupplementsNothing,
     "FWP-REJ-01": HidesTheReason,
@@ -171,4 +200,7 @@ BROKEN: dict[str, type[ReferenceAdapter]] = {
     "FWP-CHG-01": DatesChangesWhenKeyedIn,
     "FWP-CHG-02": FilesMoveAsChange,
     "FWP-REN-04": ExtendsEveryPermit,
+    "FWP-ENT-01": RecordsEntryWhenKeyedIn,
+    "FWP-ENT-02": GivesAMonthForOriginals,
+    "FWP-INS-01": InsuresInMonthlyBatch,
 }
