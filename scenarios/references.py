@@ -6,7 +6,7 @@ their section of ``docs/domain.md``, HTTP behaviour by the RFC clause.
 
 from __future__ import annotations
 
-from simulator.conform.model import Reference, register_references
+from simulator.conform.model import Reference, explain_uncovered, register_references
 
 DOMAIN = "docs/domain.md"
 
@@ -90,3 +90,4 @@ UNCOVERED: dict[str, str] = {
 }
 """Why a registered reference has no check (the traceability listing shows it; a test keeps this
 in step with the catalogue: every uncovered reference has a reason, and no covered one has)."""
+explain_uncovered(UNCOVERED)
