@@ -7,6 +7,7 @@ from scenarios import (  # resilience
     callbacks,
     cancellation,
     changes,
+    employer_change,
     entry,
     essc,
     expiry,
@@ -33,7 +34,7 @@ CATALOGUE = Catalogue(
                # workflows (issue 17: scenarios 2-12, 16, 17)
                supplement.SCENARIO, rejection.SCENARIO, withdrawal.SCENARIO, essc.SCENARIO,
                inspection.SCENARIO, cancellation.SCENARIO, expiry.SCENARIO, changes.SCENARIO,
-               entry.SCENARIO, insurance.SCENARIO,
+               entry.SCENARIO, insurance.SCENARIO, employer_change.SCENARIO,
                # end workflows
                # resilience (issue 17: scenarios 13-15)
                callback_chaos.SCENARIO, resilience.SCENARIO, tokens.SCENARIO,

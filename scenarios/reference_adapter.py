@@ -48,6 +48,18 @@ class ReferenceAdapter(WorkflowSteps):
         self.after_filing(api, application["id"])
         return {"foreigner_id": foreigner["id"], "application_id": application["id"]}
 
+    def file_in_china(self, sandbox: SandboxContext, *, permit: str, person: dict[str, Any],
+                      job: dict[str, Any], category: str, qualification_route: str,
+                      documents: list[dict[str, Any]]) -> dict[str, Any]:
+        """A change of employer: the person is in China, the old permit cancelled, the number theirs."""
+        api = self.api(sandbox)
+        foreigner = expect(api.employer("POST", "/foreigners", person, key=api.key()), 201)
+        body = {"type": "NEW_IN_CHINA", "foreigner_id": foreigner["id"], "category": category,
+                "qualification_route": qualification_route, "job": job, "documents": documents}
+        application = expect(api.employer("POST", "/applications", body, key=api.key()), 201)
+        self.after_filing(api, application["id"])
+        return {"foreigner_id": foreigner["id"], "application_id": application["id"]}
+
     def after_filing(self, api: Api, application_id: str) -> None:
         """Nothing: the status is learnt from callbacks, or read when asked."""
 

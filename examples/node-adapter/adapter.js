@@ -18,7 +18,7 @@ const STEPS = [
   'subscribe_callbacks', 'file_new_application', 'answer_correction', 'track_application',
   'extend', 'change', 'cancel', 'reissue_electronic', 'register_insurance', 'register_essc',
   'read_card', 'act_on_reminders', 'withdraw', 'reapply', 'enter_sms_code', 'inspect_qr',
-  'permit_status', 'record_entry', 'act_on_new_permits',
+  'permit_status', 'record_entry', 'act_on_new_permits', 'file_in_china',
 ];
 const BACKOFF_MS = [200, 400, 800, 1600, 3200];
 const MAX_ATTEMPTS = 6;
@@ -191,6 +191,17 @@ const steps = {
       { body: person, key: crypto.randomUUID() }), 201);
     const application = expect(await client.employer('POST', '/applications', {
       body: { type: 'NEW_OVERSEAS', foreigner_id: foreigner.id, category, qualification_route, job, documents },
+      key: crypto.randomUUID(),
+    }), 201);
+    return { foreigner_id: foreigner.id, application_id: application.id };
+  },
+
+  // A change of employer: the person is in China, the old permit cancelled, the number theirs.
+  async file_in_china(client, { person, job, category, qualification_route, documents }) {
+    const foreigner = expect(await client.employer('POST', '/foreigners',
+      { body: person, key: crypto.randomUUID() }), 201);
+    const application = expect(await client.employer('POST', '/applications', {
+      body: { type: 'NEW_IN_CHINA', foreigner_id: foreigner.id, category, qualification_route, job, documents },
       key: crypto.randomUUID(),
     }), 201);
     return { foreigner_id: foreigner.id, application_id: application.id };

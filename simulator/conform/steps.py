@@ -39,6 +39,13 @@ STEPS: dict[str, Step] = {step.name: step for step in (
           "category": "A, B or C", "qualification_route": "how the category is claimed",
           "documents": "the documents the employer holds (type, issue_date, legalised, translated)"},
          {"foreigner_id": "the foreigner's id (frn_...)", **_FILED}),
+    Step("file_in_china",
+         "Hire a person already working in China whose permit the old employer has cancelled: "
+         "register them and file their application in China (NEW_IN_CHINA) for the job.",
+         {"permit": "their permit number (it stays theirs)", "person": _PERSON,
+          "job": "the job: the `job` object of POST /fwp/v1/applications", "category": "A, B or C",
+          "qualification_route": "how the category is claimed", "documents": "the documents held"},
+         {"foreigner_id": "the foreigner's id with this employer (frn_...)", **_FILED}),
     Step("answer_correction",
          "The application was returned for correction or asked for a supplement: read its one-time "
          "defect list and send what it asks for.",

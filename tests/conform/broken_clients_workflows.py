@@ -185,6 +185,13 @@ class InsuresInMonthlyBatch(ReferenceAdapter):
         return super().act_on_new_permits(sandbox) if self.runs > 1 else {"insured": []}
 
 
+class HiresFromAbroad(ReferenceAdapter):
+    """Files every hire as a new overseas application, a change of employer included."""
+
+    def file_in_china(self, sandbox: SandboxContext, *, permit: str, **filing: Any) -> dict[str, Any]:
+        return self.file_new_application(sandbox, **filing)
+
+
 BROKEN: dict[str, type[ReferenceAdapter]] = {
     "FWP-SUPP-01": SupplementsNothing,
     "FWP-REJ-01": HidesTheReason,
@@ -203,4 +210,5 @@ BROKEN: dict[str, type[ReferenceAdapter]] = {
     "FWP-ENT-01": RecordsEntryWhenKeyedIn,
     "FWP-ENT-02": GivesAMonthForOriginals,
     "FWP-INS-01": InsuresInMonthlyBatch,
+    "FWP-EMP-01": HiresFromAbroad,
 }
