@@ -58,7 +58,7 @@ def _filed_in_time(evidence: Evidence) -> list[Finding]:
 
 
 CAN_01 = Check("FWP-CAN-01", "The permit is cancelled within 10 working days of the contract's end",
-               Level.MUST, ("DOMAIN-5.1-CANCELLATION", "NOTICE-75-4"), _filed_in_time)
+               Level.MUST, ("DOMAIN-5.1-CANCELLATION", "DOMAIN-6.11", "NOTICE-75-4"), _filed_in_time)
 
 SCENARIO = Scenario(
     id="cancellation",

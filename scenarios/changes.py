@@ -79,7 +79,7 @@ def _move_not_a_change(evidence: Evidence) -> list[Finding]:
 
 
 CHG_01 = Check("FWP-CHG-01", "A change is filed within 10 days of the event, with the event's date",
-               Level.MUST, ("DOMAIN-5.1-CHANGE", "NOTICE-75-4"), _on_time)
+               Level.MUST, ("DOMAIN-5.1-CHANGE", "DOMAIN-6.11", "NOTICE-75-4"), _on_time)
 CHG_02 = Check("FWP-CHG-02", "A move to another province is not filed as a change", Level.MUST,
                ("DOMAIN-5.3",), _move_not_a_change)
 

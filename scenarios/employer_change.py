@@ -58,7 +58,7 @@ def _filed_in_china(evidence: Evidence) -> list[Finding]:
 
 
 EMP_01 = Check("FWP-EMP-01", "A new employer files in China under the person's permit number",
-               Level.MUST, ("DOMAIN-5.3", "NOTICE-75-4"), _filed_in_china)
+               Level.MUST, ("DOMAIN-5.3", "DOMAIN-6.8", "NOTICE-75-4"), _filed_in_china)
 
 SCENARIO = Scenario(
     id="employer-change",

@@ -91,7 +91,7 @@ REN_01 = Check("FWP-REN-01", "The permit an extension reminder names is extended
 REN_02 = Check("FWP-REN-02", "The extension is filed on time (not flagged late)", Level.MUST,
                ("DOMAIN-5.1", "DOMAIN-5.1-EXTENSION"), _on_time)
 REN_03 = Check("FWP-REN-03", "An expired permit is not extended", Level.MUST,
-               ("DOMAIN-5.3", "DOMAIN-5.1-EXTENSION"), _expired_left_alone)
+               ("DOMAIN-5.3", "DOMAIN-5.1-EXTENSION", "DOMAIN-6.11"), _expired_left_alone)
 REN_04 = Check("FWP-REN-04", "Only a permit that is due is extended", Level.MUST,
                ("DOMAIN-5.1-EXTENSION", "DOMAIN-5.3"), _only_what_is_due)
 
