@@ -83,9 +83,12 @@ UNCOVERED: dict[str, str] = {
     "DOMAIN-5.1-FRESHNESS": "the sandbox refuses stale documents at filing (E_DOC_EXPIRED); the "
                             "steps hand the client fresh ones, so a client breaks it only by "
                             "altering HR data, which the refusal already tells",
-    **{f"DOMAIN-6.{n}": "validated by the sandbox at filing (a refused request names the field); "
-                        "the steps hand the client valid data, so nothing is left for a check to "
-                        "judge beyond FWP-REQ-01" for n in (1, 2, 3, 4, 5, 6, 7, 9)},
+    **{f"DOMAIN-6.{n}": "validated by the sandbox at filing: the steps hand the client valid data, "
+                        "so a client breaks it only by altering it, and the refusal (422 naming the "
+                        "field) tells it at once" for n in (1, 2, 3, 4, 5, 6, 7, 9)},
+    "DOMAIN-6.10": "validated by the e-SSC at registration (the passport name, a permit in force, "
+                   "the password policy): the steps hand the foreigner's app valid data; retrying a "
+                   "refusal is judged by FWP-LEG-01",
     "DOMAIN-6.12": "a PR-card holder's optional application: nothing a client can get wrong",
 }
 """Why a registered reference has no check (the traceability listing shows it; a test keeps this
