@@ -51,5 +51,6 @@ def test_with_callbacks_an_application_is_read_again_only_after_a_callback_about
             "direction": "OUTBOUND"}
     other = {**told, "request": {"headers": {}, "body": '{"id": "app_bbbbbbbbbbbb"}'}}
     assert judge(POLL_02, reads[0], told, reads[1], callbacks_subscribed=True) == []
-    assert [f.entries for f in judge(POLL_02, reads[0], other, reads[1], callbacks_subscribed=True)] == [(1, 3)]
+    found = judge(POLL_02, reads[0], other, reads[1], callbacks_subscribed=True)
+    assert [f.entries for f in found] == [(1, 3)]
     assert judge(POLL_02, *reads) == []  # no callbacks: polling is POLL-01's business
