@@ -32,7 +32,8 @@ def play(stage: Stage) -> None:
     stage.facts["events"] = events
     stage.tenant.freeze_clock("2026-03-10T10:00:00+08:00")
     for permit, changes in events.items():
-        act(stage, "change", permit=permit, changes=changes)
+        step = holders.act_provoked if "province" in changes else act
+        step(stage, "change", permit=permit, changes=changes)
     officer_decides(stage, "CHANGE")
 
 

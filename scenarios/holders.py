@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from simulator.conform.model import Stage
+from scenarios.stagecraft import act
+from simulator.conform.model import AdapterFailure, Stage
 from simulator.testing import application_payload, expect
 
 PASSWORD = "Secret2026"
@@ -80,3 +81,15 @@ def login(stage: Stage, holder: dict[str, Any]) -> str:
 
 def qr(stage: Stage, token: str) -> str:
     return str(ssc(stage, "POST", "/essc/card/permit-qr", 201, token=token)["qr_payload"])
+
+
+def act_provoked(stage: Stage, name: str, **input: Any) -> dict[str, Any]:
+    """Ask for a step the scenario has provoked a refusal in (a failed face check, a decided
+    application): a client that fails on the refusal is recorded in ``facts["step_failures"]`` for
+    the check of that rule to judge, and the scenario goes on instead of ending in ERROR."""
+    try:
+        return act(stage, name, **input)
+    except AdapterFailure as failure:
+        failures = stage.facts.setdefault("step_failures", [])
+        failures.append({"step": name, "input": input, "error": str(failure)})
+        return {}

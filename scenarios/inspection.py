@@ -75,7 +75,7 @@ def _verdict_shown(evidence: Evidence) -> list[Finding]:
         for entry in _inspections(evidence, scan)[-1:]:
             verdict = views.body(entry, "response") or {}
             shown = scan["shown"]
-            if (shown.get("valid"), shown.get("reason")) != (verdict.get("valid"), verdict.get("reason")):
+            if shown.get("valid") is not verdict.get("valid"):
                 found.append(Finding(
                     seen=f"shown valid={shown.get('valid')!r}, reason={shown.get('reason')!r}",
                     expected=f"the sandbox's verdict: valid={verdict.get('valid')!r}, "

@@ -13,10 +13,12 @@ from typing import Any
 
 from scenarios import views
 from scenarios.common import CROSS, new_application_input
-from scenarios.reference_steps import COMPARED
 from scenarios.stagecraft import act, claim
 from simulator.conform.model import Check, Evidence, Finding, Level, Scenario, Stage
 
+JUDGED = ("type", "category", "qualification_route", "job")
+"""What makes a filing the rejected one again (whatever foreigner record it names: a client may
+register the person anew), with the same documents."""
 REASON = "The salary stated in the contract is below the level the points claimed require."
 
 
@@ -35,7 +37,7 @@ def play(stage: Stage) -> None:
 def _reason_shown(evidence: Evidence) -> list[Finding]:
     truth = evidence.tenant.employer().get(f"/applications/{evidence.facts.get('application_id')}").json()
     reason = (truth.get("decision") or {}).get("reason")
-    if evidence.facts.get("reported_reason") == reason:
+    if reason and reason in str(evidence.facts.get("reported_reason") or ""):
         return []
     rejection = views.harness(evidence.entries, "POST", "/rejection")
     reads = [e for e in views.client(evidence.entries) if e["method"] == "GET"
@@ -49,7 +51,7 @@ def _reason_shown(evidence: Evidence) -> list[Finding]:
 def _same(body: dict[str, Any], rejected: dict[str, Any]) -> bool:
     def canonical(value: Any) -> str:
         return json.dumps(value, sort_keys=True)
-    if any(canonical(body.get(key)) != canonical(rejected.get(key)) for key in COMPARED):
+    if any(canonical(body.get(key)) != canonical(rejected.get(key)) for key in JUDGED):
         return False
     sent = sorted(map(canonical, body.get("documents") or []))
     return sent == sorted(map(canonical, rejected["documents"]))

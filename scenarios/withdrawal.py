@@ -9,7 +9,7 @@ application alone (a permit that is not wanted is cancelled, not withdrawn).
 
 from __future__ import annotations
 
-from scenarios import views
+from scenarios import holders, views
 from scenarios.common import CROSS, new_application_input
 from scenarios.stagecraft import act, claim
 from simulator.conform.model import Check, Evidence, Finding, Level, Scenario, Stage
@@ -27,7 +27,7 @@ def play(stage: Stage) -> None:
     act(stage, "withdraw", application=first)
     stage.tenant.officer.accept(second)
     stage.tenant.officer.approve(second)
-    act(stage, "withdraw", application=second)
+    holders.act_provoked(stage, "withdraw", application=second)
     for application in (first, second):
         claim(stage, "application", act(stage, "track_application", application=application),
               application=application)
