@@ -70,8 +70,8 @@ register_references(
     Reference("FWP-SPEC", "The sandbox's OpenAPI specs (specs/*.yaml): every request valid"),
     Reference("FWP-CALLBACKS", "README, Callbacks: verify the signature on the raw body, refuse "
               "old timestamps, deduplicate on X-Sandbox-Event-Id, answer 2xx fast"),
-    Reference("FWP-PERSONAS", "README, Tenants: a sandbox holds synthetic people only (the seeded "
-              "personas and the ones a test creates), never real personal data"),
+    Reference("FWP-PERSONAS", "README, Test data and the control plane: synthetic people only (the "
+              "seeded personas and the ones a test makes up), never real personal data"),
     Reference("FWP-POLLING", "README, Callbacks: learn about changes without polling; poll, if at "
               "all, at a bounded rate"),
 )
