@@ -12,6 +12,7 @@ from scenarios.views import Entry
 from simulator.conform.model import Check, Evidence, Finding, Level
 
 APPLICATION = re.compile(r"^/fwp/v1/applications/(app_[A-Za-z0-9]+)$")
+CALLBACK_READS = 2
 POLL_WINDOW_S = 10.0
 POLL_MAX_READS = 5
 ABOLISHED_CODES = ("E_POST_ENTRY_CANCELLED", "E_APPOINTMENT_NOT_REQUIRED")
@@ -136,30 +137,30 @@ def _duplicates(evidence: Evidence) -> list[Finding]:
 TOKEN_01 = Check("FWP-TOKEN-01", "An access token is reused for its lifetime", Level.SHOULD,
                  ("RFC6749-4.4",), _tokens)
 def _polling_despite_callbacks(evidence: Evidence) -> list[Finding]:
-    """With callbacks subscribed, an application is read again only after a callback about it
-    (a dropped one is made up by the read the client is asked for: one read, not a loop)."""
+    """With callbacks subscribed, an application is read when a callback says it changed, or when
+    the client is asked (a dropped callback is made up that way): two reads with no callback about
+    it between are a handler's read and a report's; a third is a polling loop."""
     if not evidence.facts.get("callbacks_subscribed"):
         return []
     found: list[Finding] = []
-    last: dict[str, Entry] = {}
+    reads: dict[str, list[Entry]] = defaultdict(list)
     for entry in views.chronological(evidence.entries):
         if entry.get("direction") == "OUTBOUND":
             told = entry["request"].get("body") or ""
-            last = {app: read for app, read in last.items() if app not in told}
+            reads = defaultdict(list, {app: seen for app, seen in reads.items() if app not in told})
             continue
         match = APPLICATION.match(views.resource(entry))
         if not (views.client([entry]) and entry["method"] == "GET" and match):
             continue
-        application = match.group(1)
-        if application in last:
+        seen = reads[match.group(1)]
+        seen.append(entry)
+        if len(seen) == CALLBACK_READS + 1:
             found.append(Finding(
-                seen=f"{views.describe(entry)} read again after #{last[application]['id']} with no "
-                     "callback about it between",
-                expected="with callbacks subscribed, read an application only when a callback says it "
-                         "changed (or once, when asked)",
+                seen=f"{views.describe(entry)}: read {len(seen)} times with no callback about it between",
+                expected=f"with callbacks subscribed, at most {CALLBACK_READS} reads of an application "
+                         "between callbacks about it (on the callback, and when asked)",
                 fix="drop the polling loop; act on application.status_changed",
-                entries=views.ids(last[application], entry)))
-        last[application] = entry
+                entries=views.ids(*seen)))
     return found
 
 

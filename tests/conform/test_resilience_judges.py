@@ -46,11 +46,13 @@ def test_a_401_is_answered_by_exactly_one_new_token() -> None:
 
 
 def test_with_callbacks_an_application_is_read_again_only_after_a_callback_about_it() -> None:
-    reads = [entry(n, n * 1.0, "GET", APP, 200) for n in (1, 3)]
-    told = {**entry(2, 2.0, "POST", "http://127.0.0.1:9/hook", 204, body={"id": "app_aaaaaaaaaaaa"}),
+    """A read on the callback and one when asked are fine; a third with no callback is a loop."""
+    reads = [entry(n, n * 1.0, "GET", APP, 200) for n in (1, 2, 4)]
+    told = {**entry(3, 3.0, "POST", "http://127.0.0.1:9/hook", 204, body={"id": "app_aaaaaaaaaaaa"}),
             "direction": "OUTBOUND"}
     other = {**told, "request": {"headers": {}, "body": '{"id": "app_bbbbbbbbbbbb"}'}}
-    assert judge(POLL_02, reads[0], told, reads[1], callbacks_subscribed=True) == []
-    found = judge(POLL_02, reads[0], other, reads[1], callbacks_subscribed=True)
-    assert [f.entries for f in found] == [(1, 3)]
+    assert judge(POLL_02, *reads[:2], callbacks_subscribed=True) == []
+    assert judge(POLL_02, *reads[:2], told, reads[2], callbacks_subscribed=True) == []
+    found = judge(POLL_02, *reads[:2], other, reads[2], callbacks_subscribed=True)
+    assert [f.entries for f in found] == [(1, 2, 4)]
     assert judge(POLL_02, *reads) == []  # no callbacks: polling is POLL-01's business
