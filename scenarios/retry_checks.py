@@ -45,6 +45,8 @@ def _abandoned(entries: list[Entry]) -> list[tuple[Entry, Entry]]:
     calls = views.client(entries)
     pairs = []
     for index, entry in enumerate(calls):
+        if "LATENCY" not in (entry.get("fault") or ""):
+            continue  # two creates in flight at once are two filings unless one was held up
         following = next((e for e in calls[index + 1:] if views.same_call(entry, e)), None)
         if following is not None and views.started(following) < views.ended(entry):
             pairs.append((entry, following))

@@ -28,6 +28,8 @@ def test_a_create_resent_after_a_timeout_must_carry_its_first_key() -> None:
     assert judge(RETRY_02, slow(1, "k1"), fresh) == []  # the timeout was the wait, not a hammering
     answered = entry(1, 0.0, "POST", FILE, 201, key="k1")  # answered before the next: a new filing
     assert judge(IDEM_02, answered, entry(2, 3.2, "POST", FILE, 201, key="k2")) == []
+    parallel = {**slow(1, "k1"), "fault": None, "status": 201}  # two filings in flight, none held up
+    assert judge(IDEM_02, parallel, fresh) == []
 
 
 def test_a_request_spoilt_by_an_injected_fault_is_not_the_client_s_invalid_request() -> None:
