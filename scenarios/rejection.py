@@ -29,12 +29,16 @@ def play(stage: Stage) -> None:
     stage.tenant.officer.accept(application)
     stage.tenant.officer.reject(application, REASON)
     report = act(stage, "track_application", application=application)
-    stage.facts["reported_reason"] = report.get("reason")
+    stage.facts.update(reported_reason=report.get("reason"), reported_status=report.get("status"))
     claim(stage, "application", report, application=application)
     act(stage, "reapply", application=application, documents=filing["documents"])
 
 
 def _reason_shown(evidence: Evidence) -> list[Finding]:
+    """Judged when the client knows of the rejection (reports REJECTED): a stale status is
+    FWP-OUT-01's finding, not this one's."""
+    if evidence.facts.get("reported_status") != "REJECTED":
+        return []
     truth = evidence.tenant.employer().get(f"/applications/{evidence.facts.get('application_id')}").json()
     reason = (truth.get("decision") or {}).get("reason")
     if reason and reason in str(evidence.facts.get("reported_reason") or ""):
