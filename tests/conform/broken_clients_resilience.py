@@ -36,6 +36,23 @@ class UsesOwnFixtures(ReferenceAdapter):
                                             **filing)
 
 
+class TrustsCallbacksOnly(ReferenceAdapter):
+    """Reports what the callbacks told it, in the order they arrived, and never reads: a reordered
+    event sets it back, a dropped one leaves it behind (FWP-OUT-01 in ``callbacks-chaos``; not in
+    ``BROKEN``, which holds one client per check)."""
+
+    def on_event(self, api: Api, event: dict[str, Any]) -> None:
+        super().on_event(api, event)
+        self.statuses[event["data"]["application"]["id"]] = event["data"].get("to_status", "")
+
+    def track_application(self, sandbox: SandboxContext, application: str) -> dict[str, Any]:
+        receiver = self.receivers.get(sandbox.tenant_id)
+        if receiver is None or application not in self.statuses:
+            return super().track_application(sandbox, application)
+        receiver.drain()
+        return {"status": self.statuses[application], "permit_number": None}
+
+
 BROKEN: dict[str, type[ReferenceAdapter]] = {
     "FWP-TOKEN-02": type("KeepsRefusedToken", (ReferenceAdapter,),
                          {"api_class": KeepsRefusedTokenApi, "name": "KeepsRefusedToken"}),
