@@ -59,9 +59,11 @@ def _fresh_keys(evidence: Evidence) -> list[Finding]:
         if not views.is_create(first) or None in (views.key_of(first), views.key_of(again)):
             continue
         if views.key_of(first) != views.key_of(again):
+            held = views.started(again) < views.ended(first)
+            given_up = " (given up on while the sandbox held it)" if held else ""
             found.append(Finding(
-                seen=f"{views.describe(first)} was retried as {views.describe(again)} with a new "
-                     "Idempotency-Key: had the first attempt gone through, this files twice",
+                seen=f"{views.describe(first)}{given_up} was retried as {views.describe(again)} with a "
+                     "new Idempotency-Key: had the first attempt gone through, this files twice",
                 expected="the retry of a create carries the key of the first attempt",
                 fix="keep the key with the pending filing and reuse it on every retry, after a timeout too",
                 entries=views.ids(first, again)))
