@@ -9,18 +9,18 @@ verdict shown must be the sandbox's.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from scenarios import holders, views
 from scenarios.common import CROSS, TODAY
 from scenarios.stagecraft import act, control
 from simulator.conform.model import Check, Evidence, Finding, Level, Scenario, Stage
 
-CLOCK_GRAIN = timedelta(milliseconds=2)
+CLOCK_GRAIN = timedelta(milliseconds=1)
 """The journal's wall times are in milliseconds: a scan's window is widened by that much."""
 
 
 def _scan(stage: Stage, qr: str) -> None:
+    """One scan, with its wall-time window (the journal's entries are judged against it)."""
     began = datetime.now(UTC).isoformat()
     shown = act(stage, "inspect_qr", qr_payload=qr)
     stage.facts.setdefault("scans", []).append(
@@ -46,12 +46,21 @@ def play(stage: Stage) -> None:
     _scan(stage, other)
 
 
-def _inspections(evidence: Evidence, scan: dict[str, Any]) -> list[views.Entry]:
-    began = datetime.fromisoformat(scan["began"]) - CLOCK_GRAIN
-    ended = datetime.fromisoformat(scan["ended"]) + CLOCK_GRAIN
-    return [e for e in views.client(evidence.entries) if e["method"] == "POST"
-            and e["path"] == "/ssc/v1/inspections" and began <= views.started(e) <= ended
-            and (views.body(e) or {}).get("qr_payload") == scan["qr"] and e["status"] == 200]
+def _assigned(evidence: Evidence) -> list[list[views.Entry]]:
+    """Each inspection of a code, given to the latest scan of that code it could belong to: the
+    same code is scanned twice, and at the journal's millisecond grain two windows may touch."""
+    scans = evidence.facts.get("scans", [])
+    windows = [(datetime.fromisoformat(s["began"]) - CLOCK_GRAIN,
+                datetime.fromisoformat(s["ended"]) + CLOCK_GRAIN) for s in scans]
+    out: list[list[views.Entry]] = [[] for _ in scans]
+    for entry in views.client(evidence.entries):
+        if entry["method"] != "POST" or entry["path"] != "/ssc/v1/inspections" or entry["status"] != 200:
+            continue
+        qr, at = (views.body(entry) or {}).get("qr_payload"), views.started(entry)
+        mine = [i for i, s in enumerate(scans) if s["qr"] == qr and windows[i][0] <= at <= windows[i][1]]
+        if mine:
+            out[max(mine)].append(entry)
+    return out
 
 
 def _issued(evidence: Evidence, qr: str) -> list[views.Entry]:
@@ -66,13 +75,14 @@ def _verified(evidence: Evidence) -> list[Finding]:
                     fix="never decide from the code's own content or a cached verdict: a permit can "
                         "be cancelled or revoked, and a code expires, at any moment",
                     entries=views.ids(*_issued(evidence, scan["qr"])))
-            for index, scan in enumerate(evidence.facts.get("scans", [])) if not _inspections(evidence, scan)]
+            for index, (scan, seen) in enumerate(zip(evidence.facts.get("scans", []), _assigned(evidence),
+                                                     strict=True)) if not seen]
 
 
 def _verdict_shown(evidence: Evidence) -> list[Finding]:
     found = []
-    for scan in evidence.facts.get("scans", []):
-        for entry in _inspections(evidence, scan)[-1:]:
+    for scan, seen in zip(evidence.facts.get("scans", []), _assigned(evidence), strict=True):
+        for entry in seen[-1:]:
             verdict = views.body(entry, "response") or {}
             shown = scan["shown"]
             if shown.get("valid") is not verdict.get("valid"):
