@@ -107,27 +107,6 @@ def _untouched(application: str, what: str, fix: str) -> Any:
     return judge
 
 
-def _no_polling(evidence: Evidence) -> list[Finding]:
-    if not evidence.facts.get("callbacks_subscribed"):
-        return []
-    application = str(evidence.facts.get("application_id"))
-    found, last = [], None
-    for entry in views.chronological(evidence.entries):
-        if entry.get("direction") == "OUTBOUND" and application in (entry["request"].get("body") or ""):
-            last = None
-        elif views.client([entry]) and entry["method"] == "GET" \
-                and views.resource(entry) == f"/fwp/v1/applications/{application}":
-            if last is not None:
-                found.append(Finding(
-                    seen=f"{views.describe(entry)} read again after #{last['id']} with no callback between",
-                    expected="with callbacks subscribed, read an application only when a callback "
-                             "says it changed",
-                    fix="drop the polling loop; act on application.status_changed",
-                    entries=views.ids(last, entry)))
-            last = entry
-    return found
-
-
 CB_01 = Check("FWP-CB-01", "Every callback is acknowledged with 2xx", Level.MUST, ("FWP-CALLBACKS",),
               _acknowledged)
 CB_05 = Check("FWP-CB-05", "A callback is answered fast (within 1 s)", Level.SHOULD, ("FWP-CALLBACKS",),
@@ -141,15 +120,13 @@ CB_03 = Check("FWP-CB-03", "A callback whose signature does not verify is not ac
 CB_04 = Check("FWP-CB-04", "A callback with an old timestamp (a replay) is not acted on", Level.MUST,
               ("FWP-CALLBACKS",),
               _untouched(STALE, "replayed", "refuse a signature whose t is more than 5 minutes from now"))
-POLL_02 = Check("FWP-POLL-02", "No polling while callbacks are subscribed", Level.MUST, ("FWP-POLLING",),
-                _no_polling)
 
 SCENARIO = Scenario(
     id="callbacks-approval",
     title="Approval told by callbacks: duplicated, forged and replayed posts",
     description=__doc__ or "",
     steps=("subscribe_callbacks", "file_new_application", "track_application"),
-    checks=(CB_01, CB_02, CB_03, CB_04, CB_05, POLL_02, *CROSS),
+    checks=(CB_01, CB_02, CB_03, CB_04, CB_05, *CROSS),
     play=play,
     timeout_s=60,
 )

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from scenarios.common_checks import ABOL_01, DUP_01, POLL_01, REQ_01, TOKEN_01
+from scenarios.common_checks import ABOL_01, DUP_01, POLL_01, POLL_02, REQ_01, TOKEN_01
 from scenarios.outcome_check import OUT_01
+from scenarios.personas_check import PII_01
 from scenarios.retry_checks import IDEM_01, IDEM_02, IDEM_03, RETRY_01, RETRY_02
 from simulator.conform.model import Check
 from simulator.testing import application_payload, foreigner_payload
 
-CROSS: tuple[Check, ...] = (IDEM_01, IDEM_02, IDEM_03, RETRY_01, RETRY_02, TOKEN_01, POLL_01, REQ_01, ABOL_01,
-                            DUP_01, OUT_01)
+CROSS: tuple[Check, ...] = (IDEM_01, IDEM_02, IDEM_03, RETRY_01, RETRY_02, TOKEN_01, POLL_01, POLL_02,
+                            REQ_01, ABOL_01, DUP_01, OUT_01, PII_01)
 """Judged in every scenario, whatever it provokes."""
 
 TODAY = date(2026, 3, 2)

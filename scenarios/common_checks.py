@@ -3,6 +3,7 @@ abolished steps and duplicate filings."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import timedelta
 
@@ -10,6 +11,8 @@ from scenarios import views
 from scenarios.views import Entry
 from simulator.conform.model import Check, Evidence, Finding, Level
 
+APPLICATION = re.compile(r"^/fwp/v1/applications/(app_[A-Za-z0-9]+)$")
+CALLBACK_READS = 2
 POLL_WINDOW_S = 10.0
 POLL_MAX_READS = 5
 ABOLISHED_CODES = ("E_POST_ENTRY_CANCELLED", "E_APPOINTMENT_NOT_REQUIRED")
@@ -34,6 +37,35 @@ def _tokens(evidence: Evidence) -> list[Finding]:
         valid_until = views.started(entry) + timedelta(seconds=lifetime)
         holder = entry
     return found
+
+
+def _refused_tokens(evidence: Evidence) -> list[Finding]:
+    """After a 401 of the employer API, exactly one new token before the next call: none means the
+    refused token is sent again, several mean a token per attempt (or a stampede of workers)."""
+    calls = views.client(evidence.entries)
+    found = []
+    for index, refused in enumerate(calls):
+        if refused["status"] != 401 or not refused["path"].startswith("/fwp/") or _is_token(refused):
+            continue
+        later = calls[index + 1:]
+        following = next((e for e in later if not _is_token(e) and e["path"].startswith("/fwp/")), None)
+        fetched = [e for e in later[:later.index(following)] if _is_token(e) and e["status"] == 200] \
+            if following is not None else [e for e in later if _is_token(e) and e["status"] == 200]
+        if following is None and not fetched:
+            continue  # the client stopped calling: nothing was sent with the refused token
+        if len(fetched) != 1:
+            found.append(Finding(
+                seen=f"{views.describe(refused)}, then {len(fetched)} new token(s) before "
+                     + (views.describe(following) if following is not None else "the end"),
+                expected="a 401 answered by fetching one new token, then the request sent again with it",
+                fix="on 401 drop the cached token, fetch one new token (shared by every caller) and "
+                    "retry once",
+                entries=views.ids(refused, *fetched, *([following] if following is not None else []))))
+    return found
+
+
+def _is_token(entry: Entry) -> bool:
+    return bool(entry["method"] == "POST" and entry["path"] == "/fwp/v1/oauth/token")
 
 
 def _polling(evidence: Evidence) -> list[Finding]:
@@ -61,7 +93,9 @@ def _invalid(evidence: Evidence) -> list[Finding]:
                     expected="every request valid against the OpenAPI spec",
                     fix="validate requests against specs/*.yaml (the journal's verdict names the field)",
                     entries=views.ids(e))
-            for e in views.client(evidence.entries) if e.get("verdict") == "invalid_request"]
+            for e in views.client(evidence.entries) if e.get("verdict") == "invalid_request"
+            and not e.get("fault")]  # a faulted call is the scenario's doing: a request the client
+    # gave up on during injected latency reaches the operation with its body gone
 
 
 def _abolished(evidence: Evidence) -> list[Finding]:
@@ -102,8 +136,40 @@ def _duplicates(evidence: Evidence) -> list[Finding]:
 
 TOKEN_01 = Check("FWP-TOKEN-01", "An access token is reused for its lifetime", Level.SHOULD,
                  ("RFC6749-4.4",), _tokens)
+def _polling_despite_callbacks(evidence: Evidence) -> list[Finding]:
+    """With callbacks subscribed, an application is read when a callback says it changed, or when
+    the client is asked (a dropped callback is made up that way): two reads with no callback about
+    it between are a handler's read and a report's; a third is a polling loop."""
+    if not evidence.facts.get("callbacks_subscribed"):
+        return []
+    found: list[Finding] = []
+    reads: dict[str, list[Entry]] = defaultdict(list)
+    for entry in views.chronological(evidence.entries):
+        if entry.get("direction") == "OUTBOUND":
+            told = entry["request"].get("body") or ""
+            reads = defaultdict(list, {app: seen for app, seen in reads.items() if app not in told})
+            continue
+        match = APPLICATION.match(views.resource(entry))
+        if not (views.client([entry]) and entry["method"] == "GET" and match):
+            continue
+        seen = reads[match.group(1)]
+        seen.append(entry)
+        if len(seen) == CALLBACK_READS + 1:
+            found.append(Finding(
+                seen=f"{views.describe(entry)}: read {len(seen)} times with no callback about it between",
+                expected=f"with callbacks subscribed, at most {CALLBACK_READS} reads of an application "
+                         "between callbacks about it (on the callback, and when asked)",
+                fix="drop the polling loop; act on application.status_changed",
+                entries=views.ids(*seen)))
+    return found
+
+
+TOKEN_02 = Check("FWP-TOKEN-02", "A 401 is answered by one new token, then the request again",
+                 Level.MUST, ("RFC6749-4.4", "RFC6750-3.1"), _refused_tokens)
 POLL_01 = Check("FWP-POLL-01", "Reads of one resource stay at a bounded rate", Level.SHOULD,
                 ("FWP-POLLING",), _polling)
+POLL_02 = Check("FWP-POLL-02", "No polling while callbacks are subscribed", Level.MUST, ("FWP-POLLING",),
+                _polling_despite_callbacks)
 REQ_01 = Check("FWP-REQ-01", "Every request is valid against the spec", Level.MUST, ("FWP-SPEC",), _invalid)
 ABOL_01 = Check("FWP-ABOL-01", "No abolished step (appointment, post-entry application)", Level.MUST,
                 ("NOTICE-75-5", "NOTICE-75-8"), _abolished)

@@ -12,10 +12,14 @@ from typing import Any
 
 from scenarios.reference_http import Api, Unanswered, expect
 from scenarios.reference_receiver import Receiver
+from scenarios.reference_steps import WorkflowSteps
 from simulator.conform.model import SandboxContext
 
+ANSWERABLE = ("RETURNED_FOR_CORRECTION", "SUPPLEMENT_REQUESTED")
+"""The states a correction (or a supplement, the same operation) answers."""
 
-class ReferenceAdapter:
+
+class ReferenceAdapter(WorkflowSteps):
     name = "reference"
     api_class: type[Api] = Api
     receiver_class: type[Receiver] = Receiver
@@ -44,6 +48,18 @@ class ReferenceAdapter:
         self.after_filing(api, application["id"])
         return {"foreigner_id": foreigner["id"], "application_id": application["id"]}
 
+    def file_in_china(self, sandbox: SandboxContext, *, permit: str, person: dict[str, Any],
+                      job: dict[str, Any], category: str, qualification_route: str,
+                      documents: list[dict[str, Any]]) -> dict[str, Any]:
+        """A change of employer: the person is in China, the old permit cancelled, the number theirs."""
+        api = self.api(sandbox)
+        foreigner = expect(api.employer("POST", "/foreigners", person, key=api.key()), 201)
+        body = {"type": "NEW_IN_CHINA", "foreigner_id": foreigner["id"], "category": category,
+                "qualification_route": qualification_route, "job": job, "documents": documents}
+        application = expect(api.employer("POST", "/applications", body, key=api.key()), 201)
+        self.after_filing(api, application["id"])
+        return {"foreigner_id": foreigner["id"], "application_id": application["id"]}
+
     def after_filing(self, api: Api, application_id: str) -> None:
         """Nothing: the status is learnt from callbacks, or read when asked."""
 
@@ -62,7 +78,7 @@ class ReferenceAdapter:
             except Unanswered:  # applied or not? back off, look, and resend only if not
                 api.pause(attempt, None)
                 again = expect(api.employer("GET", f"/applications/{application}"), 200)
-                if again["status"] != "RETURNED_FOR_CORRECTION":
+                if again["status"] not in ANSWERABLE:
                     return {}
         raise RuntimeError(f"{path}: no answer after {api.max_attempts} attempts")
 
@@ -76,7 +92,8 @@ class ReferenceAdapter:
         if receiver is not None:
             receiver.drain()
         current = expect(api.employer("GET", f"/applications/{application}"), 200)
-        report = {"status": current["status"], "permit_number": current.get("work_permit_number")}
+        report = {"status": current["status"], "permit_number": current.get("work_permit_number"),
+                  "reason": self.shown_reason(current)}
         if current["type"] == "EXTENSION" and report["permit_number"]:
             permit = expect(api.employer("GET", f"/work-permits/{report['permit_number']}"), 200)
             report["permit_valid_to"] = permit["valid_to"]
@@ -112,7 +129,11 @@ class ReferenceAdapter:
         return self.file(sandbox, permit, "extension", {"new_contract_end": new_contract_end})
 
     def change(self, sandbox: SandboxContext, permit: str, changes: dict[str, Any]) -> dict[str, Any]:
-        return self.file(sandbox, permit, "change", changes)
+        """A permit is the province's: a move out of it is a new application there, not a change."""
+        current = expect(self.api(sandbox).employer("GET", f"/work-permits/{permit}"), 200)
+        if changes.get("province", current["province"]) != current["province"]:
+            return {"application_id": None, "new_application_required": True}
+        return {**self.file(sandbox, permit, "change", changes), "new_application_required": False}
 
     def cancel(self, sandbox: SandboxContext, permit: str, reason: str,
                contract_end_date: str) -> dict[str, Any]:
@@ -153,19 +174,25 @@ class ReferenceAdapter:
         if answer.status_code != 201:
             return self.refused(sandbox, person, answer.json().get("code"))
         registration = answer.json()
-        checked = expect(api.app("POST", f"/essc/registrations/{registration['id']}/face-verification",
-                                 {"nonce": registration["face_challenge"]["nonce"]}), 200)
-        return {"registered": checked["status"] == "ISSUED", "problem": None}
+        checked = api.app("POST", f"/essc/registrations/{registration['id']}/face-verification",
+                          {"nonce": registration["face_challenge"]["nonce"]})
+        if checked.status_code != 200:  # a failed face check: the person must try again
+            return {**self.refused(sandbox, person, checked.json().get("code")),
+                    "registration": registration["id"]}
+        return self.after_face_check(sandbox, person, expect(checked, 200))
 
     def refused(self, sandbox: SandboxContext, person: dict[str, Any], code: str | None) -> dict[str, Any]:
         """Report the refusal: its code says what the employer must do (no retry here)."""
-        return {"registered": False, "problem": code}
+        return {"registered": False, "problem": code, "awaiting": None, "registration": None}
 
     def read_card(self, sandbox: SandboxContext, person: dict[str, Any], password: str) -> dict[str, Any]:
         api = self.api(sandbox)
         login = {"id_type": "WORK_PERMIT_NUMBER", "id_number": person["work_permit_number"],
                  "password": password}
-        session = expect(api.app("POST", "/essc/sessions", login), 200)
+        answer = api.app("POST", "/essc/sessions", login)
+        if answer.status_code == 401:  # no e-SSC (yet): nothing on a card to read
+            return {"permit_number": None, "permit_status": "NO E-SSC", "permit_form": None}
+        session = expect(answer, 200)
         card = expect(api.app("GET", "/essc/card", token=session["access_token"]), 200)
         permit = card.get("work_permit") or {}
         return {"permit_number": permit.get("work_permit_number"), "permit_status": permit.get("status"),

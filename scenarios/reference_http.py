@@ -29,7 +29,7 @@ class Unanswered(Exception):
 class Api:
     """The employer API and the e-SSC app's calls of one tenant."""
 
-    backoff = (0.2, 0.4, 0.8, 1.6, 3.2)
+    backoff: tuple[float, ...] = (0.2, 0.4, 0.8, 1.6, 3.2)
     max_attempts = 6
     honour_retry_after = True
     reuse_token = True
@@ -38,7 +38,7 @@ class Api:
 
     def __init__(self, context: SandboxContext) -> None:
         self.context = context
-        self.http = httpx.Client(base_url=context.base_url, timeout=10)
+        self.http = httpx.Client(base_url=context.base_url, timeout=3)
         self.token: str | None = None
         self.token_expires = 0.0
 

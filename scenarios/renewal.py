@@ -1,9 +1,11 @@
-"""Renewal from the reminders (docs/domain.md §5.1 and §5.3).
+"""Renewal from the reminders (docs/domain.md §5.1 and §5.3): inside the lead time, never after
+expiry, only for what is due.
 
 The clock is set to the day the reminder of a physical permit is due, so that acting on it the
 same day is on time (filing later is flagged EXTENSION_LATE). The employer's messages also hold a
 reminder and an expiry notice for a permit that has already ended: that one takes a new
-application, not an extension. The reminder job runs that day (its filing meets an injected 429
+application, not an extension. The employer's other permits (the legacy holder's, years from its
+end) are not due: nothing is filed for them. The reminder job runs that day (its filing meets an injected 429
 with Retry-After) and again the next day; the officer approves; the client reports the outcome.
 """
 
@@ -72,19 +74,33 @@ def _expired_left_alone(evidence: Evidence) -> list[Finding]:
             for e in _extensions(evidence, expired)]
 
 
+def _only_what_is_due(evidence: Evidence) -> list[Finding]:
+    """An extension of a permit no reminder named (not inside its lead time) is not due."""
+    named = {str(evidence.facts.get("due")), str(evidence.facts.get("expired"))}
+    return [Finding(seen=f"{views.describe(e)}: an extension of a permit no reminder named",
+                    expected="extensions only of the permits an EXTENSION_REMINDER names",
+                    fix="drive extensions from the reminders (or the lead time), not from every permit "
+                        "on file", entries=views.ids(e))
+            for e in views.client(evidence.entries) if e["method"] == "POST"
+            and (match := views.PERMIT_FILING.match(e["path"])) and match.group(2) == "extension"
+            and match.group(1) not in named]
+
+
 REN_01 = Check("FWP-REN-01", "The permit an extension reminder names is extended", Level.MUST,
                ("DOMAIN-5.3", "NOTICE-75-4"), _extended)
 REN_02 = Check("FWP-REN-02", "The extension is filed on time (not flagged late)", Level.MUST,
-               ("DOMAIN-5.1",), _on_time)
-REN_03 = Check("FWP-REN-03", "An expired permit is not extended", Level.MUST, ("DOMAIN-5.3",),
-               _expired_left_alone)
+               ("DOMAIN-5.1", "DOMAIN-5.1-EXTENSION"), _on_time)
+REN_03 = Check("FWP-REN-03", "An expired permit is not extended", Level.MUST,
+               ("DOMAIN-5.3", "DOMAIN-5.1-EXTENSION", "DOMAIN-6.11"), _expired_left_alone)
+REN_04 = Check("FWP-REN-04", "Only a permit that is due is extended", Level.MUST,
+               ("DOMAIN-5.1-EXTENSION", "DOMAIN-5.3"), _only_what_is_due)
 
 SCENARIO = Scenario(
     id="renewal",
     title="Renewal from the extension reminders",
     description=__doc__ or "",
     steps=("act_on_reminders", "track_application"),
-    checks=(REN_01, REN_02, REN_03, *CROSS),
+    checks=(REN_01, REN_02, REN_03, REN_04, *CROSS),
     play=play,
     timeout_s=60,
     seed_data=True,

@@ -38,17 +38,34 @@ def _retries(entries: list[Entry]) -> list[tuple[Entry, Entry]]:
     return pairs
 
 
+def _abandoned(entries: list[Entry]) -> list[tuple[Entry, Entry]]:
+    """(a request the client gave up on, its resend): the same call sent again before the first was
+    answered, i.e. the client's timeout fired while the sandbox was still working (a LATENCY fault).
+    The first may still be applied, so it counts as a failed attempt for the key it carried."""
+    calls = views.client(entries)
+    pairs = []
+    for index, entry in enumerate(calls):
+        if "LATENCY" not in (entry.get("fault") or ""):
+            continue  # two creates in flight at once are two filings unless one was held up
+        following = next((e for e in calls[index + 1:] if views.same_call(entry, e)), None)
+        if following is not None and views.started(following) < views.ended(entry):
+            pairs.append((entry, following))
+    return pairs
+
+
 def _fresh_keys(evidence: Evidence) -> list[Finding]:
     found = []
-    for first, again in _retries(evidence.entries):
+    for first, again in _retries(evidence.entries) + _abandoned(evidence.entries):
         if not views.is_create(first) or None in (views.key_of(first), views.key_of(again)):
             continue
         if views.key_of(first) != views.key_of(again):
+            held = views.started(again) < views.ended(first)
+            given_up = " (given up on while the sandbox held it)" if held else ""
             found.append(Finding(
-                seen=f"{views.describe(first)} was retried as {views.describe(again)} with a new "
-                     "Idempotency-Key: had the first attempt gone through, this files twice",
+                seen=f"{views.describe(first)}{given_up} was retried as {views.describe(again)} with a "
+                     "new Idempotency-Key: had the first attempt gone through, this files twice",
                 expected="the retry of a create carries the key of the first attempt",
-                fix="keep the key with the pending filing and reuse it on every retry",
+                fix="keep the key with the pending filing and reuse it on every retry, after a timeout too",
                 entries=views.ids(first, again)))
     return found
 

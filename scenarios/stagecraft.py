@@ -32,15 +32,15 @@ def control(stage: Stage, method: str, path: str, status: int = 200, **kwargs: A
 
 class Fault:
     """``with Fault(stage, "createApplication", status=503, times=1, retry_after_s=1):`` the
-    next ``times`` calls of the operation fail, then the rule is removed (the sandbox's rules
-    fire by probability, so a watcher counts its matches). Recorded in ``facts["faults"]`` so
-    that no check blames the client for it."""
+    next ``times`` calls of the operation fail (the rule's ``limit``: exact, even for a client that
+    retries at once), then a watcher that counts its matches removes the rule. Recorded in
+    ``facts["faults"]`` so that no check blames the client for it."""
 
     def __init__(self, stage: Stage, operation: str, status: int | None = None, times: int = 1,
                  retry_after_s: int | None = None) -> None:
         """``status`` None drops the connection instead (a DROP rule: no answer at all)."""
         self.stage, self.times = stage, times
-        self.rule: dict[str, Any] = {"operation_id": operation, "kind": "DROP"}
+        self.rule: dict[str, Any] = {"operation_id": operation, "kind": "DROP", "limit": times}
         if status is not None:
             self.rule.update(kind="ERROR", status=status)
         if retry_after_s is not None:

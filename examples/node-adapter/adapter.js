@@ -13,15 +13,19 @@
 const crypto = require('node:crypto');
 const http = require('node:http');
 const readline = require('node:readline');
+const { workflowSteps } = require('./workflow-steps.js');
 
 const STEPS = [
   'subscribe_callbacks', 'file_new_application', 'answer_correction', 'track_application',
   'extend', 'change', 'cancel', 'reissue_electronic', 'register_insurance', 'register_essc',
-  'read_card', 'act_on_reminders',
+  'read_card', 'act_on_reminders', 'withdraw', 'reapply', 'enter_sms_code', 'inspect_qr',
+  'permit_status', 'record_entry', 'act_on_new_permits', 'file_in_china',
 ];
 const BACKOFF_MS = [200, 400, 800, 1600, 3200];
 const MAX_ATTEMPTS = 6;
 const TOLERANCE_S = 300;
+const TIMEOUT_MS = 3000;   // a request with no answer by then is retried (with the same key)
+const ANSWERABLE = ['RETURNED_FOR_CORRECTION', 'SUPPLEMENT_REQUESTED'];
 
 const log = (...args) => console.error('[node-adapter]', ...args);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -72,6 +76,7 @@ class Client {
       try {
         answer = await fetch(this.sandbox.base_url + path, {
           method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(TIMEOUT_MS),
         });
       } catch (error) {
         if (blind) throw new Unanswered(`${method} ${path}: ${error.message}`);
@@ -206,7 +211,7 @@ const steps = {
         // Applied or not? Back off, look, and send again only if it was not.
         await sleep(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
         const again = expect(await client.employer('GET', `/applications/${application}`), 200);
-        if (again.status !== 'RETURNED_FOR_CORRECTION') return {};
+        if (!ANSWERABLE.includes(again.status)) return {};
       }
     }
     throw new Error(`${path}: no answer`);
@@ -215,7 +220,10 @@ const steps = {
   async track_application(client, { application }) {
     if (client.receiver) await client.receiver.pending;
     const current = expect(await client.employer('GET', `/applications/${application}`), 200);
-    const report = { status: current.status, permit_number: current.work_permit_number || null };
+    const report = {
+      status: current.status, permit_number: current.work_permit_number || null,
+      reason: (current.decision && current.decision.reason) || null,
+    };
     if (current.type === 'EXTENSION' && report.permit_number) {
       const permit = expect(await client.employer('GET', `/work-permits/${report.permit_number}`), 200);
       report.permit_valid_to = permit.valid_to;
@@ -224,7 +232,6 @@ const steps = {
   },
 
   extend: (client, { permit, new_contract_end }) => file(client, permit, 'extension', { new_contract_end }),
-  change: (client, { permit, changes }) => file(client, permit, 'change', changes),
   cancel: (client, { permit, reason, contract_end_date }) =>
     file(client, permit, 'cancellation', { reason, contract_end_date }),
   reissue_electronic: (client, { permit }) => file(client, permit, 'reissue-electronic', undefined),
@@ -254,17 +261,33 @@ const steps = {
       id_number: person.work_permit_number, password,
     });
     // A refusal names what to do (E_LEGACY_NEEDS_REISSUE: the employer's reissue): no retry here.
-    if (answer.status !== 201) return { registered: false, problem: answer.body.code || null };
-    const checked = expect(await client.app('POST',
-      `/essc/registrations/${answer.body.id}/face-verification`,
-      { nonce: answer.body.face_challenge.nonce }), 200);
-    return { registered: checked.status === 'ISSUED', problem: null };
+    const refused = (body, registration) => ({
+      registered: false, problem: body.code || null, awaiting: null, registration,
+    });
+    if (answer.status !== 201) return refused(answer.body, null);
+    const id = answer.body.id;
+    const checked = await client.app('POST', `/essc/registrations/${id}/face-verification`,
+      { nonce: answer.body.face_challenge.nonce });
+    // A failed face check needs the person in front of the camera again: reported, not retried.
+    if (checked.status !== 200) return refused(checked.body, id);
+    const out = { registered: checked.body.status === 'ISSUED', problem: null, awaiting: null, registration: id };
+    if (checked.body.status !== 'REAL_NAME_CHECK_REQUIRED') return out;
+    // A physical card exists: the real-name check by bank card; the SMS code comes to the phone.
+    const sent = expect(await client.app('POST', `/essc/registrations/${id}/real-name-check`, {
+      method: 'BANK_CARD', bank_card_number: person.bank_card, mobile: person.mobile,
+    }), 200);
+    return { ...out, awaiting: sent.status === 'SMS_CODE_SENT' ? 'SMS_CODE' : null };
   },
 
+  ...workflowSteps({ expect, file }),
+
   async read_card(client, { person, password }) {
-    const session = expect(await client.app('POST', '/essc/sessions', {
+    const login = await client.app('POST', '/essc/sessions', {
       id_type: 'WORK_PERMIT_NUMBER', id_number: person.work_permit_number, password,
-    }), 200);
+    });
+    // No e-SSC (yet): nothing on a card to read.
+    if (login.status === 401) return { permit_number: null, permit_status: 'NO E-SSC', permit_form: null };
+    const session = expect(login, 200);
     const card = expect(await client.app('GET', '/essc/card', undefined, session.access_token), 200);
     const permit = card.work_permit || {};
     return {

@@ -49,17 +49,21 @@ def scenario_timeout(adapter: str, given: float | None) -> float | None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from simulator.conform.model import REFERENCES
+    """The scenarios and their checks; with ``--traceability`` the reference matrix. JSON always
+    carries both (scenarios with their checks, each reference with the checks covering it)."""
+    from simulator.conform.reports import traceability
 
     catalogue = load_catalogue(args.catalogue)
-    rows: list[dict[str, Any]] = [{"scenario": s.id, "title": s.title, "steps": list(s.steps),
-             "checks": [{"id": c.id, "title": c.title, "level": c.level.value,
-                         "references": [{"id": r, "title": REFERENCES[r].title if r in REFERENCES else None}
-                                        for r in c.references]} for c in s.checks]}
-            for s in catalogue.scenarios]
+    rows = traceability.scenarios(catalogue)
     if args.format == "json":
-        print(json.dumps({"catalogue_version": catalogue.version, "scenarios": rows}, indent=2,
-                         ensure_ascii=False))
+        print(json.dumps({"catalogue_version": catalogue.version, "scenarios": rows,
+                          "traceability": traceability.matrix(catalogue)}, indent=2, ensure_ascii=False))
+        return 0
+    if args.format == "markdown":
+        print(traceability.readme(catalogue), end="")
+        return 0
+    if args.traceability:
+        print(traceability.text(catalogue), end="")
         return 0
     print(f"catalogue {catalogue.version}")
     for row in rows:
@@ -132,7 +136,10 @@ def add_parser(sub: Any) -> None:
     conform = sub.add_parser("conform", help="test a client integration against the catalogue")
     commands = conform.add_subparsers(dest="conform_command", required=True)
     listing = commands.add_parser("list", help="the scenarios and their checks")
-    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                         help="markdown: the README's traceability tables")
+    listing.add_argument("--traceability", action="store_true",
+                         help="each requirement with the checks covering it, and what is not covered and why")
     listing.add_argument("--catalogue", default=DEFAULT_CATALOGUE, help=argparse.SUPPRESS)
     listing.set_defaults(run=_list)
     run = commands.add_parser("run", help="run the catalogue against a client and write the reports")

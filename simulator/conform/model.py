@@ -53,6 +53,17 @@ def register_references(*references: Reference) -> None:
             raise ValueError(f"reference {reference.id} registered twice with different text")
 
 
+UNCOVERED: dict[str, str] = {}
+"""Why a registered reference has no check (the traceability listing names it with the reason)."""
+
+
+def explain_uncovered(reasons: dict[str, str]) -> None:
+    """Record why references are deliberately left without a check; one reason per reference."""
+    for reference, reason in reasons.items():
+        if UNCOVERED.setdefault(reference, reason) != reason:
+            raise ValueError(f"reference {reference} explained twice with different reasons")
+
+
 @dataclass(frozen=True)
 class Finding:
     """One broken expectation, with the journal entries (their ``id``) it rests on."""

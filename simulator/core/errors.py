@@ -189,6 +189,10 @@ _SPECS = [
     _spec("E_FAULT_INJECTED_429", 429, "Injected fault: too many requests", "注入故障：请求过多",
           "A fault rule of this tenant answered as a rate limit would; retry after `Retry-After` "
           "seconds. Nothing was done."),
+    _spec("E_FAULT_INJECTED_401", 401, "Injected fault: the access token is refused",
+          "注入故障：访问令牌被拒绝",
+          "A fault rule of this tenant refused the request's access token, as a server that rotated "
+          "its signing keys would: get one new token and send the request again. Nothing was done."),
     _spec("E_CALLBACK_URL_REFUSED", 422, "Callback URL refused", "回调地址不被接受",
           "A callback URL is an absolute http or https URL without user info, whose host is a "
           "loopback host (127.0.0.1, localhost, ::1) or one the server allows in "

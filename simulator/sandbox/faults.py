@@ -47,6 +47,7 @@ class Rule:
     latency_max_ms: int | None = None
     status: int | None = None
     retry_after_s: int | None = None
+    limit: int | None = None  # only the first ``limit`` matching requests are faulted
 
     def label(self) -> str:
         """What the journal and the ``X-Sandbox-Fault`` header show."""
@@ -121,7 +122,8 @@ def _invalid(detail: str, detail_zh: str, field: str) -> DomainError:
 
 def _checked(body: dict[str, Any]) -> dict[str, Any]:
     """The rule's fields for its kind; the schema checked each field, this their combination."""
-    kind, rule = body["kind"], {"kind": body["kind"], "probability": body.get("probability", 1.0)}
+    kind, rule = body["kind"], {"kind": body["kind"], "probability": body.get("probability", 1.0),
+                                "limit": body.get("limit")}
     if kind == "LATENCY":
         fixed, low, high = (body.get(k) for k in ("latency_ms", "latency_min_ms", "latency_max_ms"))
         ranged = low is not None or high is not None
@@ -196,11 +198,12 @@ def roll(db: Database, tenant_id: str, operation_id: str) -> list[Hit]:
 
 
 def _draw(seed: int, stored: dict[str, Any]) -> Hit | None:
-    """Bumps ``matched``; the n-th request's dice come from the seed, the rule and n."""
+    """Bumps ``matched``; the n-th request's dice come from the seed, the rule and n. Past its
+    ``limit`` a rule only counts (an exact "the next n calls fail", whatever the client's pace)."""
     n, stored["matched"] = stored.get("matched", 0), stored.get("matched", 0) + 1
     rule = _rule(stored)
     dice = rng.derive_random(seed, "fault", rule.id, n)
-    if not dice.random() < rule.probability:
+    if (rule.limit is not None and n >= rule.limit) or not dice.random() < rule.probability:
         return None
     if rule.kind != "LATENCY":
         return Hit(rule)

@@ -28,7 +28,8 @@ def hits(employer: Employer, count: int = 20) -> list[bool]:
     return [employer.get("/employer").status_code == 503 for _ in range(count)]
 
 
-@pytest.mark.parametrize(("status", "retry_after"), [(500, None), (502, None), (503, "1"), (429, "7")])
+@pytest.mark.parametrize(("status", "retry_after"),
+                         [(500, None), (502, None), (503, "1"), (429, "7"), (401, None)])
 def test_error_answers_a_problem_without_calling_the_operation(
         tenant: Tenant, employer: Employer, status: int, retry_after: str | None) -> None:
     rule = add(tenant, kind="ERROR", status=status, **({"retry_after_s": 7} if status == 429 else {}))
@@ -45,6 +46,13 @@ def test_probability_zero_never_applies(tenant: Tenant, employer: Employer) -> N
     response = expect(employer.get("/employer"), 200)
     assert response["registered"] is True
     assert [r["matched"] for r in rules(tenant)] == [1, 1]
+
+
+def test_a_limit_faults_only_the_first_matching_requests(tenant: Tenant, employer: Employer) -> None:
+    rule = add(tenant, kind="ERROR", status=503, limit=2)
+    assert [employer.get("/employer").status_code for _ in range(4)] == [503, 503, 200, 200]
+    assert rules(tenant) == [{**rule, "matched": 4}]
+    assert rule["limit"] == 2
 
 
 def test_latency_delays_then_answers(tenant: Tenant, employer: Employer) -> None:
@@ -100,7 +108,7 @@ def test_list_add_remove(tenant: Tenant, employer: Employer) -> None:
     rule = add(tenant, kind="ERROR", status=503, retry_after_s=2, probability=0.25)
     assert rule == {"id": rule["id"], "operation_id": GET_EMPLOYER, "kind": "ERROR", "probability": 0.25,
                     "latency_ms": None, "latency_min_ms": None, "latency_max_ms": None, "status": 503,
-                    "retry_after_s": 2, "matched": 0}
+                    "retry_after_s": 2, "limit": None, "matched": 0}
     assert rules(tenant) == [rule]
     url = f"/sandbox/v1/tenants/{tenant.id}/faults/{rule['id']}"
     assert tenant.http.delete(url, headers=tenant.headers).status_code == 204

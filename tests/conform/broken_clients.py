@@ -253,3 +253,15 @@ BROKEN: dict[str, type[ReferenceAdapter]] = {
     "FWP-REN-02": FilesLate,
     "FWP-REN-03": ExtendsExpired,
 }
+
+# workflows (issue 17: scenarios 2-12, 16, 17) ----------------------------------------------------
+from broken_clients_workflows import BROKEN as _WORKFLOWS  # noqa: E402 - after BROKEN, which it extends
+
+BROKEN.update(_WORKFLOWS)
+# end workflows ------------------------------------------------------------------------------------
+
+# resilience (issue 17: scenarios 13-15, the cross-scenario checks) --------------------------------
+from broken_clients_resilience import BROKEN as _RESILIENCE  # noqa: E402 - after BROKEN, which it extends
+
+BROKEN.update(_RESILIENCE)
+# end resilience -----------------------------------------------------------------------------------

@@ -1,0 +1,60 @@
+"""Resilience's judges on hand-made journals: a timeout's resend, a refused token, polling despite
+callbacks, and a request the scenario's fault spoilt, each told apart from its look-alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from test_scenarios_judges import entry, judge
+
+from scenarios.common_checks import POLL_02, REQ_01, TOKEN_02
+from scenarios.retry_checks import IDEM_02, RETRY_02
+
+FILE = "/fwp/v1/applications"
+APP = "/fwp/v1/applications/app_aaaaaaaaaaaa"
+TOKEN = "/fwp/v1/oauth/token"
+
+
+def slow(number: int, key: str) -> dict[str, Any]:
+    """A create the client gave up on after 3 s; the sandbox answered it 4 s late, its body gone."""
+    return {**entry(number, 0.0, "POST", FILE, 400, key=key), "latency_ms": 4000.0,
+            "fault": "LATENCY flt_aaaaaaaaaaaa", "verdict": "invalid_request"}
+
+
+def test_a_create_resent_after_a_timeout_must_carry_its_first_key() -> None:
+    same, fresh = entry(2, 3.2, "POST", FILE, 201, key="k1"), entry(2, 3.2, "POST", FILE, 201, key="k2")
+    assert judge(IDEM_02, slow(1, "k1"), same) == []
+    assert [f.entries for f in judge(IDEM_02, slow(1, "k1"), fresh)] == [(1, 2)]
+    assert judge(RETRY_02, slow(1, "k1"), fresh) == []  # the timeout was the wait, not a hammering
+    answered = entry(1, 0.0, "POST", FILE, 201, key="k1")  # answered before the next: a new filing
+    assert judge(IDEM_02, answered, entry(2, 3.2, "POST", FILE, 201, key="k2")) == []
+    parallel = {**slow(1, "k1"), "fault": None, "status": 201}  # two filings in flight, none held up
+    assert judge(IDEM_02, parallel, fresh) == []
+
+
+def test_a_request_spoilt_by_an_injected_fault_is_not_the_client_s_invalid_request() -> None:
+    assert judge(REQ_01, slow(1, "k1")) == []
+    assert len(judge(REQ_01, {**slow(1, "k1"), "fault": None})) == 1
+
+
+def test_a_401_is_answered_by_exactly_one_new_token() -> None:
+    refused = entry(1, 0.0, "GET", APP, 401)
+    again = entry(9, 0.2, "GET", APP, 200)
+    token = [entry(n, 0.05 * n, "POST", TOKEN, 200, answer={"expires_in": 3600}) for n in (2, 3)]
+    assert judge(TOKEN_02, refused, token[0], again) == []
+    assert "0 new token(s)" in judge(TOKEN_02, refused, again)[0].seen
+    assert [f.entries for f in judge(TOKEN_02, refused, *token, again)] == [(1, 2, 3, 9)]
+    assert judge(TOKEN_02, entry(1, 0.0, "POST", TOKEN, 401)) == []  # bad credentials: not a token refused
+
+
+def test_with_callbacks_an_application_is_read_again_only_after_a_callback_about_it() -> None:
+    """A read on the callback and one when asked are fine; a third with no callback is a loop."""
+    reads = [entry(n, n * 1.0, "GET", APP, 200) for n in (1, 2, 4)]
+    told = {**entry(3, 3.0, "POST", "http://127.0.0.1:9/hook", 204, body={"id": "app_aaaaaaaaaaaa"}),
+            "direction": "OUTBOUND"}
+    other = {**told, "request": {"headers": {}, "body": '{"id": "app_bbbbbbbbbbbb"}'}}
+    assert judge(POLL_02, *reads[:2], callbacks_subscribed=True) == []
+    assert judge(POLL_02, *reads[:2], told, reads[2], callbacks_subscribed=True) == []
+    found = judge(POLL_02, *reads[:2], other, reads[2], callbacks_subscribed=True)
+    assert [f.entries for f in found] == [(1, 2, 4)]
+    assert judge(POLL_02, *reads) == []  # no callbacks: polling is POLL-01's business
