@@ -6,10 +6,11 @@ SQLite after a few benchmark rounds). The policy is a tenant setting (``settings
 set through ``PUT /sandbox/v1/tenants/{id}/journal/retention``), :data:`DEFAULTS` otherwise.
 
 Who trims: the journal's writer thread (``sandbox/journal.py``), every :data:`EVERY` seconds, for
-the tenants whose rows it wrote since its last pass. Each batch is one short write transaction of
-at most :data:`BATCH` rows (on SQLite the writer lock is held a few milliseconds, never for a whole
-backlog), and a pass stops after :data:`MAX_BATCHES` per tenant: a backlog is worked off over a few
-passes while requests go on. Several workers may trim one tenant at once: a delete of rows already
+the tenants whose rows it wrote since its last pass. Each batch is found in a read and deleted in
+one short write transaction of at most 2 x :data:`BATCH` rows (on SQLite the writer lock is held
+a few milliseconds, never for a whole backlog, nor while the bounds are looked up), and a pass
+stops after :data:`MAX_BATCHES` per tenant: a backlog is worked off over a few passes while
+requests go on. Several workers may trim one tenant at once: a delete of rows already
 gone deletes nothing.
 
 Which rows: past the row bound, the oldest by id (the bound is the id ``max_rows`` places below the
@@ -83,9 +84,10 @@ def trim_tenant(db: Database, tenant_id: str, policy: Retention, *, now: float |
     at = time.time() if now is None else now
     deleted = 0
     for _ in range(max_batches):
-        with db.write() as conn:
+        with db.read() as conn:  # found outside the write: SQLite's writer lock is held only to delete
             ids, more = _doomed(conn, tenant_id, policy, at, batch)
-            if ids:
+        if ids:
+            with db.write() as conn:
                 conn.execute(delete(journal).where(journal.c.tenant_id == tenant_id,
                                                    journal.c.id.in_(ids)))
         deleted += len(ids)
