@@ -73,7 +73,7 @@ from connexion.operations import OpenAPIOperation
 from connexion.security import AbstractSecurityHandler
 from connexion.utils import inspect_function_arguments
 
-from simulator import coalesce
+from simulator import coalesce, streaming
 from simulator.fastroute import direct_routing, docs_only_swagger_ui
 from simulator.web.bodies import PARSED_BODY
 
@@ -98,7 +98,8 @@ def freeze_heap() -> None:
 
 class InlineWSGI:
     """An ASGI app that calls a WSGI app inline: the whole body is read, the app runs to
-    completion, the response is sent in one message."""
+    completion, the response is sent in one message; one of unknown length is streamed
+    (``simulator.streaming``)."""
 
     def __init__(self, app: Callable[..., Any]) -> None:
         self.app = app  # attribute name used by FlaskApp.add_wsgi_middleware
@@ -129,18 +130,25 @@ class InlineWSGI:
         chunks = []
         result = self.app(environ, start_response)
         try:
-            body = b"".join([*chunks, *result])
+            body = None if started else b"".join([*chunks, *result])  # started once iterated
+            status, headers = started
+            code = int(status.split(" ", 1)[0])
+            streamed = body is None and streaming.is_streamed(code, headers)
+            if body is None and not streamed:
+                body = b"".join([*chunks, *result])
+            await send({
+                "type": "http.response.start",
+                "status": code,
+                "headers": [(k.lower().encode("latin1"), v.encode("latin1")) for k, v in headers],
+            })
+            if streamed:
+                await streaming.send_streamed(result, chunks, receive, send)
+            else:
+                await send({"type": "http.response.body", "body": body or b""})
         finally:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        status, headers = started
-        await send({
-            "type": "http.response.start",
-            "status": int(status.split(" ", 1)[0]),
-            "headers": [(k.lower().encode("latin1"), v.encode("latin1")) for k, v in headers],
-        })
-        await send({"type": "http.response.body", "body": body})
 
 
 async def _lifespan(receive: Any, send: Any) -> None:

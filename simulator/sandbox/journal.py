@@ -19,6 +19,9 @@ distinct raw header tuple is masked and JSON-encoded once (``journal_rows.Header
 repeat their headers); texts without any secret name skip the masking regexes after four
 substring scans; a frozen tenant clock is formatted once per batch (:func:`tenant_times`).
 
+Retention (``journal_trim``): the same thread, every ``journal_trim.EVERY`` seconds, deletes the
+entries the tenants it wrote for no longer keep, in small batches between its flushes.
+
 Consistency: a read through the control plane first flushes its own worker's queue, so a client
 sees its own requests at once when served by one worker; another worker's requests appear within
 one flush interval plus a write (about 0.5 s at most under load).
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +42,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Connection, select
 
 from simulator.core.clock import SHANGHAI, Clock
+from simulator.sandbox import journal_trim
 from simulator.sandbox.journal_rows import (
     COLUMNS,
     TENANT_AT,
@@ -72,6 +77,10 @@ class Journal:
     _thread: threading.Thread | None = None
     _request_headers: HeaderCache = field(default_factory=lambda: HeaderCache(b"x-sandbox-scenario"))
     _response_headers: HeaderCache = field(default_factory=lambda: HeaderCache(b"content-type"))
+    trim_every: float = journal_trim.EVERY
+    trimmed: int = 0
+    _written_for: set[str] = field(default_factory=set)
+    _trimmed_at: float = 0.0
 
     def record(self, capture: Capture) -> None:
         """Called on the request path, after the answer was sent: the capture becomes a row of
@@ -101,7 +110,18 @@ class Journal:
     def _run(self) -> None:
         while not self._wake.wait(self.interval):
             self._flush_quietly()
+            if time.monotonic() - self._trimmed_at >= self.trim_every:
+                self._trim_quietly()
         self._flush_quietly()
+
+    def _trim_quietly(self) -> None:
+        """Apply the retention of the tenants written for since the last pass (journal_trim)."""
+        self._trimmed_at = time.monotonic()
+        named, self._written_for = self._written_for, set()
+        try:
+            self.trimmed += journal_trim.trim(self.db, named)
+        except Exception:
+            log.exception("journal trim failed")
 
     def _flush_quietly(self) -> None:
         try:
@@ -127,6 +147,7 @@ class Journal:
                     row[TENANT_AT] = clocks[row[0]](row[1])
                 if rows:
                     insert_rows(conn, rows)
+            self._written_for.update(clocks)
             return len(rows)
 
     def close(self) -> None:

@@ -105,13 +105,34 @@ def list_page(db: Database, tenant_id: str, filters: Filters, *, limit: int, cur
     return items, {"limit": limit, "next_cursor": encode_cursor(items[-1]["id"]) if more else None}
 
 
-def export(db: Database, tenant_id: str, filters: Filters, limit: int) -> Iterator[str]:
-    """JSON lines, oldest first, at most ``limit`` entries."""
+EXPORT_PAGE = 200
+"""Entries read per query of an export: each page is its own short read, so an export holds no
+transaction (nor SQLite's WAL) open while its client reads, and at most one page in memory (bodies
+are cut at 16 KiB: a few MB at worst)."""
+
+
+def export(db: Database, tenant_id: str, filters: Filters, *, after: int | None = None,
+           limit: int | None = None, page: int = EXPORT_PAGE) -> Iterator[str]:
+    """JSON lines, oldest first, from the entry after ``after`` on, at most ``limit`` of them.
+
+    A generator the response streams (``fastpath.InlineWSGI``): it reads one keyset page at a
+    time, so an export of millions of entries costs the memory of one page. A client that lost the
+    stream resumes with ``after`` = the last id it got.
+    """
     flush(db)
-    with db.read() as conn:
-        rows = conn.execute(_query(tenant_id, filters).order_by(journal.c.id).limit(limit)).all()
-    for row in rows:
-        yield json.dumps(view(row), separators=(",", ":")) + "\n"  # ASCII: any line splitter works
+    query = _query(tenant_id, filters).order_by(journal.c.id)
+    left = limit
+    while left is None or left > 0:
+        size = page if left is None else min(page, left)
+        window = query if after is None else query.where(journal.c.id > after)
+        with db.read() as conn:
+            rows = conn.execute(window.limit(size)).all()
+        for row in rows:
+            yield json.dumps(view(row), separators=(",", ":")) + "\n"  # ASCII: any line splitter works
+        if len(rows) < size:
+            return
+        after = rows[-1].id
+        left = None if left is None else left - len(rows)
 
 
 def parse_time(value: str | None, name: str) -> datetime | None:

@@ -100,4 +100,5 @@ def seed_random(db: Database, tenant_id: str, count: int,
                  "employer_id": employer_id, "seq": first_seq + i, "created_at": created_at,
                  **random_profile(scope.seed, i)} for i in range(start, start + size)])
             progress(size)
+    db.analyze("foreigners")
     return {"tenant_id": tenant_id, "employer_id": employer_id, "personas": count}

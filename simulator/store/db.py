@@ -177,6 +177,18 @@ class Database:
             reader.remember(key, found)
         return cast(T, found)
 
+    def analyze(self, *tables: str) -> None:
+        """Refresh the planner's statistics after a bulk write (``fwp-sandbox seed``, the scale
+        bench). PostgreSQL's autovacuum would in time, but may be off, as on this machine, and
+        until then the planner prices a million rows as none; SQLite plans without statistics
+        unless asked (``sqlite_stat1``), so it is left as it plans today."""
+        if self.is_sqlite:
+            return
+        with self.engine.connect() as conn:
+            for table in tables:
+                conn.exec_driver_sql(f"ANALYZE {table}")  # names from code, never from a request
+            conn.commit()
+
     def dispose(self) -> None:
         self._readers.close_all()
         self.engine.dispose()

@@ -10,7 +10,7 @@ import hmac
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, bindparam, func, select
+from sqlalchemy import Connection, RowMapping, and_, bindparam, func, select, true
 
 from simulator.core.clock import iso
 from simulator.core.errors import DomainError
@@ -95,22 +95,38 @@ def permit_on_card(
     return _permit_view(grant, employer, today, policies.of(conn, tenant_id))
 
 
-def _card_statement() -> Any:
+def _card_statement(lateral: bool = False) -> Any:
     """The whole card in one prebuilt read: account, person, tenant clock and policy, the
-    permit's newest grant and its employer. The card is what the app polls."""
+    permit's newest grant and its employer. The card is what the app polls.
+
+    The newest grant is found by its number and the greatest seq: a seek on
+    ``ix_work_permits_number_seq``. ``lateral`` (PostgreSQL) asks for it as a ``LATERAL``
+    subquery of one row, a plan the planner cannot turn into a hash join of all the tenant's
+    permits whatever its statistics say (it did after a bulk seed, before ANALYZE: 3.8x slower
+    at a million applications); SQLite has no ``LATERAL`` and plans the same seek anyway.
+    """
     account, person, tenant = essc_accounts.alias("a"), person_rows.alias("p"), tenants.alias("t")
-    grant, employer = work_permits.alias("w"), employers.alias("e")
-    newest = (
-        select(func.max(work_permits.c.seq))
-        .where(work_permits.c.tenant_id == account.c.tenant_id,
-               work_permits.c.number == person.c.work_permit_number)
-        .scalar_subquery()
-    )
+    employer = employers.alias("e")
+    grant: Any
+    if lateral:
+        grant = (select(work_permits)
+                 .where(work_permits.c.tenant_id == account.c.tenant_id,
+                        work_permits.c.number == person.c.work_permit_number)
+                 .order_by(work_permits.c.seq.desc()).limit(1).lateral("w"))
+        on_grant: Any = true()
+    else:
+        grant = work_permits.alias("w")
+        newest = (select(func.max(work_permits.c.seq))
+                  .where(work_permits.c.tenant_id == account.c.tenant_id,
+                         work_permits.c.number == person.c.work_permit_number)
+                  .scalar_subquery())
+        on_grant = and_(grant.c.tenant_id == account.c.tenant_id,
+                        grant.c.number == person.c.work_permit_number, grant.c.seq == newest)
     joined = (
         account.join(person, and_(person.c.tenant_id == account.c.tenant_id,
                                   person.c.id == account.c.person_id))
         .join(tenant, tenant.c.id == account.c.tenant_id)
-        .outerjoin(grant, and_(grant.c.tenant_id == account.c.tenant_id, grant.c.seq == newest))
+        .outerjoin(grant, on_grant)
         .outerjoin(employer, and_(employer.c.tenant_id == account.c.tenant_id,
                                   employer.c.id == grant.c.employer_id))
     )
@@ -126,6 +142,7 @@ def _card_statement() -> Any:
 
 
 _CARD = _card_statement()
+_CARD_LATERAL = _card_statement(lateral=True)
 
 
 class _CardSource:
@@ -184,7 +201,8 @@ class _CardSource:
 
 
 def _card_source(db: Database, holder: Principal) -> _CardSource | None:
-    row = db.fetch_one(_CARD, {"tenant": holder.tenant_id, "account": holder.subject})
+    statement = _CARD if db.is_sqlite else _CARD_LATERAL
+    row = db.fetch_one(statement, {"tenant": holder.tenant_id, "account": holder.subject})
     return None if row is None else _CardSource(db, row, holder.tenant_id)
 
 

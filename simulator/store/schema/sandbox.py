@@ -35,6 +35,9 @@ outbox = Table(
 )
 """Messages the sandbox would send (SMS codes, reminders), readable through the control plane."""
 
+JOURNAL_FILTERS = ("status", "operation_id", "method", "scenario", "verdict", "direction")
+"""The journal's filtered columns that get an index of their own."""
+
 journal = Table(
     "journal",
     metadata,
@@ -64,6 +67,10 @@ journal = Table(
     Column("direction", String(8), nullable=False, default="INBOUND"),
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
     Index("ix_journal_tenant", "tenant_id", "id"),
+    # One index per filter the journal API offers (but path_prefix, a LIKE), each ending in id: a
+    # rare match (status=500) is a seek, not a walk of the tenant's whole journal (schema 9).
+    *(Index(f"ix_journal_{name}", "tenant_id", name, "id") for name in JOURNAL_FILTERS),
+    Index("ix_journal_wall", "tenant_id", "wall_at"),  # since/until, and trimming by age
 )
 """Every request and response of a tenant (simulator/sandbox/journal.py), written in batches."""
 

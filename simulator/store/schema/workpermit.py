@@ -84,6 +84,8 @@ applications = Table(
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
     Index("ix_applications_employer", "tenant_id", "employer_id", "seq"),
     Index("ix_applications_status", "tenant_id", "status", "seq"),
+    # The employer's list filtered by foreigner: without it, a walk of all the employer's (schema 9).
+    Index("ix_applications_foreigner", "tenant_id", "foreigner_id", "seq"),
     # A tenant's applications page by page in seq order (the officer's list), without a sort.
     Index("ix_applications_seq", "tenant_id", "seq"),
 )

@@ -1,0 +1,243 @@
+"""Cost versus size: the same reads with 1,000 and with 1,000,000 applications in a tenant.
+
+For each database (SQLite, PostgreSQL) and each size, a fresh sandbox gets one tenant prepared
+over the API as ``bench_prepare`` does (an employer, a foreigner, an approved application, the
+holder's e-SSC and session), then the bulk: ``size`` applications of that employer spread over
+``size / 10`` foreigners, ``size / 4`` permit grants, and ``min(size, 150,000)`` journal entries
+(under the default retention of 200,000, so no trimming runs while measured; one in a thousand
+a 500), written straight to the tables with SQLAlchemy Core ``executemany`` (copies of the
+prepared rows under new ids and seqs, the tenant's counter moved past them). Then ``settle``:
+``Database.analyze`` as ``fwp-sandbox seed`` does, VACUUM and CHECKPOINT on PostgreSQL, a WAL
+checkpoint on SQLite. With every size built, each read is asked ``--requests`` times per size
+through the whole app in-process (Starlette's test client: the ASGI stack, no socket), spread
+over ``--rounds`` rounds that visit the sizes in turn after a warm-up round, and its p50 and p99
+are printed with the ratio of the large size's p50 to the small's (the goal: at most 1.2).
+
+    .venv/bin/python bench/scale.py                       # both databases, 1k and 1M
+    .venv/bin/python bench/scale.py --databases sqlite --sizes 1000,100000 --requests 300
+
+Not part of ``make test``: a run at 1M takes a few minutes (mostly the bulk writes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, select, text, update
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench_common import ESSC_PASSWORD, FROZEN_NOW  # noqa: E402
+
+from simulator.app import create_app  # noqa: E402
+from simulator.core import rng  # noqa: E402
+from simulator.sandbox.journal import insert_rows  # noqa: E402
+from simulator.sandbox.journal_rows import COLUMNS  # noqa: E402
+from simulator.settings import Settings  # noqa: E402
+from simulator.store.schema import applications, foreigners, tenants, work_permits  # noqa: E402
+from simulator.testing import Sandbox  # noqa: E402
+
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+BATCH = 10_000
+STATUSES = ("SUBMITTED", "PRE_REVIEWED", "ACCEPTED", "APPROVED", "DRAFT", "REJECTED")
+
+
+@contextmanager
+def database(kind: str, workdir: Path) -> Iterator[str]:
+    """A fresh database URL, dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / f'scale-{uuid.uuid4().hex[:6]}.db'}"
+        return
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    name = f"fwp_scale_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{POSTGRES.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def prepare(client: Any) -> dict[str, Any]:
+    """The tenant, its employer's headers, an application, and an e-SSC holder's session."""
+    tenant = Sandbox(client).create_tenant(name="scale", seed=2024)
+    tenant.freeze_clock(FROZEN_NOW)
+    employer = tenant.employer()
+    employer.register()
+    foreigner = employer.create_foreigner()
+    application = employer.file_application(foreigner["id"], tenant.today())
+    tenant.officer.accept(application["id"])
+    number = tenant.officer.approve(application["id"])["work_permit_number"]
+    public = {"X-Sandbox-Tenant": tenant.id}
+    registration = client.post("/ssc/v1/essc/registrations", headers=public, json={
+        "full_name": foreigner["full_name"], "id_type": "WORK_PERMIT_NUMBER", "id_number": number,
+        "password": ESSC_PASSWORD}).json()
+    client.post(f"/ssc/v1/essc/registrations/{registration['id']}/face-verification",
+                headers=public, json={"nonce": registration["face_challenge"]["nonce"]})
+    session = client.post("/ssc/v1/essc/sessions", headers=public, json={
+        "id_type": "WORK_PERMIT_NUMBER", "id_number": number, "password": ESSC_PASSWORD}).json()
+    return {"tenant": tenant, "employer": employer.headers, "application": application["id"],
+            "foreigner": foreigner["id"], "card": {"Authorization": f"Bearer {session['access_token']}"}}
+
+
+def _copies(conn: Any, table: Any, model: dict[str, Any], count: int, make: Any) -> None:
+    for first in range(0, count, BATCH):
+        conn.execute(table.insert(), [{**model, **make(i)} for i in range(first, min(count, first + BATCH))])
+
+
+def fill(db: Any, tenant_id: str, size: int) -> None:
+    """The bulk rows (see the module doc), one transaction per table."""
+    with db.read() as conn:
+        seed, counter = conn.execute(select(tenants.c.seed, tenants.c.counter)
+                                     .where(tenants.c.id == tenant_id)).one()
+        model_app = dict(conn.execute(select(applications).where(
+            applications.c.tenant_id == tenant_id)).mappings().first() or {})
+        model_frn = dict(conn.execute(select(foreigners).where(
+            foreigners.c.tenant_id == tenant_id)).mappings().first() or {})
+        model_wp = dict(conn.execute(select(work_permits).where(
+            work_permits.c.tenant_id == tenant_id)).mappings().first() or {})
+    people, grants = max(1, size // 10), max(1, size // 4)
+    base = counter + 1_000
+    frn_ids = [rng.public_id("frn", seed, base + i) for i in range(people)]
+    with db.write() as conn:
+        _copies(conn, foreigners, model_frn, people, lambda i: {
+            "id": frn_ids[i], "seq": base + i, "passport_number": f"S{i:09d}"})
+    base += people
+    with db.write() as conn:
+        _copies(conn, applications, model_app, size, lambda i: {
+            "id": rng.public_id("app", seed, base + i), "seq": base + i,
+            "foreigner_id": frn_ids[i % people], "status": STATUSES[i % len(STATUSES)],
+            "work_permit_number": None})
+    base += size
+    with db.write() as conn:
+        _copies(conn, work_permits, model_wp, grants, lambda i: {
+            "seq": base + i, "number": f"9{i:017d}", "foreigner_id": frn_ids[i % people]})
+        conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(counter=base + grants + 1))
+    entries = min(size, 150_000)  # under the default retention: no trimming while measured
+    row = [tenant_id, time.time(), FROZEN_NOW, "simulator.services.workpermit.handlers.get_employer",
+           "GET", "/fwp/v1/employer", "", 200, 1.0, "{}", None, False, "{}", '{"id":"emp"}', False,
+           "valid", "null", None, None, "INBOUND"]
+    status = COLUMNS.index("status")
+    for first in range(0, entries, BATCH):
+        with db.write() as conn:
+            insert_rows(conn, [[*row[:status], 500 if i % 1000 == 0 else 200, *row[status + 1:]]
+                               for i in range(first, min(entries, first + BATCH))])
+
+
+def reads(p: dict[str, Any]) -> dict[str, tuple[str, dict[str, str]]]:
+    app, tenant = p["application"], p["tenant"]
+    journal_url = f"/sandbox/v1/tenants/{tenant.id}/journal"
+    return {
+        "status read": (f"/fwp/v1/applications/{app}/status", p["employer"]),
+        "e-SSC card": ("/ssc/v1/essc/card", p["card"]),
+        "list": ("/fwp/v1/applications?limit=20", p["employer"]),
+        "list ?status": ("/fwp/v1/applications?limit=20&status=APPROVED", p["employer"]),
+        "list ?foreigner_id": (f"/fwp/v1/applications?limit=20&foreigner_id={p['foreigner']}",
+                               p["employer"]),
+        "journal": (f"{journal_url}?limit=20", tenant.headers),
+        "journal ?status=500": (f"{journal_url}?limit=20&status=500", tenant.headers),
+    }
+
+
+def settle(db: Any) -> None:
+    """What a database does after a bulk load before it is read at its usual speed, done now
+    rather than during the measurement: statistics (``Database.analyze``, as ``fwp-sandbox seed``
+    does), and on PostgreSQL the hint bits and visibility map a first read would otherwise write
+    (VACUUM) and the dirty pages flushed (CHECKPOINT); SQLite's WAL folded into the database."""
+    tables = ("foreigners", "applications", "work_permits", "journal")
+    db.analyze(*tables)
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+        for table in tables:
+            auto.exec_driver_sql(f"VACUUM {table}")
+        auto.exec_driver_sql("CHECKPOINT")
+
+
+def timed(client: Any, url: str, headers: dict[str, str], count: int) -> list[float]:
+    took = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = client.get(url, headers=headers)
+        took.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.text[:200])
+    return took
+
+
+def built(kind: str, size: int, stack: ExitStack, workdir: Path) -> tuple[Any, dict[str, Any]]:
+    """A sandbox of ``size`` applications, prepared, filled and settled; open until ``stack``
+    closes."""
+    url = stack.enter_context(database(kind, workdir))
+    app = create_app(Settings(database_url=url))
+    stack.callback(app.runtime.db.dispose)
+    client = stack.enter_context(app.test_client())
+    prepared = prepare(client)
+    started = time.perf_counter()
+    fill(app.runtime.db, prepared["tenant"].id, size)
+    settle(app.runtime.db)
+    print(f"{kind} {size:,}: bulk rows in {time.perf_counter() - started:.0f} s", flush=True)
+    return client, prepared
+
+
+def run(kind: str, sizes: list[int], count: int, rounds: int,
+        workdir: Path) -> dict[int, dict[str, dict[str, float]]]:
+    """Every size built first, then measured in turn, read by read, ``rounds`` times: load from
+    elsewhere on this shared machine falls on both sizes alike."""
+    with ExitStack() as stack:
+        sandboxes = {size: built(kind, size, stack, workdir) for size in sizes}
+        took: dict[int, dict[str, list[float]]] = {size: {} for size in sizes}
+        for round_ in range(rounds + 1):  # round 0 warms up and is not kept
+            for size, (client, prepared) in sandboxes.items():
+                for name, (url, headers) in reads(prepared).items():
+                    got = timed(client, url, headers, max(1, count // rounds))
+                    if round_:
+                        took[size].setdefault(name, []).extend(got)
+    return {size: {name: {"p50": round(statistics.median(values), 3),
+                          "p99": round(statistics.quantiles(values, n=100)[98], 3)}
+                   for name, values in by_read.items()} for size, by_read in took.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--sizes", default="1000,1000000")
+    parser.add_argument("--requests", type=int, default=500, help="per read and size")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="fwp-scale-") as workdir:
+        for kind in args.databases.split(","):
+            results[kind] = run(kind, sizes, args.requests, args.rounds, Path(workdir))
+    print(f"\n| database | read | p50 / p99 at {sizes[0]:,} (ms) | p50 / p99 at {sizes[-1]:,} (ms) "
+          "| p50 ratio |\n|---|---|---|---|---|")
+    for kind, by_size in results.items():
+        small, large = by_size[sizes[0]], by_size[sizes[-1]]
+        for name in small:
+            a, b = small[name], large[name]
+            print(f"| {kind} | {name} | {a['p50']:.2f} / {a['p99']:.2f} | {b['p50']:.2f} / "
+                  f"{b['p99']:.2f} | {b['p50'] / a['p50']:.2f} |")
+    out = ROOT / "bench" / "results" / f"scale-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=1))
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
