@@ -20,7 +20,6 @@ HARNESS_AGENT = f"fwp-sandbox-conform/{__version__}"
 """The ``User-Agent`` of every request the harness itself makes (stage setup, officer, clock)."""
 
 MASK = "***"
-EXPORT_LIMIT = 10_000
 SETTLE_S = 0.6
 """Another worker's journal entries are written within about 0.5 s (simulator/sandbox/journal.py)."""
 SETTLE_EMBEDDED_S = 0.05
@@ -32,9 +31,11 @@ _SECRET_KEY = re.compile(r"(^|[_-])(secret|password|access_token|refresh_token|i
 
 
 def export(tenant: Tenant, since_id: int = 0) -> list[dict[str, Any]]:
-    """The tenant's journal, oldest first, as exported (JSON lines), after entry ``since_id``."""
+    """The tenant's journal, oldest first, as exported (JSON lines), after entry ``since_id``: the
+    export streams from that cursor to the newest entry, so a busy tenant's run is read whole
+    (the sandbox keeps a tenant's newest entries; its retention is set per tenant)."""
     response = tenant.http.get(f"/sandbox/v1/tenants/{tenant.id}/journal/export",
-                               params={"limit": EXPORT_LIMIT}, headers=tenant.headers)
+                               params={"after": since_id}, headers=tenant.headers)
     if response.status_code != 200:
         raise RuntimeError(f"journal export answered {response.status_code}")
     entries = [json.loads(line) for line in response.text.splitlines() if line.strip()]

@@ -42,7 +42,7 @@ def _query(tenant_id: str, f: Filters) -> Select[Any]:
     f = replace(f, **texts)  # stored text has NUL replaced, and PostgreSQL refuses it in a query
     query = select(journal).where(journal.c.tenant_id == tenant_id)
     if f.operation_id:
-        query = query.where(journal.c.operation_id.in_(_stored_names(f.operation_id)))
+        query = query.where(journal.c.operation_id == _stored_name(f.operation_id))
     if f.method:
         query = query.where(journal.c.method == f.method.upper())
     if f.status is not None:
@@ -62,11 +62,10 @@ def _query(tenant_id: str, f: Filters) -> Select[Any]:
     return query
 
 
-def _stored_names(operation_id: str) -> list[str]:
-    """What rows of ``operation_id`` hold: the short name, or the Python path 0.1.0 stored (a
-    filter may name the short name or, until the next release, either old form)."""
-    name = specs.from_old_name(operation_id)
-    return [name] if name.startswith("callback:") else [name, *specs.python_paths_of(name)]
+def _stored_name(operation_id: str) -> str:
+    """What rows of ``operation_id`` hold: the short name (revision 10 rewrote the Python paths
+    0.1.0 stored). A filter may still name either old form until the next release."""
+    return specs.from_old_name(operation_id)
 
 
 def _short(operation_id: str | None) -> str | None:

@@ -15,7 +15,7 @@ from simulator.store.schema import journal
 
 CASES = {
     "status": Filters(status=500),
-    "operation_id": Filters(operation_id="simulator.services.workpermit.handlers.get_employer"),
+    "operation_id": Filters(operation_id="getEmployer"),
     "method": Filters(method="DELETE"),
     "scenario": Filters(scenario="REJECTED"),
     "verdict": Filters(verdict="invalid_request"),

@@ -94,14 +94,16 @@ def test_a_rule_stored_by_0_1_0_still_fires(app: Any, tenant: Tenant, employer: 
     assert [(r["operation_id"], r["matched"]) for r in listed["items"]] == [("getEmployer", 1)]
 
 
-def test_journal_rows_of_0_1_0_are_found_and_shown_by_the_short_id(app: Any, tenant: Tenant,
+def test_journal_rows_of_0_1_0_are_found_by_every_name_once_upgraded(app: Any, tenant: Tenant,
                                                                    employer: Employer) -> None:
     expect(employer.get("/employer"), 200)
     url = f"/sandbox/v1/tenants/{tenant.id}/journal"
     ids = [e["id"] for e in expect(tenant.http.get(url, params={"operation_id": "getEmployer"},
                                                    headers=tenant.headers), 200)["items"]]
-    with app.runtime.db.write() as conn:  # the oldest as 0.1.0 wrote it
+    with app.runtime.db.write() as conn:  # the oldest as 0.1.0 wrote it, then upgraded (revision 10)
         conn.execute(update(journal).where(journal.c.id == min(ids)).values(operation_id=OLD_GET_EMPLOYER))
+        conn.execute(update(journal).where(journal.c.operation_id.like("simulator.%"))
+                     .values(operation_id=specs.from_python_path(OLD_GET_EMPLOYER)))
     for name in ("getEmployer", OLD_GET_EMPLOYER, "get_employer"):
         found = expect(tenant.http.get(url, params={"operation_id": name}, headers=tenant.headers), 200)
         assert [(e["id"], e["operation_id"]) for e in found["items"]] == [(i, "getEmployer") for i in ids]

@@ -263,3 +263,21 @@ def test_a_changed_table_gets_its_next_revision_written(tmp_path: Path) -> None:
     text = written.read_text(encoding="utf-8")
     assert f"down_revision = '{migrations.head()}'" in text
     assert "batch_op.add_column(sa.Column('nickname', sa.String(length=40)" in text
+
+
+def test_revision_10_gives_journal_rows_their_short_operation_ids(db: Database) -> None:
+    """Rows 0.1.0 wrote under a Python path are found under the short id the filter matches
+    exactly; other rows are untouched."""
+    migrations.upgrade(db, "9")
+    written = fill_every_table(db, rows=4)
+    stored = {0: "simulator.services.workpermit.handlers.get_employer",
+              1: "simulator.services.ssc.handlers.get_card", 2: "callback:ping", 3: "getEmployer"}
+    with db.write() as conn:
+        for row, name in stored.items():
+            conn.execute(text("UPDATE journal SET operation_id = :name WHERE id = :id"),
+                         {"name": name, "id": written["journal"][row]["id"]})
+    assert migrations.upgrade(db, "10") == "10"
+    with db.engine.connect() as conn:
+        found = dict(conn.execute(text("SELECT id, operation_id FROM journal")).all())
+    assert [found[written["journal"][row]["id"]] for row in stored] == [
+        "getEmployer", "getEsscCard", "callback:ping", "getEmployer"]
