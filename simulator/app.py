@@ -13,7 +13,7 @@ from connexion.options import SwaggerUIOptions
 from flask import Response, request
 from starlette.exceptions import HTTPException
 
-from simulator import console, fastflask, fastpath, specs
+from simulator import console, specs, speedups
 from simulator.core import calendar, scenarios
 from simulator.core.errors import DomainError
 from simulator.runtime import Runtime, RuntimeMiddleware
@@ -21,7 +21,7 @@ from simulator.sandbox import dispatcher, journal
 from simulator.sandbox.officer_clock import OfficerClock
 from simulator.settings import Settings
 from simulator.store.db import Database
-from simulator.web import pages, problems, resolver
+from simulator.web import bodies, pages, problems, resolver
 from simulator.web.fault_middleware import FaultMiddleware
 from simulator.web.journal_middleware import JournalMiddleware, with_ndjson
 from simulator.web.middleware import BodyLimitMiddleware, Lifespan
@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     runtime = Runtime(settings, db, TokenSigner(db.signing_secret(), settings.token_ttl_seconds),
                       spec_routes())
 
-    fastpath.install()
+    speedups.install(settings.speedups, settings.speedups_off)
     hooks = Lifespan()
     app = connexion.FlaskApp(
         __name__,
@@ -118,15 +118,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_error_handler(Exception, problems.on_unexpected)
 
     flask_app = app.app
-    fastflask.install(flask_app)
+    flask_app.request_class = bodies.ValidatedBodyRequest
     flask_app.json.ensure_ascii = False  # type: ignore[attr-defined,unused-ignore]
     flask_app.before_request(_before_operation)
     flask_app.after_request(_worker_header)
     pages.register(flask_app)
     if settings.console:
         console.register(flask_app, runtime.signer.secret)
-    if settings.inline_wsgi:
-        fastpath.inline(app)
+    speedups.install_app(app, settings.speedups, settings.speedups_off, inline_wsgi=settings.inline_wsgi)
     app.runtime = runtime
     app.hooks = hooks
     app.officer_clock = officer_clock
@@ -135,6 +134,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
 def asgi_factory() -> connexion.FlaskApp:
     """Entry point for uvicorn workers (``--factory``): settings come from the environment."""
-    app = create_app(Settings.from_env())
-    app.hooks.on_startup.append(fastpath.freeze_heap)
+    settings = Settings.from_env()
+    app = create_app(settings)
+    app.hooks.on_startup.extend(speedups.worker_hooks(settings.speedups, settings.speedups_off))
     return app

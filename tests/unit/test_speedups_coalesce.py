@@ -1,4 +1,4 @@
-"""simulator.coalesce: uvicorn's response writes, one per response, byte for byte the same.
+"""simulator.speedups.coalesce: uvicorn's response writes, one per response, byte for byte the same.
 
 Each case runs the same ASGI messages through uvicorn's own ``RequestResponseCycle`` and through
 ``CoalescingCycle`` on a recording transport, and compares what reached the socket. A real server
@@ -15,7 +15,8 @@ import pytest
 from uvicorn.protocols.http import httptools_impl
 from uvicorn.protocols.http.flow_control import FlowControl
 
-from simulator import coalesce, fastpath
+from simulator import speedups
+from simulator.speedups import coalesce
 
 ORIGINAL = coalesce.RequestResponseCycle
 
@@ -81,17 +82,21 @@ JSON = [(b"content-type", b"application/json"), (b"content-length", b"13")]
 
 
 def test_uvicorn_is_the_patched_version() -> None:
-    assert importlib.metadata.version("uvicorn") == coalesce.PATCHED_UVICORN
+    assert importlib.metadata.version("uvicorn") == speedups.KNOWN_VERSIONS["uvicorn"]
 
 
-def test_fastpath_installs_it_and_install_refuses_another_uvicorn(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    fastpath.install()
+def test_speedups_install_it_and_leave_another_uvicorn_stock(monkeypatch: pytest.MonkeyPatch) -> None:
+    speedups.install()
     assert coalesce.installed()
     assert httptools_impl.RequestResponseCycle is coalesce.CoalescingCycle
-    monkeypatch.setattr(coalesce, "PATCHED_UVICORN", "0.0.0")
-    with pytest.raises(RuntimeError, match=r"patches uvicorn 0\.0\.0"):
-        coalesce.install()
+    real = speedups.version_of
+    monkeypatch.setattr(speedups, "version_of", lambda name: "0.55.0" if name == "uvicorn" else real(name))
+    try:
+        assert "coalesce" not in speedups.install()
+        assert httptools_impl.RequestResponseCycle is ORIGINAL
+    finally:
+        monkeypatch.undo()
+        speedups.install()
 
 
 def test_a_response_is_one_write_with_the_same_bytes() -> None:

@@ -15,19 +15,16 @@ transport in the order uvicorn issued it (a ``close`` after the last body first 
 held). A response that is started but never given a body is closed by uvicorn without its head,
 which the client sees as the same broken answer.
 
-:func:`install` swaps the class uvicorn's protocol instantiates; it refuses any other uvicorn
-version, and ``tests/unit/test_coalesce.py`` fails if the patch stops applying.
+``simulator.speedups.install`` swaps the class uvicorn's protocol instantiates (uvicorn 0.54.0
+only), and ``tests/unit/test_speedups_coalesce.py`` fails if the patch stops applying.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
 from typing import Any
 
 from uvicorn.protocols.http import httptools_impl
 from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
-
-PATCHED_UVICORN = "0.54.0"
 
 
 class _Held:
@@ -79,14 +76,6 @@ class CoalescingCycle(RequestResponseCycle):
             self._head = None
             if not self.disconnected:
                 held.flush()
-
-
-def install() -> None:
-    """Make uvicorn's httptools protocol create :class:`CoalescingCycle` (idempotent)."""
-    found = importlib.metadata.version("uvicorn")
-    if found != PATCHED_UVICORN:
-        raise RuntimeError(f"simulator.coalesce patches uvicorn {PATCHED_UVICORN}, found {found}")
-    httptools_impl.RequestResponseCycle = CoalescingCycle  # type: ignore[misc]
 
 
 def installed() -> bool:
