@@ -21,7 +21,7 @@ from simulator.sandbox import dispatcher, journal
 from simulator.sandbox.officer_clock import OfficerClock
 from simulator.settings import Settings
 from simulator.store.db import Database
-from simulator.web import bodies, pages, problems, resolver
+from simulator.web import bodies, pages, problems, resolver, sandbox_headers
 from simulator.web.fault_middleware import FaultMiddleware
 from simulator.web.journal_middleware import JournalMiddleware, with_ndjson
 from simulator.web.middleware import BodyLimitMiddleware, Lifespan
@@ -47,7 +47,7 @@ def _before_operation() -> None:
         if request.blueprint in specs.SURFACES:
             raise DomainError("E_NOT_FOUND", f"No operation at {request.path!r}.", "不存在该路径。")
         return
-    if request.headers.get(scenarios.HEADER) is None or scenarios.supported(operation.operation_id):
+    if not sandbox_headers.scenario_sent() or scenarios.supported(operation.operation_id):
         return
     name = operation.operation_id
     raise DomainError(
