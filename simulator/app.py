@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 
 import connexion
 from connexion import context as connexion_context
@@ -31,7 +30,7 @@ from simulator.web.validation import validator_map
 
 SWAGGER_UI_CONFIG = {"displayOperationId": True}
 """Swagger UI shows each operation's operationId: the name a generated client gives its function."""
-HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+HTTP_METHODS = specs.HTTP_METHODS
 
 
 def _before_operation() -> None:
@@ -64,24 +63,12 @@ def _worker_header(response: Response) -> Response:
     return response
 
 
-def spec_routes() -> list[tuple[re.Pattern[str], frozenset[str]]]:
-    routes = []
-    for name, (base, _) in specs.SURFACES.items():
-        for path, item in specs.load(name)["paths"].items():
-            verbs = frozenset(m.upper() for m in item if m in HTTP_METHODS)
-            pattern = re.escape(base + path)
-            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
-            routes.append((re.compile(pattern), verbs))
-    return routes
-
-
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> connexion.FlaskApp:
     settings = settings or Settings.from_env()
     calendar.install(settings.calendar_dir)  # a bad arrangement file stops the start here
     db = database or Database(settings.database_url)
     db.create_schema()
-    runtime = Runtime(settings, db, TokenSigner(db.signing_secret(), settings.token_ttl_seconds),
-                      spec_routes())
+    runtime = Runtime(settings, db, TokenSigner(db.signing_secret(), settings.token_ttl_seconds))
 
     speedups.install(settings.speedups, settings.speedups_off)
     hooks = Lifespan()
