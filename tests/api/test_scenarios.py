@@ -250,11 +250,12 @@ def scenario_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, int]
 def test_the_scenario_header_is_read_once_per_request(tenant: Tenant, employer: Employer,
                                                      scenario_reads: list[tuple[str, str, int]]
                                                      ) -> None:
-    """The before-request check and the handler that forces the outcome share one reading."""
+    """The before-request check, the handler that forces the outcome and the Idempotency-Key's
+    fingerprint share one reading."""
     person = employer.create_foreigner(passport_number="S99999999")
     scenario_reads.clear()
     filed = employer.post("/applications", application_payload(person["id"], tenant.today()),
-                          headers={HEADER: "APPROVED"})
+                          headers={HEADER: "APPROVED", "Idempotency-Key": "read-once"})
     assert "forced" in " ".join(notes(expect(filed, 201)))
     refused = employer.http.get("/fwp/v1/employer", headers={**employer.headers, HEADER: "APPROVED"})
     expect_problem(refused, 400, "E_SCENARIO_NOT_SUPPORTED", HEADER)
