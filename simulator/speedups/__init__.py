@@ -4,8 +4,10 @@ Each is measured and listed, with what it depends on, in ``simulator/speedups/RE
 :func:`install` applies the process-wide patches (or puts stock behaviour back), and
 :func:`install_app` the per-app ones; ``simulator.app.create_app`` calls both with its
 ``Settings``: ``FWP_SPEEDUPS=0`` (``Settings.speedups``) serves with stock connexion, Flask and
-uvicorn, and with the SQLite readers asking ``PRAGMA data_version`` instead of watching the
-WAL-index header. ``FWP_SPEEDUPS_OFF=name,name`` turns single patches off (for measuring them).
+uvicorn, with the SQLite readers asking ``PRAGMA data_version`` instead of watching the
+WAL-index header, and with the store's hot statements run by ``Connection.execute`` instead of
+planned on the cursor (``simulator.store.direct``). ``FWP_SPEEDUPS_OFF=name,name`` turns single
+patches off (for measuring them).
 
 The patches replace internals of exact releases. A release they were not written for is not
 patched: a warning names it and that library is served stock. The server never refuses to start
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.speedups import coalesce, connexion_patches, flask_memo, inline, routing
-from simulator.store import readers
+from simulator.store import direct, readers
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +80,10 @@ def _patches() -> list[Patch]:
     ]
 
 
-PER_APP = ("match_memo", "sync_memo", "inline_wsgi", "freeze_heap", "wal_header_watch")
-"""The speed-ups applied per app or per worker (see :func:`install_app`), by name."""
+PER_APP = ("match_memo", "sync_memo", "inline_wsgi", "freeze_heap")
+"""The speed-ups applied per app or per worker (:func:`install_app`, :func:`worker_hooks`)."""
+STORE = ("wal_header_watch", "planned_statements")
+"""The store's, set by :func:`install` with the process-wide patches."""
 
 _STOCK: dict[tuple[int, str], Any] = {}
 """What each patched attribute held before the first patch: put back for stock behaviour."""
@@ -114,7 +118,9 @@ def install(enabled: bool = True, off: Iterable[str] = ()) -> list[str]:
         wanted = enabled and patch.library not in unknown and patch.name not in skip
         _set(patch, wanted)
     readers.WATCH_WAL_HEADER = enabled and "wal_header_watch" not in skip
-    return [*_APPLIED, *(["wal_header_watch"] if readers.WATCH_WAL_HEADER else [])]
+    direct.PLANNED = enabled and "planned_statements" not in skip
+    return [*_APPLIED, *(name for name, on in (("wal_header_watch", readers.WATCH_WAL_HEADER),
+                                                ("planned_statements", direct.PLANNED)) if on)]
 
 
 def _set(patch: Patch, wanted: bool) -> None:

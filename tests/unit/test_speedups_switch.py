@@ -15,7 +15,7 @@ from simulator import speedups
 from simulator.app import create_app
 from simulator.settings import Settings
 from simulator.speedups import flask_memo, inline
-from simulator.store import readers
+from simulator.store import direct, readers
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +39,10 @@ def test_off_puts_every_stock_attribute_back_and_on_applies_them_all() -> None:
     stock = _attributes()
     assert speedups.applied() == []
     assert readers.WATCH_WAL_HEADER is False
-    assert speedups.install() == [*(p.name for p in speedups._patches()), "wal_header_watch"]
+    assert direct.PLANNED is False
+    assert speedups.install() == [*(p.name for p in speedups._patches()), "wal_header_watch",
+                                  "planned_statements"]
+    assert readers.WATCH_WAL_HEADER is direct.PLANNED is True
     patched = _attributes()
     assert all(patched[name] is not stock[name] for name in stock)
     speedups.install(True, off=["direct_routing", "wal_header_watch"])
