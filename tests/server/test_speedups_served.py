@@ -44,8 +44,7 @@ def test_unknown_releases_are_served_stock_with_a_warning(serve: Any, sqlite_url
     server = serve(sqlite_url, workers=2).start()
     _exercise(server.url)
     printed = "".join(server.output)
-    for name, version in NEXT.items():
-        assert f"speed-ups for {name} {version} not applied" in printed
+    assert "speed-ups for connexion 3.4.0 not applied" in printed  # nothing of uvicorn is patched
     assert importlib.metadata.version("uvicorn") != NEXT["uvicorn"]  # only the server was fooled
 
 

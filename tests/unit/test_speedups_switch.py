@@ -77,7 +77,7 @@ def test_an_app_with_the_speedups_off_is_stock_and_serves(tmp_path: Path) -> Non
     assert app.runtime.db._readers.reader(app.runtime.db.engine).header is None
 
 
-@pytest.mark.parametrize("library", ["connexion", "uvicorn", "flask"])
+@pytest.mark.parametrize("library", ["connexion", "flask"])
 def test_an_unknown_release_is_served_stock_with_a_warning(
         library: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
@@ -96,10 +96,10 @@ def test_an_unknown_release_is_served_stock_with_a_warning(
 
 def test_the_setting_comes_from_the_environment_and_goes_to_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FWP_SPEEDUPS", "0")
-    monkeypatch.setenv("FWP_SPEEDUPS_OFF", "coalesce, freeze_heap")
+    monkeypatch.setenv("FWP_SPEEDUPS_OFF", "direct_routing, freeze_heap")
     assert Settings().speedups is False
     settings = Settings.from_env()
-    assert (settings.speedups, settings.speedups_off) == (False, ("coalesce", "freeze_heap"))
+    assert (settings.speedups, settings.speedups_off) == (False, ("direct_routing", "freeze_heap"))
     assert Settings.from_env(settings.to_env()) == settings
     assert speedups.worker_hooks(True, settings.speedups_off) == []
     assert speedups.worker_hooks(True) == [inline.freeze_heap]
