@@ -24,6 +24,7 @@ from simulator.testing import Sandbox, Tenant
 _CLOCK = select(tenants.c.id, tenants.c.clock_frozen).where(tenants.c.id == bindparam("tenant"))
 
 
+@pytest.mark.speedups
 def test_reads_reuse_one_connection_per_thread_outside_the_pool(app: Any, tenant: Tenant) -> None:
     db = app.runtime.db
     here = threading.get_ident()

@@ -23,7 +23,8 @@ from simulator import speedups
 from simulator.app import HTTP_METHODS, asgi_factory, create_app
 from simulator.settings import Settings
 from simulator.speedups import connexion_patches as cp
-from simulator.speedups import inline, routing
+from simulator.speedups import inline
+from simulator.speedups import routing as fast_routing
 from simulator.web.spec_documents import is_docs_path
 
 
@@ -34,11 +35,11 @@ def test_connexion_is_the_patched_version() -> None:
 def test_patches_are_installed() -> None:
     speedups.install()
     assert FlaskDecorator.__call__ is cp.decorate_once
-    assert SwaggerUIMiddleware.__call__ is routing.docs_only_swagger_ui
+    assert SwaggerUIMiddleware.__call__ is fast_routing.docs_only_swagger_ui
     assert hasattr(AbstractSecurityHandler._accepts_kwarg, "cache_info")
     assert hasattr(parameter_decorators.pythonic, "cache_info")
     assert isinstance(FlaskOperation.fn, property)
-    assert connexion_routing.RoutingMiddleware.__call__ is routing.direct_routing
+    assert connexion_routing.RoutingMiddleware.__call__ is fast_routing.direct_routing
 
 
 @pytest.mark.parametrize(("path", "docs"), [
@@ -192,31 +193,31 @@ def test_direct_routing_reaches_what_starlette_reaches(tmp_path: Path, monkeypat
            ("DELETE", "/sandbox/v1/tenants"), ("GET", "/elsewhere")]
     for method, path in spec_requests + odd:
         scope = {"type": "http", "method": method, "path": path, "root_path": ""}
-        assert (routing.route_of(routing.router, scope) is not None) is ((method, path) in spec_requests)
-        expected = through(routing.ORIGINAL_ROUTING, method, path)
-        assert through(routing.direct_routing, method, path) == expected, (method, path)
-        assert through(routing.direct_routing, method, path) == expected, (method, path)  # cached
+        assert (fast_routing.route_of(routing.router, scope) is not None) is ((method, path) in spec_requests)
+        expected = through(fast_routing.ORIGINAL_ROUTING, method, path)
+        assert through(fast_routing.direct_routing, method, path) == expected, (method, path)
+        assert through(fast_routing.direct_routing, method, path) == expected, (method, path)  # cached
 
     # The second time a method and path come, the decision is the remembered one.
     walked: list[str] = []
-    walk = routing.route_of
+    walk = fast_routing.route_of
 
     def counting(router: Any, scope: Any) -> Any:
         walked.append(scope["path"])
         return walk(router, scope)
 
-    monkeypatch.setattr(routing, "route_of", counting)
+    monkeypatch.setattr(fast_routing, "route_of", counting)
     routing.__dict__.pop("_fwp_routes")
     for _ in range(3):
-        first = through(routing.direct_routing, "GET", "/fwp/v1/applications/x1/status")
-        second = through(routing.direct_routing, "GET", "/fwp/v1/applications/x2/status")
-        through(routing.direct_routing, "GET", "/fwp/v1/nowhere")
+        first = through(fast_routing.direct_routing, "GET", "/fwp/v1/applications/x1/status")
+        second = through(fast_routing.direct_routing, "GET", "/fwp/v1/applications/x2/status")
+        through(fast_routing.direct_routing, "GET", "/fwp/v1/nowhere")
         assert list(first[0].values()) == ["x1"]
         assert list(second[0].values()) == ["x2"]
     assert walked == ["/fwp/v1/applications/x1/status", "/fwp/v1/applications/x2/status",
                       "/fwp/v1/nowhere"]
-    monkeypatch.setattr(routing, "ROUTE_CACHE_SIZE", 2)  # full: emptied, then filled again
-    through(routing.direct_routing, "GET", "/fwp/v1/employer")
+    monkeypatch.setattr(fast_routing, "ROUTE_CACHE_SIZE", 2)  # full: emptied, then filled again
+    through(fast_routing.direct_routing, "GET", "/fwp/v1/employer")
     assert walked[-1] == "/fwp/v1/employer"
     assert len(routing.__dict__["_fwp_routes"]) == 1
     app.runtime.db.dispose()
