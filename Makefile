@@ -44,9 +44,12 @@ clients/node_modules/.installed-stamp: clients/package.json clients/package-lock
 
 clients: tools clients/node_modules/.installed-stamp
 
-# The whole suite: `-m ""` lifts the fast default selection (server and browser tests included).
+# The whole suite: `-m ""` lifts the fast default selection (server and browser tests included);
+# then the in-process API tests again on SQLite with the speed-ups off (FWP_SPEEDUPS=0: stock
+# connexion, Flask and uvicorn; about 2 minutes), since every request goes through what they patch.
 test: lint tools clients
 	$(BIN)/python -m pytest -m ""
+	FWP_SPEEDUPS=0 $(BIN)/python -m pytest tests/api -q -m "not postgres"
 
 # The fast selection a bare `pytest` runs: unit and in-process API tests.
 test-fast: install

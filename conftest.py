@@ -53,6 +53,10 @@ def postgres_unreachable() -> str | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test that needs PostgreSQL; skip them, saying how to run them, when it is absent."""
+    if not Settings().speedups:  # FWP_SPEEDUPS=0: what the speed-ups do is not there to test
+        for item in items:
+            if item.get_closest_marker("speedups"):
+                item.add_marker(pytest.mark.skip(reason="tests a speed-up; FWP_SPEEDUPS=0"))
     marked = [item for item in items if _needs_postgres(item)]
     for item in marked:
         item.add_marker(pytest.mark.postgres)

@@ -39,6 +39,12 @@ PRISM_TARGETS = (PRISM, PRISM_SSC)
 SIMULATOR = "simulator"
 NO_JOURNAL = "simulator_nojournal"  # the same build with FWP_JOURNAL=0: what the journal costs
 SIMULATORS = (SIMULATOR, NO_JOURNAL)
+VARIANT_PREFIX = "nojournal-"
+"""Keys of the journal-off simulators of ``--speedups-variants`` (``nojournal-off``, ...)."""
+
+
+def is_simulator(key: str) -> bool:
+    return key in SIMULATORS or key.startswith(VARIANT_PREFIX)
 SHORT_KEYS = (SIMULATOR, NO_JOURNAL, FLOOR, "floor_fastpath", PRISM)  # "prism" means both Prisms
 SHORT = {SIMULATOR: "simulator", NO_JOURNAL: "sim, journal off", FLOOR: "floor",
          "floor_fastpath": "floor+fastpath",

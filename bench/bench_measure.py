@@ -19,7 +19,6 @@ from bench_common import (
     MB,
     SCENARIOS,
     SHORT,
-    SIMULATORS,
     WRK_DIR,
     BenchError,
     Prepared,
@@ -27,6 +26,7 @@ from bench_common import (
     Target,
     TargetReport,
     console,
+    is_simulator,
     log_tail,
     worker_balance,
 )
@@ -128,7 +128,7 @@ def start_target(bench: Bench, target: Target) -> tuple[TargetReport, Live | Non
     server = bench.processes.start(target.command, log=log, env=target.env)
     try:
         report.ready_seconds = round(wait_ready(target, server, log, bench.args.ready_timeout), 2)
-        prepared = prepare_simulator(target) if target.key in SIMULATORS else prepare_mock(target)
+        prepared = prepare_simulator(target) if is_simulator(target.key) else prepare_mock(target)
         report.notes = prepared.notes
         report.smoke = smoke_check(target, prepared, bench.args.scenarios)
         report.idle_rss_mb = {

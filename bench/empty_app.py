@@ -19,8 +19,8 @@ Two variants, chosen by the environment (uvicorn workers re-read it):
 
 - ``BENCH_FASTPATH=0`` (default): connexion FlaskApp **as shipped**, the floor the issue asks for.
 - ``BENCH_FASTPATH=1``: the same app with the simulator's measured connexion speed-ups applied
-  (``simulator.fastpath.install()``, cached validators from ``simulator.web.validation``,
-  ``simulator.fastflask.install()``, ``simulator.fastpath.inline()``), i.e. the floor of the
+  (``simulator.speedups.install()``, cached validators from ``simulator.web.validation``,
+  ``simulator.speedups.install_app()``), i.e. the floor of the
   simulator's own configuration.
 
 Serve it like the simulator (2 workers)::
@@ -237,10 +237,10 @@ def create_app(*, fastpath: bool | None = None,
     validate = _flag("BENCH_VALIDATE_RESPONSES") if validate_responses is None else validate_responses
     options: dict[str, Any] = {}
     if fast:
-        from simulator import fastpath as simulator_fastpath
+        from simulator import speedups
         from simulator.web.validation import validator_map
 
-        simulator_fastpath.install()
+        speedups.install()
         options["validator_map"] = validator_map()
     app = connexion.FlaskApp(
         __name__,
@@ -252,11 +252,9 @@ def create_app(*, fastpath: bool | None = None,
     for surface in (SURFACE, SSC_SURFACE):  # the simulator's order (simulator.specs.SURFACES)
         app.add_api(bench_spec(surface), name=surface, resolver=Resolver(_resolve))
     if fast:
-        from simulator import fastflask
-        from simulator import fastpath as simulator_fastpath
+        from simulator import speedups
 
-        fastflask.install(app.app)
-        simulator_fastpath.inline(app)
+        speedups.install_app(app)
     return app
 
 

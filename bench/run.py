@@ -10,7 +10,7 @@ kind, warms up, then drives three scenarios with wrk:
   with the work permit on it, read live).
 
 Targets: the simulator (``fwp-sandbox serve``, 2 workers, SQLite); ``bench/empty_app.py`` as shipped
-(connexion FlaskApp, same specs, canned answers: the floor); the same with ``simulator.fastpath``;
+(connexion FlaskApp, same specs, canned answers: the floor); the same with ``simulator.speedups``;
 Prism mocking the same bundled specs, one process per spec (``prism`` the work-permit spec,
 ``prism ssc`` the social-security spec). It prints requests/s, p50, p99, ratios to Prism and to the
 floor, the simulator's goals, the resident memory of every server process, and writes everything
@@ -57,6 +57,7 @@ from bench_common import (
     SHORT_KEYS,
     SIMULATOR,
     SOCIAL_SECURITY,
+    VARIANT_PREFIX,
     WORK_PERMIT,
     Run,
     Target,
@@ -109,10 +110,10 @@ def build_targets(args: argparse.Namespace, workdir: Path) -> list[Target]:
             "-v", args.prism_log_level, str(workdir / f"{surface}.yaml"),
         ], {surface: ""} if surface in needed else {}, port=port)
 
-    def simulator(key: str, label: str, env: dict[str, str]) -> Target:
+    def simulator(key: str, label: str, env: dict[str, str], command: list[str] | None = None) -> Target:
         port = free_port()
         return Target(key, label, [
-            *cli(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", workers,
+            *(command or cli()), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", workers,
             "--database", f"sqlite:///{workdir / (key + '.db')}", "--no-access-log",
         ], python_bases, env, uvicorn_workers=args.workers, port=port)
 
@@ -121,13 +122,31 @@ def build_targets(args: argparse.Namespace, workdir: Path) -> list[Target]:
         simulator(NO_JOURNAL, f"simulator ({workers} workers, SQLite), journal off (FWP_JOURNAL=0)",
                   {"FWP_JOURNAL": "0"}),
         empty_app(FLOOR, "empty handlers, connexion FlaskApp as shipped: the floor", "0"),
-        empty_app("floor_fastpath", "empty handlers + simulator.fastpath (inline WSGI, "
+        empty_app("floor_fastpath", "empty handlers + simulator.speedups (inline WSGI, "
                   "decorate once, cached validators, direct routing and binding)", "1"),
     ]
     if PRISM in args.targets:
         targets += [prism(PRISM, WORK_PERMIT), prism(PRISM_SSC, SOCIAL_SECURITY)]
-    return [t for t in targets if (t.key in args.targets or t.key in PRISM_TARGETS)
-            and t.base_paths]
+    chosen = [t for t in targets if (t.key in args.targets or t.key in PRISM_TARGETS) and t.base_paths]
+    if args.baseline_cli:  # another checkout's build, journal off: before/after in one run
+        chosen.append(simulator(f"{VARIANT_PREFIX}baseline", f"{args.baseline_cli}, journal off",
+                                {"FWP_JOURNAL": "0"}, [args.baseline_cli]))
+    return chosen + [simulator(f"{VARIANT_PREFIX}{variant}", f"simulator, journal off, speed-ups: {variant}",
+                               speedups_env(variant)) for variant in args.speedups_variants]
+
+
+def speedups_env(variant: str) -> dict[str, str]:
+    """A journal-off simulator with the speed-ups of ``variant`` (simulator/speedups/README.md):
+    ``off`` (FWP_SPEEDUPS=0), ``on`` (all, a second copy of the journal-off target: its gap is
+    the noise), or ``-name`` (all but that one)."""
+    env = {"FWP_JOURNAL": "0"}
+    if variant == "off":
+        env["FWP_SPEEDUPS"] = "0"
+    elif variant.startswith("-"):
+        env["FWP_SPEEDUPS_OFF"] = variant[1:]
+    elif variant != "on":
+        raise ValueError(f"speed-ups variant {variant!r}: on, off or -name")
+    return env
 
 
 def prism_version() -> str:
@@ -191,6 +210,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=5, help="wrk request timeout, seconds")
     parser.add_argument("--ready-timeout", type=float, default=90)
     parser.add_argument("--skip-prism", action="store_true")
+    parser.add_argument("--speedups-variants", default="",
+                        help="extra journal-off simulators to compare with simulator_nojournal: "
+                             "'off' (stock), 'on' (an A/A copy) or '-name' (one patch off), comma list")
+    parser.add_argument("--baseline-cli", default="",
+                        help="another checkout's fwp-sandbox (e.g. /work/main/.venv/bin/fwp-sandbox): "
+                             "served journal off next to simulator_nojournal, for a before/after")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS),
                         help=f"comma-separated subset of {','.join(SCENARIOS)}")
     parser.add_argument("--targets", default=",".join(SHORT_KEYS),
@@ -202,6 +227,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="keep the temporary directory with server and wrk logs")
     args = parser.parse_args(argv)
     args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    args.speedups_variants = [v.strip() for v in args.speedups_variants.split(",") if v.strip()]
     unknown = sorted(set(args.targets) - set(SHORT_KEYS))
     if unknown:
         parser.error(f"unknown --targets {unknown}; choose from {','.join(SHORT_KEYS)}")

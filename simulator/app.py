@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 
 import connexion
 from connexion import context as connexion_context
@@ -13,7 +12,7 @@ from connexion.options import SwaggerUIOptions
 from flask import Response, request
 from starlette.exceptions import HTTPException
 
-from simulator import console, fastflask, fastpath, specs
+from simulator import console, specs, speedups
 from simulator.core import calendar, scenarios
 from simulator.core.errors import DomainError
 from simulator.runtime import Runtime, RuntimeMiddleware
@@ -21,7 +20,7 @@ from simulator.sandbox import dispatcher, journal
 from simulator.sandbox.officer_clock import OfficerClock
 from simulator.settings import Settings
 from simulator.store.db import Database
-from simulator.web import pages, problems, resolver
+from simulator.web import bodies, pages, problems, resolver, sandbox_headers
 from simulator.web.fault_middleware import FaultMiddleware
 from simulator.web.journal_middleware import JournalMiddleware, with_ndjson
 from simulator.web.middleware import BodyLimitMiddleware, Lifespan
@@ -31,7 +30,7 @@ from simulator.web.validation import validator_map
 
 SWAGGER_UI_CONFIG = {"displayOperationId": True}
 """Swagger UI shows each operation's operationId: the name a generated client gives its function."""
-HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+HTTP_METHODS = specs.HTTP_METHODS
 
 
 def _before_operation() -> None:
@@ -47,7 +46,7 @@ def _before_operation() -> None:
         if request.blueprint in specs.SURFACES:
             raise DomainError("E_NOT_FOUND", f"No operation at {request.path!r}.", "不存在该路径。")
         return
-    if request.headers.get(scenarios.HEADER) is None or scenarios.supported(operation.operation_id):
+    if not sandbox_headers.scenario_sent() or scenarios.supported(operation.operation_id):
         return
     name = operation.operation_id
     raise DomainError(
@@ -64,26 +63,14 @@ def _worker_header(response: Response) -> Response:
     return response
 
 
-def spec_routes() -> list[tuple[re.Pattern[str], frozenset[str]]]:
-    routes = []
-    for name, (base, _) in specs.SURFACES.items():
-        for path, item in specs.load(name)["paths"].items():
-            verbs = frozenset(m.upper() for m in item if m in HTTP_METHODS)
-            pattern = re.escape(base + path)
-            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
-            routes.append((re.compile(pattern), verbs))
-    return routes
-
-
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> connexion.FlaskApp:
     settings = settings or Settings.from_env()
     calendar.install(settings.calendar_dir)  # a bad arrangement file stops the start here
     db = database or Database(settings.database_url)
     db.create_schema()
-    runtime = Runtime(settings, db, TokenSigner(db.signing_secret(), settings.token_ttl_seconds),
-                      spec_routes())
+    runtime = Runtime(settings, db, TokenSigner(db.signing_secret(), settings.token_ttl_seconds))
 
-    fastpath.install()
+    speedups.install(settings.speedups, settings.speedups_off)
     hooks = Lifespan()
     app = connexion.FlaskApp(
         __name__,
@@ -118,15 +105,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_error_handler(Exception, problems.on_unexpected)
 
     flask_app = app.app
-    fastflask.install(flask_app)
+    flask_app.request_class = bodies.ValidatedBodyRequest
     flask_app.json.ensure_ascii = False  # type: ignore[attr-defined,unused-ignore]
     flask_app.before_request(_before_operation)
     flask_app.after_request(_worker_header)
     pages.register(flask_app)
     if settings.console:
         console.register(flask_app, runtime.signer.secret)
-    if settings.inline_wsgi:
-        fastpath.inline(app)
+    speedups.install_app(app, settings.speedups, settings.speedups_off, inline_wsgi=settings.inline_wsgi)
     app.runtime = runtime
     app.hooks = hooks
     app.officer_clock = officer_clock
@@ -135,6 +121,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
 def asgi_factory() -> connexion.FlaskApp:
     """Entry point for uvicorn workers (``--factory``): settings come from the environment."""
-    app = create_app(Settings.from_env())
-    app.hooks.on_startup.append(fastpath.freeze_heap)
+    settings = Settings.from_env()
+    app = create_app(settings)
+    app.hooks.on_startup.extend(speedups.worker_hooks(settings.speedups, settings.speedups_off))
     return app

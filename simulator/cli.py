@@ -33,6 +33,8 @@ def _serve(args: argparse.Namespace) -> int:
         settings = replace(settings, admin_token=args.admin_token)
     if args.calendar_dir:
         settings = replace(settings, calendar_dir=args.calendar_dir)
+    if args.speedups is not None:  # simulator/speedups/README.md
+        settings = replace(settings, speedups=args.speedups)
     if (refused := _calendar(settings.calendar_dir)) is not None:
         return refused
     db = Database(settings.database_url)
@@ -195,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--admin-token", help="require X-Sandbox-Admin-Token to create tenants")
     serve.add_argument("--calendar-dir", help="folder of official holiday arrangements, <year>.yaml "
                        "(FWP_CALENDAR_DIR)")
+    serve.add_argument("--speedups", action=argparse.BooleanOptionalAction, default=None,
+                       help="patches of connexion, Flask and uvicorn (default: FWP_SPEEDUPS, on)")
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
     serve.add_argument("--demo", action=argparse.BooleanOptionalAction, default=True,

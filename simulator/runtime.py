@@ -7,10 +7,11 @@ its runtime in a context variable for the duration of the request.
 
 from __future__ import annotations
 
-import re
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from simulator import specs
 
 if TYPE_CHECKING:
     from simulator.settings import Settings
@@ -25,15 +26,10 @@ class Runtime:
     settings: Settings
     db: Database
     signer: TokenSigner
-    routes: list[tuple[re.Pattern[str], frozenset[str]]] = field(default_factory=list)
 
     def allowed_methods(self, path: str) -> list[str]:
         """Every method the specs define on ``path`` (connexion's 405 names only some)."""
-        methods: set[str] = set()
-        for pattern, verbs in self.routes:
-            if pattern.fullmatch(path):
-                methods |= verbs
-        return sorted(methods)
+        return sorted({method for method, pattern, _, _ in specs.routes() if pattern.fullmatch(path)})
 
 
 def current() -> Runtime:

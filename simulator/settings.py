@@ -18,6 +18,10 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _names(value: str | None) -> tuple[str, ...]:
+    return tuple(name.strip() for name in (value or "").split(",") if name.strip())
+
+
 def _hosts(value: str | None) -> tuple[str, ...]:
     """Host names, lower case; IPv6 literals without brackets (``::1``)."""
     names = (name.strip().lower().strip("[]") for name in (value or "").split(","))
@@ -31,7 +35,12 @@ class Settings:
     validate_responses: bool = False
     max_body_bytes: int = 1024 * 1024
     token_ttl_seconds: int = 3600
-    # Runs Flask on the event-loop thread instead of a2wsgi's thread pool (see simulator/fastpath.py).
+    # The speed-ups of simulator/speedups/ (FWP_SPEEDUPS=0: stock connexion, Flask and uvicorn),
+    # and those of them turned off by name (FWP_SPEEDUPS_OFF, comma list; see its README.md).
+    # Read from the environment even by ``Settings()``: one switch for every app of a test run.
+    speedups: bool = field(default_factory=lambda: _flag(os.environ.get("FWP_SPEEDUPS"), True))
+    speedups_off: tuple[str, ...] = field(default_factory=lambda: _names(os.environ.get("FWP_SPEEDUPS_OFF")))
+    # Runs Flask on the event-loop thread instead of a2wsgi's thread pool (one of the speed-ups).
     inline_wsgi: bool = True
     # Records every request and response of a tenant (simulator/sandbox/journal.py).
     journal: bool = True
@@ -60,6 +69,8 @@ class Settings:
             validate_responses=_flag(env.get("FWP_VALIDATE_RESPONSES"), False),
             max_body_bytes=int(env.get("FWP_MAX_BODY_BYTES") or 1024 * 1024),
             token_ttl_seconds=int(env.get("FWP_TOKEN_TTL_SECONDS") or 3600),
+            speedups=_flag(env.get("FWP_SPEEDUPS"), True),
+            speedups_off=_names(env.get("FWP_SPEEDUPS_OFF")),
             inline_wsgi=_flag(env.get("FWP_INLINE_WSGI"), True),
             journal=_flag(env.get("FWP_JOURNAL"), True),
             callback_hosts=_hosts(env.get("FWP_CALLBACK_HOSTS")),
@@ -76,6 +87,8 @@ class Settings:
             "FWP_VALIDATE_RESPONSES": "1" if self.validate_responses else "0",
             "FWP_MAX_BODY_BYTES": str(self.max_body_bytes),
             "FWP_TOKEN_TTL_SECONDS": str(self.token_ttl_seconds),
+            "FWP_SPEEDUPS": "1" if self.speedups else "0",
+            "FWP_SPEEDUPS_OFF": ",".join(self.speedups_off),
             "FWP_INLINE_WSGI": "1" if self.inline_wsgi else "0",
             "FWP_JOURNAL": "1" if self.journal else "0",
             "FWP_OFFICER_SWEEP_SECONDS": repr(self.officer_sweep_seconds),

@@ -159,3 +159,21 @@ def load(name: str) -> dict[str, Any]:
 def as_yaml(spec: dict[str, Any]) -> str:
     """A bundled spec as YAML, as ``fwp-sandbox spec`` prints it and ``openapi.yaml`` serves it."""
     return yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)
+
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+@cache
+def routes() -> tuple[tuple[str, re.Pattern[str], str, str], ...]:
+    """(method, path pattern, operationId, surface name) of every operation of every spec: the
+    one table the fault rules and the 405's ``Allow`` header match a path against (connexion
+    routes by its own)."""
+    found = []
+    for name, (base, _) in SURFACES.items():
+        for path, item in load(name)["paths"].items():
+            pattern = re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(base + path)))
+            found += [(m.upper(), pattern, op["operationId"], name) for m, op in item.items()
+                      if m in HTTP_METHODS]
+    return tuple(found)
+

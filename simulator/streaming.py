@@ -1,4 +1,4 @@
-"""Streamed WSGI answers under :class:`simulator.fastpath.InlineWSGI`.
+"""Streamed WSGI answers under :class:`simulator.speedups.inline.InlineWSGI`.
 
 InlineWSGI runs Flask on the event loop and sends an answer in one message, which suits the
 API's small answers. An answer of unknown length (a Flask ``Response`` of a generator: werkzeug

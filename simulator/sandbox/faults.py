@@ -33,7 +33,6 @@ RETRY_STATUSES = frozenset({429, 503})
 CACHE_SECONDS = 1.0
 FAULTABLE = tuple(base for name, (base, _) in specs.SURFACES.items() if name != "sandbox")
 """Path prefixes rules apply to: never the control plane, so a tester can always remove them."""
-_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +66,9 @@ class Hit:
 
 @cache
 def routes() -> tuple[tuple[str, re.Pattern[str], str], ...]:
-    """(method, path pattern, operationId) of every faultable operation, from the specs."""
-    found = []
-    for name, (base, _) in specs.SURFACES.items():
-        if base not in FAULTABLE:
-            continue
-        for path, item in specs.load(name)["paths"].items():
-            pattern = re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(base + path)))
-            found += [(m.upper(), pattern, op["operationId"]) for m, op in item.items() if m in _METHODS]
-    return tuple(found)
+    """(method, path pattern, operationId) of every faultable operation (``specs.routes``)."""
+    return tuple((method, pattern, operation_id) for method, pattern, operation_id, name in specs.routes()
+                 if specs.SURFACES[name][0] in FAULTABLE)
 
 
 def operation_of(method: str, path: str) -> str | None:

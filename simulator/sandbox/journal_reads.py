@@ -114,7 +114,7 @@ def export(db: Database, tenant_id: str, filters: Filters, *, after: int | None 
            limit: int | None = None, page: int = EXPORT_PAGE) -> Iterator[str]:
     """JSON lines, oldest first, from the entry after ``after`` on, at most ``limit`` of them.
 
-    A generator the response streams (``fastpath.InlineWSGI``): it reads one keyset page at a
+    A generator the response streams (``speedups.inline.InlineWSGI``): it reads one keyset page at a
     time, so an export of millions of entries costs the memory of one page. A client that lost the
     stream resumes with ``after`` = the last id it got.
     """

@@ -143,8 +143,11 @@ class Database:
         commit rewrites (:mod:`simulator.store.readers`), and a change forgets every remembered
         row. A poll of an unchanged card then costs that memory read instead of the five-table
         read. The row given out is a copy; its JSON values are shared: read them, do not change
-        them.
+        them. With the speed-ups off (``direct.PLANNED`` false) it is a plain ``read()``.
         """
+        if not direct.PLANNED:
+            with self.read() as conn:
+                return direct.first(conn, statement, params)
         if not self.is_sqlite:
             built, row = direct.fetch(self._readers.connection(self.engine), self.engine.dialect,
                                       statement, params, lambda cursor: cursor.fetchone())

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, Executable
 
 Row = Mapping[Any, Any]
 """A row by column name: SQLAlchemy's ``RowMapping`` or one of this module's dicts."""
@@ -108,19 +108,32 @@ def fetch(driver_connection: Any, dialect: Dialect, statement: ClauseElement,
         cursor.close()
 
 
+PLANNED = True
+"""Whether :func:`first`, :func:`rows` and :func:`execute` run planned statements on the cursor
+(a speed-up resting on SQLAlchemy's compiled internals: ``simulator.speedups.install`` turns it
+off with the others, and they then go through ``Connection.execute``)."""
+
+
 def first(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> dict[str, Any] | None:
     """The first row of a select (or of an insert/update ``RETURNING``) as a dict, or ``None``."""
+    if not PLANNED:
+        found = conn.execute(cast(Executable, statement), dict(params)).mappings().first()
+        return None if found is None else dict(found)
     built, row = fetch(conn.connection, conn.dialect, statement, params, lambda c: c.fetchone())
     return None if row is None else built.record(row)
 
 
 def rows(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    if not PLANNED:
+        return [dict(row) for row in conn.execute(cast(Executable, statement), dict(params)).mappings()]
     built, found = fetch(conn.connection, conn.dialect, statement, params, lambda c: c.fetchall())
     return [built.record(row) for row in found]
 
 
 def execute(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> int:
     """An insert, update or delete; returns the row count. An insert names every column it sets."""
+    if not PLANNED:
+        return int(conn.execute(cast(Executable, statement), dict(params)).rowcount)
     cursor = conn.connection.cursor()
     try:
         _run(cursor, statement, conn.dialect, params, frozenset(params)

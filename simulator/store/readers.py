@@ -27,6 +27,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+WATCH_WAL_HEADER = True
+"""Whether new readers watch the WAL-index header (a speed-up: ``simulator.speedups.install``
+turns it off with the others, and readers then ask ``PRAGMA data_version`` every time)."""
+
 READ_CACHE_SIZE = 4096
 """Rows a reader remembers between two commits (emptied when full)."""
 
@@ -111,7 +115,7 @@ class Reader:
         self.cursor: Any = None
         self.version: Any = None
         self.rows: dict[tuple[Any, ...], Any] = {}
-        self.header = WalIndexHeader.of(raw) if sqlite else None
+        self.header = WalIndexHeader.of(raw) if sqlite and WATCH_WAL_HEADER else None
 
     def current(self) -> dict[tuple[Any, ...], Any]:
         """What was read since the database last changed (SQLite only)."""

@@ -14,6 +14,7 @@ import json
 import re
 from typing import Any
 
+from flask import Request
 from starlette.types import Scope
 
 from simulator.core.errors import DomainError
@@ -48,8 +49,25 @@ def refuse_unstorable(value: Any, path: str = "") -> None:
 
 PARSED_BODY = "fwp.parsed_body"
 """Where the body validator leaves the body it parsed, in the request scope's ``extensions``: the
-handler gets that object (``simulator.fastpath``), so a body is decoded and parsed once, by one
-parser, and what was validated is what the handler reads."""
+handler gets that object (:class:`ValidatedBodyRequest`), so a body is decoded and parsed once,
+by one parser, and what was validated is what the handler reads."""
+
+
+_UNSET = object()
+
+
+class ValidatedBodyRequest(Request):
+    """Flask's request class for the app (``Flask.request_class``): its JSON is the body the
+    validator parsed, with or without the speed-ups. Flask would parse the bytes again, as UTF-8
+    whatever the declared charset, and on failure hand connexion (``get_json(silent=True)``) a
+    ``None`` for the handler: a 500 on a Latin-1 body the validator had accepted."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        scope = self.environ.get("asgi.scope")
+        parsed = _UNSET if scope is None else scope.get("extensions", {}).get(PARSED_BODY, _UNSET)
+        if parsed is not _UNSET:
+            return parsed
+        return super().get_json(force, silent, cache)
 
 
 def _no_constant(name: str) -> Any:

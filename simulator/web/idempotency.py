@@ -20,10 +20,10 @@ from sqlalchemy import Connection, and_, delete, select
 
 from simulator import runtime
 from simulator.core.errors import DomainError
-from simulator.core.scenarios import HEADER
 from simulator.store import tenancy
 from simulator.store.schema import idempotency_keys
 from simulator.store.tenancy import TenantScope
+from simulator.web import sandbox_headers
 from simulator.web.responses import dumps
 
 TTL_SECONDS = 24 * 3600
@@ -88,7 +88,7 @@ def create_idempotently(
     (``None`` for an operation without one): the request's bytes are never parsed here, so what
     the operation ignores cannot break it."""
     key = request.headers.get("Idempotency-Key")
-    fp = fingerprint(request.method, request.path, body, request.headers.get(HEADER)) if key else ""
+    fp = fingerprint(request.method, request.path, body, sandbox_headers.scenario()) if key else ""
     with runtime.current().db.write() as conn:
         scope = tenancy.begin(conn, tenant_id)
         if key:

@@ -20,9 +20,9 @@ from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import NonConformingResponseBody
 from connexion.validators.json import JSONResponseBodyValidator
 
-from simulator.fastroute import is_docs_path
 from simulator.sandbox.journal import Journal
 from simulator.sandbox.journal_rows import BODY_LIMIT, Capture
+from simulator.web.spec_documents import is_docs_path
 
 JOURNALLED_PREFIXES = ("/fwp/", "/ssc/", "/sandbox/")
 

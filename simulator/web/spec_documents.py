@@ -16,6 +16,15 @@ from typing import Any
 
 from simulator import specs
 
+DOC_FILES = ("openapi.json", "openapi.yaml")
+
+
+def is_docs_path(path: str) -> bool:
+    """Swagger UI's pages and the spec documents: not API calls (the journal skips them)."""
+    segments = path.split("/")
+    return "ui" in segments or segments[-1] in DOC_FILES
+
+
 Document = tuple[bytes, bytes]
 """(body, content type)."""
 

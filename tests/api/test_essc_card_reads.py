@@ -46,6 +46,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
+@pytest.mark.speedups
 def test_an_unchanged_card_is_built_once_and_a_commit_builds_it_again(
         quiet: tuple[Tenant, Employer], builds: list[str]) -> None:
     tenant, employer = quiet
@@ -60,6 +61,7 @@ def test_an_unchanged_card_is_built_once_and_a_commit_builds_it_again(
     assert len(builds) == 2
 
 
+@pytest.mark.speedups
 def test_a_running_clock_reaching_a_new_day_changes_the_card_with_nothing_written(
         quiet: tuple[Tenant, Employer], builds: list[str]) -> None:
     """The permit's last day ends while the app polls: the next read says EXPIRED, from the same

@@ -226,3 +226,40 @@ def test_the_forced_request_is_journalled_with_its_scenario(tenant: Tenant, empl
                                      params={"scenario": "REJECTED"}, headers=tenant.headers), 200)["items"]
     assert [(e["method"], e["path"], e["status"]) for e in entries] == [("POST", "/fwp/v1/applications", 201)]
     assert app["id"] in entries[0]["response"]["body"]
+
+
+@pytest.fixture
+def scenario_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, int]]:
+    """Every time Flask's request headers are asked for X-Sandbox-Scenario, by any layer: the
+    request's method, path and environ (one per request)."""
+    from werkzeug.datastructures import EnvironHeaders
+
+    reads: list[tuple[str, str, int]] = []
+    original = EnvironHeaders._get_key  # where werkzeug's get(), [] and `in` all look
+
+    def counting(self: EnvironHeaders, key: Any) -> Any:
+        if isinstance(key, str) and key.lower() == HEADER.lower():
+            environ = self.environ
+            reads.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], id(environ)))
+        return original(self, key)
+
+    monkeypatch.setattr(EnvironHeaders, "_get_key", counting)
+    return reads
+
+
+def test_the_scenario_header_is_read_once_per_request(tenant: Tenant, employer: Employer,
+                                                     scenario_reads: list[tuple[str, str, int]]
+                                                     ) -> None:
+    """The before-request check, the handler that forces the outcome and the Idempotency-Key's
+    fingerprint share one reading."""
+    person = employer.create_foreigner(passport_number="S99999999")
+    scenario_reads.clear()
+    filed = employer.post("/applications", application_payload(person["id"], tenant.today()),
+                          headers={HEADER: "APPROVED", "Idempotency-Key": "read-once"})
+    assert "forced" in " ".join(notes(expect(filed, 201)))
+    refused = employer.http.get("/fwp/v1/employer", headers={**employer.headers, HEADER: "APPROVED"})
+    expect_problem(refused, 400, "E_SCENARIO_NOT_SUPPORTED", HEADER)
+    watched = ("/applications", "/employer")
+    assert [(method, path) for method, path, _ in scenario_reads if path.endswith(watched)] == [
+        ("POST", "/fwp/v1/applications"), ("GET", "/fwp/v1/employer")]
+    assert len({environ for _, _, environ in scenario_reads}) == len(scenario_reads)

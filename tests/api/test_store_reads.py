@@ -24,6 +24,7 @@ from simulator.testing import Sandbox, Tenant
 _CLOCK = select(tenants.c.id, tenants.c.clock_frozen).where(tenants.c.id == bindparam("tenant"))
 
 
+@pytest.mark.speedups
 def test_reads_reuse_one_connection_per_thread_outside_the_pool(app: Any, tenant: Tenant) -> None:
     db = app.runtime.db
     here = threading.get_ident()
@@ -112,6 +113,7 @@ def _statements(db: Database) -> list[str]:
     return seen
 
 
+@pytest.mark.speedups
 def test_sqlite_reads_are_remembered_until_anything_commits(sqlite_app: Any) -> None:
     db, tenant_id = sqlite_app.runtime.db, _tenant_id(sqlite_app)
     first = db.fetch_one(_CLOCK, {"tenant": tenant_id})
@@ -137,6 +139,7 @@ def test_a_commit_by_another_process_is_seen_at_once(sqlite_app: Any) -> None:
     assert db.fetch_one(_CLOCK, {"tenant": tenant_id})["clock_frozen"] in (1, True)
 
 
+@pytest.mark.speedups
 def test_a_row_not_found_is_remembered_too_and_forgotten_by_a_commit(sqlite_app: Any) -> None:
     db = sqlite_app.runtime.db
     note = select(meta.c.value).where(meta.c.key == bindparam("key"))
@@ -170,6 +173,7 @@ def _bump(db: Database, tenant_id: str) -> bool:
     return now
 
 
+@pytest.mark.speedups
 def test_every_commit_is_seen_across_wal_restarts(sqlite_app: Any) -> None:
     """A checkpoint that empties the WAL makes the next commit start again at frame 1: the same
     frame count as before, told apart by the header's new salts."""
@@ -255,6 +259,7 @@ def test_without_a_wal_index_the_reader_asks_sqlite(tmp_path: Path) -> None:
     writer.close()
 
 
+@pytest.mark.speedups
 def test_mapping_the_header_leaves_sqlites_locks_alone(sqlite_app: Any, tmp_path: Path) -> None:
     """Closing any descriptor of a file drops every POSIX lock the process holds on it. SQLite
     locks the -shm file with such locks: reading the header must never close one."""

@@ -8,11 +8,10 @@ from typing import Any
 from flask import Response, request
 
 from simulator import runtime
-from simulator.core import scenarios
 from simulator.services.ssc import essc, essc_card, insurance
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
-from simulator.web import auth
+from simulator.web import auth, sandbox_headers
 from simulator.web.responses import created, json_response, json_text_response
 
 
@@ -50,7 +49,7 @@ def start_registration(body: dict[str, Any]) -> Response:
 
 def verify_face(registration_id: str, body: dict[str, Any]) -> Response:
     return _public_write(essc.verify_face, registration_id, body["nonce"],
-                         request.headers.get(scenarios.HEADER) or None)
+                         sandbox_headers.scenario())
 
 
 def start_real_name_check(registration_id: str, body: dict[str, Any]) -> Response:

@@ -15,7 +15,6 @@ from typing import Any
 from flask import Response, request
 
 from simulator import runtime
-from simulator.core import scenarios
 from simulator.core.errors import DomainError
 from simulator.services.workpermit import (
     application_reads,
@@ -30,7 +29,7 @@ from simulator.services.workpermit import (
 from simulator.services.workpermit import scenarios as forcing
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
-from simulator.web import auth
+from simulator.web import auth, sandbox_headers
 from simulator.web.idempotency import create_idempotently
 from simulator.web.responses import json_response
 from simulator.web.tokens import Principal
@@ -99,7 +98,7 @@ def get_foreigner(foreigner_id: str) -> Response:
 
 def _scenario() -> str | None:
     """The outcome the request forces (connexion has checked it against the operation's enum)."""
-    return request.headers.get(scenarios.HEADER) or None
+    return sandbox_headers.scenario()
 
 
 def create_application(body: dict[str, Any]) -> Response:

@@ -1,5 +1,5 @@
 """Flask's per-request set-up, remembered: two measured patches of one Flask app instance
-(``simulator.app.create_app`` applies them; see ``simulator.fastpath`` for connexion's).
+(``simulator.speedups.install_app`` applies them; the table is in README.md).
 
 - ``MatchMemo``: every request context asks Flask for a URL adapter (werkzeug's
   ``Map.bind_to_environ``) and matches the path against all the app's rules, although connexion's
@@ -18,7 +18,7 @@ status went from about 200 to 168 µs a request, the e-SSC card read from 225 to
 from 754 to 709 µs. Served (``bench/run.py``, 2 workers under wrk, before and after on one
 machine) the server's CPU per answer fell 6% on both reads; a filing's change was lost in its noise.
 
-tests/unit/test_fastflask.py matches every path of every spec both ways.
+tests/unit/test_speedups_flask.py matches every path of every spec both ways.
 """
 
 from __future__ import annotations
@@ -117,9 +117,13 @@ class SyncMemo:
         return found
 
 
-def install(app: Flask) -> None:
-    """Apply both to ``app`` (idempotent)."""
+def install_match_memo(app: Flask) -> None:
+    """:class:`MatchMemo` as ``app``'s ``create_url_adapter`` (idempotent)."""
     if not isinstance(app.__dict__.get("create_url_adapter"), MatchMemo):
         app.create_url_adapter = MatchMemo(app)  # type: ignore[method-assign]
+
+
+def install_sync_memo(app: Flask) -> None:
+    """:class:`SyncMemo` as ``app``'s ``ensure_sync`` (idempotent)."""
     if not isinstance(app.__dict__.get("ensure_sync"), SyncMemo):
         app.ensure_sync = SyncMemo(app)  # type: ignore[method-assign]

@@ -1,5 +1,5 @@
 """Where a request goes, short-cut: two measured patches of connexion 3.3's routing layers
-(``simulator.fastpath.install`` applies them; see ``fastpath``'s list, items 4 and 7).
+(``simulator.speedups.install`` applies them; the table is in README.md).
 
 - ``docs_only_swagger_ui`` sends only documentation paths (``/ui``, ``openapi.json``) through the
   Swagger UI middleware's router; API requests skip a Starlette routing pass.
@@ -8,7 +8,7 @@
   without Starlette's router plumbing; anything but one clean match goes through Starlette's
   router as before. The decision is remembered per method and path (``cached_route_of``).
 
-tests/unit/test_fastpath.py runs every operation of every spec through both routers.
+tests/unit/test_speedups_connexion.py runs every operation of every spec through both routers.
 """
 
 from __future__ import annotations
@@ -20,12 +20,7 @@ from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware, _original_scope
 from starlette.routing import Match, Mount, Router
 
-DOC_FILES = ("openapi.json", "openapi.yaml")
-
-
-def is_docs_path(path: str) -> bool:
-    segments = path.split("/")
-    return "ui" in segments or segments[-1] in DOC_FILES
+from simulator.web.spec_documents import is_docs_path
 
 
 async def docs_only_swagger_ui(self: SwaggerUIMiddleware, scope: Any, receive: Any, send: Any) -> None:

@@ -1,4 +1,4 @@
-"""The connexion patches of simulator.fastpath: pinned version, applied, and doing their job.
+"""The connexion patches of simulator.speedups: applied, and doing their job as connexion would.
 
 If connexion changes, these fail before a silent slowdown or a broken request path ships."""
 
@@ -19,29 +19,27 @@ from connexion.middleware import routing as connexion_routing
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.security import AbstractSecurityHandler
 
-from simulator import fastpath, fastroute
+from simulator import speedups
 from simulator.app import HTTP_METHODS, asgi_factory, create_app
 from simulator.settings import Settings
+from simulator.speedups import connexion_patches as cp
+from simulator.speedups import inline
+from simulator.speedups import routing as fast_routing
+from simulator.web.spec_documents import is_docs_path
 
 
 def test_connexion_is_the_patched_version() -> None:
-    assert importlib.metadata.version("connexion") == fastpath.PATCHED_CONNEXION
+    assert importlib.metadata.version("connexion") == speedups.KNOWN_VERSIONS["connexion"]
 
 
 def test_patches_are_installed() -> None:
-    fastpath.install()
-    assert FlaskDecorator.__call__ is fastpath.decorate_once
-    assert SwaggerUIMiddleware.__call__ is fastroute.docs_only_swagger_ui
+    speedups.install()
+    assert FlaskDecorator.__call__ is cp.decorate_once
+    assert SwaggerUIMiddleware.__call__ is fast_routing.docs_only_swagger_ui
     assert hasattr(AbstractSecurityHandler._accepts_kwarg, "cache_info")
     assert hasattr(parameter_decorators.pythonic, "cache_info")
     assert isinstance(FlaskOperation.fn, property)
-    assert connexion_routing.RoutingMiddleware.__call__ is fastroute.direct_routing
-
-
-def test_install_refuses_another_connexion(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fastpath, "PATCHED_CONNEXION", "0.0.0")
-    with pytest.raises(RuntimeError, match=r"patches connexion 0\.0\.0"):
-        fastpath.install()
+    assert connexion_routing.RoutingMiddleware.__call__ is fast_routing.direct_routing
 
 
 @pytest.mark.parametrize(("path", "docs"), [
@@ -50,7 +48,7 @@ def test_install_refuses_another_connexion(monkeypatch: pytest.MonkeyPatch) -> N
     ("/fwp/v1/applications/app_aaaaaaaaaaaa/status", False), ("/fwp/v1/employer", False),
     ("/", False), ("/problems/E_NOT_FOUND", False)])
 def test_only_documentation_paths_go_through_swagger_ui(path: str, docs: bool) -> None:
-    assert fastroute.is_docs_path(path) is docs
+    assert is_docs_path(path) is docs
 
 
 @pytest.fixture(params=[True, False], ids=["inline", "a2wsgi"])
@@ -61,8 +59,8 @@ def bridged_app(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 
 def test_inline_and_threaded_bridges_answer_alike(bridged_app: Any) -> None:
     """The inline bridge is swapped in only when asked, and serves what a2wsgi serves."""
-    inline = isinstance(bridged_app._middleware_app.asgi_app, fastpath.InlineWSGI)
-    assert inline is bridged_app.runtime.settings.inline_wsgi
+    inlined = isinstance(bridged_app._middleware_app.asgi_app, inline.InlineWSGI)
+    assert inlined is bridged_app.runtime.settings.inline_wsgi
     with bridged_app.test_client() as client:
         created = client.post("/sandbox/v1/tenants", json={"seed": 3})
         assert created.status_code == 201
@@ -101,11 +99,11 @@ def test_a_served_worker_freezes_what_exists_and_collects_less_often(tmp_path: P
     try:
         app = asgi_factory()
         assert gc.get_freeze_count() == 0
-        assert gc.get_threshold()[0] < fastpath.GC_YOUNG_THRESHOLD
+        assert gc.get_threshold()[0] < inline.GC_YOUNG_THRESHOLD
         with app.test_client() as client:  # runs the ASGI lifespan, as uvicorn does
             frozen = gc.get_freeze_count()
             assert frozen > 50_000  # the specs, routes and validators of the started app
-            assert gc.get_threshold() == (fastpath.GC_YOUNG_THRESHOLD, *thresholds[1:])
+            assert gc.get_threshold() == (inline.GC_YOUNG_THRESHOLD, *thresholds[1:])
             assert client.get("/fwp/v1/openapi.json").status_code == 200
         app.runtime.db.dispose()
     finally:
@@ -118,7 +116,7 @@ def test_only_form_bodies_are_parsed_for_files(app: Any, client: Any, monkeypatc
     """Werkzeug's files are read for a form body (the OAuth token request) and for nothing else."""
     from connexion.lifecycle import WSGIRequest
 
-    assert parameter_decorators.SyncParameterDecorator.__call__ is fastpath.parameters_without_form_parsing
+    assert parameter_decorators.SyncParameterDecorator.__call__ is cp.parameters_without_form_parsing
     reads: list[str] = []
     original = WSGIRequest.files
 
@@ -195,31 +193,31 @@ def test_direct_routing_reaches_what_starlette_reaches(tmp_path: Path, monkeypat
            ("DELETE", "/sandbox/v1/tenants"), ("GET", "/elsewhere")]
     for method, path in spec_requests + odd:
         scope = {"type": "http", "method": method, "path": path, "root_path": ""}
-        assert (fastroute.route_of(routing.router, scope) is not None) is ((method, path) in spec_requests)
-        expected = through(fastroute.ORIGINAL_ROUTING, method, path)
-        assert through(fastroute.direct_routing, method, path) == expected, (method, path)
-        assert through(fastroute.direct_routing, method, path) == expected, (method, path)  # cached
+        assert (fast_routing.route_of(routing.router, scope) is not None) is ((method, path) in spec_requests)
+        expected = through(fast_routing.ORIGINAL_ROUTING, method, path)
+        assert through(fast_routing.direct_routing, method, path) == expected, (method, path)
+        assert through(fast_routing.direct_routing, method, path) == expected, (method, path)  # cached
 
     # The second time a method and path come, the decision is the remembered one.
     walked: list[str] = []
-    walk = fastroute.route_of
+    walk = fast_routing.route_of
 
     def counting(router: Any, scope: Any) -> Any:
         walked.append(scope["path"])
         return walk(router, scope)
 
-    monkeypatch.setattr(fastroute, "route_of", counting)
+    monkeypatch.setattr(fast_routing, "route_of", counting)
     routing.__dict__.pop("_fwp_routes")
     for _ in range(3):
-        first = through(fastroute.direct_routing, "GET", "/fwp/v1/applications/x1/status")
-        second = through(fastroute.direct_routing, "GET", "/fwp/v1/applications/x2/status")
-        through(fastroute.direct_routing, "GET", "/fwp/v1/nowhere")
+        first = through(fast_routing.direct_routing, "GET", "/fwp/v1/applications/x1/status")
+        second = through(fast_routing.direct_routing, "GET", "/fwp/v1/applications/x2/status")
+        through(fast_routing.direct_routing, "GET", "/fwp/v1/nowhere")
         assert list(first[0].values()) == ["x1"]
         assert list(second[0].values()) == ["x2"]
     assert walked == ["/fwp/v1/applications/x1/status", "/fwp/v1/applications/x2/status",
                       "/fwp/v1/nowhere"]
-    monkeypatch.setattr(fastroute, "ROUTE_CACHE_SIZE", 2)  # full: emptied, then filled again
-    through(fastroute.direct_routing, "GET", "/fwp/v1/employer")
+    monkeypatch.setattr(fast_routing, "ROUTE_CACHE_SIZE", 2)  # full: emptied, then filled again
+    through(fast_routing.direct_routing, "GET", "/fwp/v1/employer")
     assert walked[-1] == "/fwp/v1/employer"
     assert len(routing.__dict__["_fwp_routes"]) == 1
     app.runtime.db.dispose()
@@ -233,7 +231,7 @@ def test_path_only_operations_get_the_arguments_connexion_would_give(
     from simulator.testing import Sandbox, application_payload
 
     checked: list[str] = []
-    original = fastpath.path_only_binder
+    original = cp.path_only_binder
 
     def checking(operation: Any, arguments: list[str], has_kwargs: bool, sanitize: Any) -> Any:
         bind = original(operation, arguments, has_kwargs, sanitize)
@@ -249,7 +247,7 @@ def test_path_only_operations_get_the_arguments_connexion_would_give(
 
         return both
 
-    monkeypatch.setattr(fastpath, "path_only_binder", checking)
+    monkeypatch.setattr(cp, "path_only_binder", checking)
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}"))
     with app.test_client() as client:
         tenant = Sandbox(client).create_tenant(seed=9)
@@ -278,16 +276,16 @@ def test_body_definitions_are_connexions_own_computed_once(tmp_path: Path,
     afresh, for the default and each declared content type; requests do not recompute it."""
     from connexion.middleware.request_validation import RequestValidationMiddleware
 
-    fastpath.install()
-    assert fastpath.OpenAPIOperation.body_definition is fastpath.body_definition_once
+    speedups.install()
+    assert cp.OpenAPIOperation.body_definition is cp.body_definition_once
     computed: list[tuple[str, int, str | None]] = []  # connexion has one operation per layer
-    original = fastpath._ORIGINAL_BODY_DEFINITION
+    original = cp._ORIGINAL_BODY_DEFINITION
 
     def counting(operation: Any, content_type: str | None = None) -> Any:
         computed.append((operation.operation_id, id(operation), content_type))
         return original(operation, content_type)
 
-    monkeypatch.setattr(fastpath, "_ORIGINAL_BODY_DEFINITION", counting)
+    monkeypatch.setattr(cp, "_ORIGINAL_BODY_DEFINITION", counting)
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'd.db'}"))
     with app.test_client() as client:
         client.get("/")
@@ -323,8 +321,8 @@ def test_body_definitions_are_connexions_own_computed_once(tmp_path: Path,
     [(b"content-type", b"caf\xe9/x")],
 ])
 def test_content_type_lookup_answers_as_connexion(headers: Any) -> None:
-    fastpath.install()
+    speedups.install()
     from connexion import utils
 
-    assert utils.extract_content_type is fastpath.extract_content_type
-    assert fastpath.extract_content_type(headers) == fastpath.ORIGINAL_EXTRACT_CONTENT_TYPE(headers)
+    assert utils.extract_content_type is cp.extract_content_type
+    assert cp.extract_content_type(headers) == cp.ORIGINAL_EXTRACT_CONTENT_TYPE(headers)

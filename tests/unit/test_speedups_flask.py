@@ -1,4 +1,4 @@
-"""simulator.fastflask: Flask's URL matching and ``ensure_sync`` remembered, with Flask's answers."""
+"""simulator.speedups.flask_memo: Flask's URL match and ``ensure_sync`` remembered, Flask's answers."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from flask import Flask, url_for
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.test import EnvironBuilder
 
-from simulator import fastflask, specs
+from simulator import specs
 from simulator.app import HTTP_METHODS, create_app
 from simulator.settings import Settings
+from simulator.speedups import flask_memo
 
 
 @pytest.fixture
@@ -46,10 +47,11 @@ def _match(adapter: Any) -> Any:
 
 
 def test_create_app_installs_both(flask_app: Flask) -> None:
-    assert isinstance(flask_app.create_url_adapter, fastflask.MatchMemo)
-    assert isinstance(flask_app.ensure_sync, fastflask.SyncMemo)
+    assert isinstance(flask_app.create_url_adapter, flask_memo.MatchMemo)
+    assert isinstance(flask_app.ensure_sync, flask_memo.SyncMemo)
     memo = flask_app.create_url_adapter
-    fastflask.install(flask_app)  # idempotent
+    flask_memo.install_match_memo(flask_app)  # idempotent
+    flask_memo.install_sync_memo(flask_app)
     assert flask_app.create_url_adapter is memo
 
 
@@ -57,7 +59,7 @@ def test_every_path_matches_as_flask_matches_it(flask_app: Flask) -> None:
     """Every operation, wrong methods, unknown and slash-ended paths: the same rule and arguments
     (or the same refusal) as Flask's own adapter, the first time and once remembered."""
     memo = flask_app.create_url_adapter
-    assert isinstance(memo, fastflask.MatchMemo)
+    assert isinstance(memo, flask_memo.MatchMemo)
     requests = _requests()
     assert len(requests) > 70
     for method, path in requests:
@@ -75,7 +77,7 @@ def test_every_path_matches_as_flask_matches_it(flask_app: Flask) -> None:
 
 def test_refusals_are_never_remembered(flask_app: Flask) -> None:
     memo = flask_app.create_url_adapter
-    assert isinstance(memo, fastflask.MatchMemo)
+    assert isinstance(memo, flask_memo.MatchMemo)
     for method, path in [("GET", "/nowhere"), ("PATCH", "/fwp/v1/employer"), ("GET", "/problems/")]:
         request = flask_app.request_class(EnvironBuilder(path=path, method=method).get_environ())
         assert isinstance(_match(memo(request))[0], type)
@@ -128,7 +130,7 @@ def test_outside_flasks_default_host_handling_flask_matches_itself(flask_app: Fl
     memo = flask_app.create_url_adapter
     request = flask_app.request_class(EnvironBuilder(path="/problems", base_url="http://sandbox.test/")
                                       .get_environ())
-    assert not isinstance(memo(request), fastflask._Matched)
+    assert not isinstance(memo(request), flask_memo._Matched)
     assert memo.known == {}
     if setting == "TRUSTED_HOSTS":  # Flask's own host check still refuses an untrusted host
         with pytest.raises(SecurityError):
@@ -153,7 +155,7 @@ def test_served_requests_go_through_the_memo(tmp_path: Path) -> None:
 def test_ensure_sync_answers_as_flask_once_per_function(flask_app: Flask,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     memo = flask_app.ensure_sync
-    assert isinstance(memo, fastflask.SyncMemo)
+    assert isinstance(memo, flask_memo.SyncMemo)
     asked: list[Any] = []
     original = memo.original
 
