@@ -45,10 +45,14 @@ VARIANT_PREFIX = "nojournal-"
 
 def is_simulator(key: str) -> bool:
     return key in SIMULATORS or key.startswith(VARIANT_PREFIX)
-SHORT_KEYS = (SIMULATOR, NO_JOURNAL, FLOOR, "floor_fastpath", PRISM)  # "prism" means both Prisms
+WIREMOCK = "wiremock"  # WireMock 3 standalone: static stubs (bench_peers.py)
+JSON_SERVER = "json_server"  # json-server: a stateful fake REST server (bench_peers.py)
+PEERS = (PRISM, PRISM_SSC, WIREMOCK, JSON_SERVER)  # the mocks a user would pick instead
+SHORT_KEYS = (SIMULATOR, NO_JOURNAL, FLOOR, "floor_fastpath", PRISM,  # "prism" means both Prisms
+              WIREMOCK, JSON_SERVER)
 SHORT = {SIMULATOR: "simulator", NO_JOURNAL: "sim, journal off", FLOOR: "floor",
          "floor_fastpath": "floor+fastpath",
-         PRISM: "prism", PRISM_SSC: "prism ssc"}
+         PRISM: "prism", PRISM_SSC: "prism ssc", WIREMOCK: "wiremock", JSON_SERVER: "json-server"}
 NOISY_CORES = 0.25  # other processes' CPU during a run above which its numbers are noisy
 # Least busy ÷ busiest uvicorn worker's CPU during a run below which the load went to one worker:
 # wrk opens all its connections at once, and one worker's event loop can accept every one of them.

@@ -16,9 +16,11 @@ from typing import Any
 import httpx
 import psutil
 from bench_common import (
+    JSON_SERVER,
     MB,
     SCENARIOS,
     SHORT,
+    WIREMOCK,
     WRK_DIR,
     BenchError,
     Prepared,
@@ -30,6 +32,7 @@ from bench_common import (
     log_tail,
     worker_balance,
 )
+from bench_peers import prepare_peer
 from bench_prepare import prepare_mock, prepare_simulator, smoke_check
 from bench_procs import Processes, Sampler, role_of, server_processes, wait_ready
 
@@ -128,7 +131,9 @@ def start_target(bench: Bench, target: Target) -> tuple[TargetReport, Live | Non
     server = bench.processes.start(target.command, log=log, env=target.env)
     try:
         report.ready_seconds = round(wait_ready(target, server, log, bench.args.ready_timeout), 2)
-        prepared = prepare_simulator(target) if is_simulator(target.key) else prepare_mock(target)
+        prepared = (prepare_simulator(target) if is_simulator(target.key) else
+                    prepare_peer(target) if target.key in (WIREMOCK, JSON_SERVER) else
+                    prepare_mock(target))
         report.notes = prepared.notes
         report.smoke = smoke_check(target, prepared, bench.args.scenarios)
         report.idle_rss_mb = {

@@ -45,8 +45,10 @@ from bench_common import (
     BASE_PATHS,
     BENCH,
     FLOOR,
+    JSON_SERVER,
     MB,
     NO_JOURNAL,
+    PEERS,
     PRISM,
     PRISM_BIN,
     PRISM_SSC,
@@ -58,6 +60,7 @@ from bench_common import (
     SIMULATOR,
     SOCIAL_SECURITY,
     VARIANT_PREFIX,
+    WIREMOCK,
     WORK_PERMIT,
     Run,
     Target,
@@ -67,6 +70,7 @@ from bench_common import (
     surfaces_of,
 )
 from bench_measure import Bench, Live, measure_all, start_target
+from bench_peers import missing, package_version, peer_ratios, peer_targets, print_peers_table
 from bench_procs import Processes, raise_interrupt
 from bench_report import (
     goals,
@@ -127,6 +131,7 @@ def build_targets(args: argparse.Namespace, workdir: Path) -> list[Target]:
     ]
     if PRISM in args.targets:
         targets += [prism(PRISM, WORK_PERMIT), prism(PRISM_SSC, SOCIAL_SECURITY)]
+    targets += peer_targets(args.targets, workdir, python_bases)
     chosen = [t for t in targets if (t.key in args.targets or t.key in PRISM_TARGETS) and t.base_paths]
     if args.baseline_cli:  # another checkout's build, journal off: before/after in one run
         chosen.append(simulator(f"{VARIANT_PREFIX}baseline", f"{args.baseline_cli}, journal off",
@@ -171,6 +176,13 @@ def prism_version() -> str:
 
 
 
+def java_version() -> str | None:
+    if shutil.which("java") is None:
+        return None
+    out = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False)
+    return (out.stderr or out.stdout).splitlines()[0] if (out.stderr or out.stdout) else None
+
+
 def machine_info() -> dict[str, Any]:
     def version(package: str) -> str | None:
         try:
@@ -186,7 +198,8 @@ def machine_info() -> dict[str, Any]:
         "cpus": psutil.cpu_count(), "memory_mb": round(psutil.virtual_memory().total / MB),
         "platform": platform.platform(), "python": platform.python_version(),
         "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else None,
-        "node": node_version, "prism": prism_version(),
+        "node": node_version, "prism": prism_version(), "java": java_version(),
+        "wiremock": package_version("wiremock"), "json_server": package_version("json-server"),
         **{name: version(name) for name in ("connexion", "flask", "starlette", "uvicorn",
                                              "sqlalchemy", "a2wsgi")},
     }
@@ -216,6 +229,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--baseline-cli", default="",
                         help="another checkout's fwp-sandbox (e.g. /work/main/.venv/bin/fwp-sandbox): "
                              "served journal off next to simulator_nojournal, for a before/after")
+    parser.add_argument("--skip-wiremock", action="store_true")
+    parser.add_argument("--skip-json-server", action="store_true")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS),
                         help=f"comma-separated subset of {','.join(SCENARIOS)}")
     parser.add_argument("--targets", default=",".join(SHORT_KEYS),
@@ -231,8 +246,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = sorted(set(args.targets) - set(SHORT_KEYS))
     if unknown:
         parser.error(f"unknown --targets {unknown}; choose from {','.join(SHORT_KEYS)}")
-    if args.skip_prism and PRISM in args.targets:
-        args.targets.remove(PRISM)
+    for skip, key in ((args.skip_prism, PRISM), (args.skip_wiremock, WIREMOCK),
+                      (args.skip_json_server, JSON_SERVER)):
+        if skip and key in args.targets:
+            args.targets.remove(key)
     chosen = {s.strip() for s in args.scenarios.split(",") if s.strip()}
     if not chosen or chosen - set(SCENARIOS):
         parser.error(f"unknown or no --scenarios {sorted(chosen - set(SCENARIOS))}; choose from "
@@ -253,6 +270,8 @@ def preflight(args: argparse.Namespace) -> None:
     if PRISM in args.targets and not PRISM_BIN.exists():
         raise SystemExit(f"Prism is not installed: npm ci --prefix {BENCH.relative_to(ROOT)}   "
                          "(or pass --skip-prism)")
+    for problem in missing(args.targets):
+        raise SystemExit(f"{problem}   (or pass --skip-wiremock / --skip-json-server)")
 
 
 @contextlib.contextmanager
@@ -314,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     print_main_table(reports, summary, table, args)
     if paced and paced_table is not None:
         print_paced_table(paced, paced_table, args)
+    peers_table = peer_ratios(summary, PEERS)
+    print_peers_table(summary, peers_table)
     print_goals(goal_rows)
     print_memory(reports, summary)
     for report in reports:
@@ -326,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         "config": vars(args), "machine": {**machine_info(), "busy_before_start": idle_busy},
         "targets": [asdict(r) for r in reports], "runs": [asdict(r) for r in runs],
         "summary": [{**asdict(r), "cpu_us_per_request": r.cpu_us_per_request} for r in everything],
-        "ratios": table, "paced_ratios": paced_table, "goals": goal_rows,
+        "ratios": table, "peer_ratios": peers_table, "paced_ratios": paced_table, "goals": goal_rows,
     }, indent=2, ensure_ascii=False) + "\n")
     console.print(f"results: {out.relative_to(ROOT)}")
     return 1 if any(r.error for r in reports) or any(r.invalid for r in runs) else 0
