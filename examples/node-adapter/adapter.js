@@ -72,12 +72,16 @@ class Client {
       if (auth) sent.Authorization = `Bearer ${await this.bearer()}`;
       if (key) sent['Idempotency-Key'] = key;
       if (body !== undefined) sent['Content-Type'] = 'application/json';
+      // The body is read inside the same try: a connection dropped after the status line (an
+      // incomplete answer) is no answer at all, like one dropped before it.
       let answer;
+      let text;
       try {
         answer = await fetch(this.sandbox.base_url + path, {
           method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(TIMEOUT_MS),
         });
+        text = await answer.text();
       } catch (error) {
         if (blind) throw new Unanswered(`${method} ${path}: ${error.message}`);
         log(`${method} ${path}: ${error.message}; retrying`);
@@ -87,10 +91,8 @@ class Client {
       if (answer.status === 401 && auth && attempt === 0) { this.token = null; continue; }
       const retryable = answer.status >= 500 || answer.status === 429;
       if (!retryable || attempt === MAX_ATTEMPTS - 1) {
-        const text = await answer.text();
         return { status: answer.status, body: text ? JSON.parse(text) : {} };
       }
-      await answer.arrayBuffer();
       if (blind && answer.status !== 503 && answer.status !== 429) {
         throw new Unanswered(`${method} ${path}: ${answer.status}`);
       }
