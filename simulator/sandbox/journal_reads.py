@@ -6,13 +6,14 @@ one worker sees its own requests at once. Writing is ``sandbox/journal.py``.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 
 from simulator import specs
 from simulator.core.clock import wall_iso
@@ -119,15 +120,21 @@ def export(db: Database, tenant_id: str, filters: Filters, *, after: int | None 
     stream resumes with ``after`` = the last id it got.
     """
     flush(db)
-    query = _query(tenant_id, filters).order_by(journal.c.id)
+    pages = _pages(db, _query(tenant_id, filters).order_by(journal.c.id), after, limit, page)
+    first = next(pages, [])  # read before the answer starts: a failure is a problem, not a cut stream
+    return (json.dumps(view(row), separators=(",", ":")) + "\n"  # ASCII: any line splitter works
+            for rows in itertools.chain([first], pages) for row in rows)
+
+
+def _pages(db: Database, query: Select[Any], after: int | None, limit: int | None,
+           page: int) -> Iterator[Sequence[Row[Any]]]:
     left = limit
     while left is None or left > 0:
         size = page if left is None else min(page, left)
         window = query if after is None else query.where(journal.c.id > after)
         with db.read() as conn:
             rows = conn.execute(window.limit(size)).all()
-        for row in rows:
-            yield json.dumps(view(row), separators=(",", ":")) + "\n"  # ASCII: any line splitter works
+        yield rows
         if len(rows) < size:
             return
         after = rows[-1].id
