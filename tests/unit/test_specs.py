@@ -55,6 +55,10 @@ def test_operation_is_complete(surface: str, path: str, method: str, operation: 
         # an id can be unknown, or hold a character no id has (the router's 404); so can the
         # tenant of X-Sandbox-Tenant (E_UNKNOWN_TENANT)
         assert "404" in responses
+    texts = [p for p in (_deref(p, spec) for p in parameters)
+             if p["in"] == "query" and _deref(p.get("schema", {}), spec).get("type") == "string"]
+    if texts:
+        assert "422" in responses, "a text parameter can carry a NUL character (E_UNSUPPORTED_CHARACTER)"
 
 
 def test_bundled_specs_have_no_external_refs() -> None:
