@@ -43,6 +43,8 @@ log = logging.getLogger("simulator.callbacks")
 
 SWEEP = 5.0
 BATCH = 20
+HELD_UP_PAUSE = 0.5
+"""Seconds a sender waits when everything due belongs to callbacks another sender is posting to."""
 SENDERS = 4
 """Delivery threads per process and database: a receiver that answers slowly (or never, until the
 timeout) holds up only its own callback's deliveries, not every tenant's."""
@@ -174,7 +176,10 @@ class Dispatcher:
             if claim is not None:
                 self._deliver(client, claim)
                 sent += 1
-        return 0.0 if sent else 0.05  # due but held up by another process's post: look again soon
+        # Due but held up by another sender's post of the same callback: that sender takes the
+        # next one itself when it is done, so the others need not try a claim (a write) every
+        # few milliseconds while a slow receiver answers.
+        return 0.0 if sent else HELD_UP_PAUSE
 
     def _claim(self, tenant_id: str, seq: int) -> Claim | None:
         now, token = time.time(), secrets.token_hex(8)
