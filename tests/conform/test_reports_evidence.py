@@ -73,6 +73,16 @@ def test_a_one_byte_edit_of_any_entry_fails(bundles: dict[str, bytes]) -> None:
             assert problems, f"an edit of line {number + 1} at {offset} went unnoticed"
 
 
+def test_an_entry_replaced_by_another_json_value_fails_without_crashing(bundles: dict[str, bytes]) -> None:
+    files = members(bundles["own"])
+    lines = files[evidence.JOURNAL].splitlines(keepends=True)
+    row = json.loads(lines[1])
+    row["entry"] = ["not", "an", "entry"]
+    lines[1] = json.dumps(row).encode() + b"\n"
+    problems, _ = evidence.verify(rezip(dict(files, **{evidence.JOURNAL: b"".join(lines)})))
+    assert f"{evidence.JOURNAL} line 2 (entry ?) breaks the hash chain" in problems
+
+
 @pytest.mark.parametrize("member", [evidence.VERDICTS, evidence.MANIFEST, evidence.SIGNATURE])
 def test_a_one_byte_edit_of_the_verdicts_or_manifest_fails(bundles: dict[str, bytes], member: str) -> None:
     files = members(bundles["own"])

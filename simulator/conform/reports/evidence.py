@@ -142,7 +142,8 @@ def _chain(journal: bytes, manifest: dict[str, Any]) -> list[str]:
         except (ValueError, KeyError, TypeError) as exc:
             return [f"{JOURNAL} line {number} is not a chain link: {exc}"]
         if row["seq"] != count or row.get("hash") != expected:
-            return [f"{JOURNAL} line {number} (entry {row['entry'].get('id')}) breaks the hash chain"]
+            entry = row["entry"].get("id") if isinstance(row["entry"], dict) else "?"
+            return [f"{JOURNAL} line {number} (entry {entry}) breaks the hash chain"]
         prev, count = expected, count + 1
     if (count, prev) != (manifest.get("entries"), manifest.get("chain_head")):
         return [f"the chain ends at entry {count} ({prev[:12]}…), the manifest says "
