@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from test_automatic_officer import automatic, file, status
 
 from conftest import database_url, databases
 from simulator.app import create_app
+from simulator.sandbox.officer_clock import OfficerClock
+from simulator.services.workpermit import officer
 from simulator.settings import Settings
 from simulator.store.schema import tenants
 from simulator.testing import Sandbox, Tenant, expect
@@ -91,6 +94,44 @@ def test_a_sweep_leaves_a_manual_officer_and_takes_no_ids_when_nothing_is_due(sw
     sweeps_after(app, 3)
     assert status(manual_employer, manual_app) == "PRE_REVIEW"
     assert (counter(app, manual), counter(app, waiting)) == before  # the next ids are unchanged
+
+
+def set_clock(app: Any, tenant: Tenant, now: str) -> None:
+    """Move a running clock straight in the table: no clock call, so the officer is not run."""
+    moment = datetime.fromisoformat(now).timestamp()
+    with app.runtime.db.write() as conn:
+        conn.execute(tenants.update().where(tenants.c.id == tenant.id).values(
+            clock_base_tenant=moment, clock_base_wall=time.time(), clock_frozen=False))
+
+
+def test_a_sweep_reads_each_clock_again_when_it_comes_to_the_tenant(
+        swept: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sweep lists the running clocks, then tends each; a clock moved back in between (its step
+    no longer due) gets no write and its ids stay, though the listing saw a step due. On a
+    database of many tenants a sweep takes long enough for a test to set a clock in between."""
+    app, sandbox = swept
+    app.officer_clock.close()  # this test sweeps by hand
+    tenant, employer, app_id = filed(sandbox)
+    automatic(tenant)
+    set_clock(app, tenant, "2026-03-20T10:00:00+08:00")  # listed with the pre-review long due
+    anything_due = officer.anything_due
+
+    def clock_set_back_meanwhile(conn: Any, tenant_id: str, today: date) -> bool:
+        if tenant_id == tenant.id and not moved:
+            moved.append(True)
+            set_clock(app, tenant, "2026-03-03T10:00:00+08:00")  # six days before it is due
+        return anything_due(conn, tenant_id, today)
+
+    moved: list[bool] = []
+    monkeypatch.setattr(officer, "anything_due", clock_set_back_meanwhile)
+    before = counter(app, tenant)
+    assert OfficerClock(app.runtime.db, interval=3600).sweep() == 0
+    assert moved
+    assert status(employer, app_id) == "PRE_REVIEW"
+    assert counter(app, tenant) == before  # no sequence block taken for a step no longer due
+    set_clock(app, tenant, "2026-03-20T10:00:00+08:00")
+    assert OfficerClock(app.runtime.db, interval=3600).sweep() >= 1  # and due again, it is done
+    assert status(employer, app_id) != "PRE_REVIEW"
 
 
 def test_a_frozen_clock_is_not_swept(swept: Any) -> None:
