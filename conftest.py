@@ -57,6 +57,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if item.get_closest_marker("speedups"):
                 item.add_marker(pytest.mark.skip(reason="tests a speed-up; FWP_SPEEDUPS=0"))
+    _skip_left_out_databases(items)
     marked = [item for item in items if _needs_postgres(item)]
     for item in marked:
         item.add_marker(pytest.mark.postgres)
@@ -65,6 +66,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in marked:
             item.add_marker(skip)
         config.stash[_SKIPPED_POSTGRES] = (len(marked), why)
+
+
+def _skip_left_out_databases(items: list[pytest.Item]) -> None:
+    """A test parametrised over a database kind of its own (not ``databases()``, as the
+    migration tests are) is skipped for a kind ``FWP_TEST_DATABASES`` leaves out, as the tests
+    parametrised by ``databases()`` are never made for it."""
+    left_out = {"sqlite", "postgresql"} - set(databases())
+    for item in items:
+        params = getattr(item, "callspec", None)
+        kinds = {v for v in params.params.values() if isinstance(v, str)} if params else set()
+        if found := sorted(kinds & left_out):
+            item.add_marker(pytest.mark.skip(reason=f"FWP_TEST_DATABASES leaves out {found[0]}"))
 
 
 def _needs_postgres(item: pytest.Item) -> bool:
