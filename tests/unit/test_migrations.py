@@ -274,3 +274,24 @@ def test_revision_10_gives_journal_rows_their_short_operation_ids(db: Database) 
         found = dict(conn.execute(text("SELECT id, operation_id FROM journal")).all())
     assert [found[written["journal"][row]["id"]] for row in stored] == [
         "getEmployer", "getEsscCard", "callback:ping", "getEmployer"]
+
+
+def test_revision_8_says_how_many_accounts_it_deleted_for_matching_no_person(
+        db: Database, caplog: pytest.LogCaptureFixture) -> None:
+    """An account found again by its permit number keeps its person; one matching no person by
+    passport, permit number or SSN is deleted, and the log says how many were."""
+    migrations.upgrade(db, "7")
+    written = fill_every_table(db, rows=3)
+    accounts, persons = written["essc_accounts"], written["persons"]
+    with db.write() as conn:
+        conn.execute(text("UPDATE essc_accounts SET passport_number = 'GONE', "
+                          "work_permit_number = :permit, ssn = 'NONE' WHERE id = :id"),
+                     [{"permit": persons[0]["work_permit_number"], "id": accounts[0]["id"]},
+                      {"permit": "NO-SUCH", "id": accounts[1]["id"]}])
+    with caplog.at_level("WARNING", logger="simulator.migrations"):
+        assert migrations.upgrade(db, "8") == "8"
+    with db.engine.connect() as conn:
+        kept = dict(conn.execute(text("SELECT id, person_id FROM essc_accounts")).all())
+    assert kept[accounts[0]["id"]] == f"prs_{persons[0]['work_permit_number'].lower()}"
+    assert sorted(kept) == sorted([accounts[0]["id"], accounts[2]["id"]])
+    assert "deleted 1 e-SSC account(s) that matched no person" in caplog.text

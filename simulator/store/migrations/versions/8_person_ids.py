@@ -19,10 +19,13 @@ but not the account's copy, so the holder's e-SSC was lost (issue 14 #1).
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
 
 import sqlalchemy as sa
 from alembic import op
+
+log = logging.getLogger("simulator.migrations")
 
 revision = "8"
 down_revision = "7"
@@ -40,6 +43,10 @@ UPDATE essc_accounts SET person_id = COALESCE(
     (SELECT p.id FROM persons p WHERE p.tenant_id = essc_accounts.tenant_id
         AND p.ssn = essc_accounts.ssn))
 """
+# The passport key and the SSN are unique per tenant. Schema 7 indexes the permit number without
+# uniqueness, but no two persons of a tenant ever held one number (numbers come from the tenant's
+# sequence), and the new person ids are made from it: a shared number would fail the new key
+# first, so the permit fallback matches one person at most.
 
 
 def _recreate() -> Literal["auto", "always"]:
@@ -80,7 +87,9 @@ def upgrade() -> None:
     with op.batch_alter_table("essc_accounts", recreate=_recreate()) as batch:
         batch.add_column(sa.Column("person_id", sa.String(32)))
     op.execute(_PERSON_OF_ACCOUNT)
-    op.execute("DELETE FROM essc_accounts WHERE person_id IS NULL")
+    orphans = op.get_bind().execute(sa.text("DELETE FROM essc_accounts WHERE person_id IS NULL"))
+    if orphans.rowcount:
+        log.warning("revision 8 deleted %d e-SSC account(s) that matched no person", orphans.rowcount)
     with op.batch_alter_table("essc_accounts", recreate=_recreate()) as batch:
         batch.alter_column("person_id", existing_type=sa.String(32), nullable=False)
         batch.drop_index("ix_essc_person")
