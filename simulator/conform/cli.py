@@ -3,6 +3,9 @@
 ``run`` starts an embedded sandbox unless ``--sandbox URL`` names one, and exits 0 when nothing
 FAILED or ERRORED, 1 when a check FAILED, 2 on an ERROR (a usage error, an adapter that cannot be
 loaded or a sandbox that does not start are ERRORs too: no verdict could be reached).
+``verify`` exits 0 when the bundle is intact and its signature checks with an operator key, 1 when
+it was edited, 2 when there is no such file, and 3 when it is intact but signed only with the
+per-run key it carries (nobody's key: its origin is not proven) unless ``--accept-self-signed``.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from simulator.conform.model import Catalogue
-from simulator.conform.results import EXIT_ERROR
+from simulator.conform.results import EXIT_ERROR, EXIT_FAILED, EXIT_OK
 
 DEFAULT_CATALOGUE = "scenarios.catalogue:CATALOGUE"
 ADMIN_TOKEN_ENV = "FWP_SANDBOX_ADMIN_TOKEN"
+EXIT_SELF_SIGNED = 3  # conform verify: intact, origin not proven
 
 
 def load_catalogue(path: str) -> Catalogue:
@@ -122,13 +126,20 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"fwp-sandbox conform verify: no such file: {path}", file=sys.stderr)
         return EXIT_ERROR
     key = Path(args.key_file).read_bytes().strip() if args.key_file else signing_key()
-    problems, notes = evidence.verify(path.read_bytes(), key)
-    for line in problems:
+    checked = evidence.verify(path.read_bytes(), key)
+    for line in checked.problems:
         print(f"FAILED: {line}")
-    for line in notes:
+    for line in checked.notes:
         print(f"note: {line}")
-    print(f"{path}: {'NOT verified' if problems else 'verified: nothing was edited'}")
-    return 1 if problems else 0
+    if checked.problems:
+        print(f"{path}: NOT verified")
+        return EXIT_FAILED
+    if not checked.origin_proven and not args.accept_self_signed:
+        print(f"{path}: intact, but signed with the key it carries: anyone could have made it "
+              "(--accept-self-signed takes it as verified; an operator key proves its origin)")
+        return EXIT_SELF_SIGNED
+    print(f"{path}: verified: nothing was edited")
+    return EXIT_OK
 
 
 def add_parser(sub: Any) -> None:
@@ -160,4 +171,7 @@ def add_parser(sub: Any) -> None:
     verify = commands.add_parser("verify", help="check that an evidence.zip was not edited")
     verify.add_argument("bundle")
     verify.add_argument("--key-file", help="the operator's signing key (default: $FWP_CONFORM_SIGNING_KEY)")
+    verify.add_argument("--accept-self-signed", action="store_true",
+                        help="exit 0 for an intact bundle signed with the per-run key it carries "
+                             "(its origin is not proven; without this flag such a bundle exits 3)")
     verify.set_defaults(run=_verify)

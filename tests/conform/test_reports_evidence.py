@@ -54,8 +54,9 @@ def edit_byte(data: bytes, offset: int) -> bytes:
 
 
 def test_the_untouched_bundle_verifies(bundles: dict[str, bytes]) -> None:
-    problems, notes = evidence.verify(bundles["own"])
+    problems, notes, proven = evidence.verify(bundles["own"])
     assert problems == []
+    assert not proven  # signed with the key it carries
     assert notes == ["signed with a per-run key shipped in the bundle: integrity checked, origin NOT proven"]
     journal = members(bundles["own"])[evidence.JOURNAL].splitlines()
     assert len(journal) > 5
@@ -69,7 +70,7 @@ def test_a_one_byte_edit_of_any_entry_fails(bundles: dict[str, bytes]) -> None:
         start = sum(len(previous) for previous in lines[:number])
         for offset in (line.index(b'"entry"') + 20, len(line) // 2, len(line) - 5):
             tampered = dict(files, **{evidence.JOURNAL: edit_byte(files[evidence.JOURNAL], start + offset)})
-            problems, _ = evidence.verify(rezip(tampered))
+            problems = evidence.verify(rezip(tampered)).problems
             assert problems, f"an edit of line {number + 1} at {offset} went unnoticed"
 
 
@@ -79,7 +80,7 @@ def test_an_entry_replaced_by_another_json_value_fails_without_crashing(bundles:
     row = json.loads(lines[1])
     row["entry"] = ["not", "an", "entry"]
     lines[1] = json.dumps(row).encode() + b"\n"
-    problems, _ = evidence.verify(rezip(dict(files, **{evidence.JOURNAL: b"".join(lines)})))
+    problems = evidence.verify(rezip(dict(files, **{evidence.JOURNAL: b"".join(lines)}))).problems
     assert f"{evidence.JOURNAL} line 2 (entry ?) breaks the hash chain" in problems
 
 
@@ -104,7 +105,7 @@ def test_a_flipped_byte_in_the_zip_or_an_extra_file_fails(bundles: dict[str, byt
 def test_an_operator_key_is_needed_and_must_be_the_right_one(bundles: dict[str, bytes]) -> None:
     bundle = bundles["operator"]
     assert b"operator-signing-key" not in b"".join(members(bundle).values())
-    assert evidence.verify(bundle, OPERATOR_KEY)[0] == []
+    assert evidence.verify(bundle, OPERATOR_KEY)[:3:2] == ([], True)
     assert evidence.verify(bundle)[0] == [
         "signed with an operator key: give it (--key-file or FWP_CONFORM_SIGNING_KEY) to verify"]
     assert "not with the key given" in evidence.verify(bundle, b"another key")[0][0]
@@ -116,17 +117,21 @@ def test_conform_verify_exits_0_then_1_after_an_edit(bundles: dict[str, bytes], 
     monkeypatch.delenv("FWP_CONFORM_SIGNING_KEY", raising=False)
     good = tmp_path / "evidence.zip"
     good.write_bytes(bundles["own"])
-    assert main(["conform", "verify", str(good)]) == 0
+    assert main(["conform", "verify", str(good)]) == 3  # intact, but anyone could have signed it
+    assert "intact, but signed with the key it carries" in capsys.readouterr().out
+    assert main(["conform", "verify", str(good), "--accept-self-signed"]) == 0
     assert "verified: nothing was edited" in capsys.readouterr().out
     files = members(bundles["own"])
     verdicts = files[evidence.VERDICTS].replace(b'"FAILED"', b'"PASSED"', 1)
     bad = tmp_path / "edited.zip"
     bad.write_bytes(rezip(dict(files, **{evidence.VERDICTS: verdicts})))
     assert main(["conform", "verify", str(bad)]) == 1
+    assert main(["conform", "verify", str(bad), "--accept-self-signed"]) == 1
     assert "FAILED: verdicts.json does not match its digest in the manifest" in capsys.readouterr().out
     key = tmp_path / "key"
     key.write_bytes(OPERATOR_KEY + b"\n")
     good.write_bytes(bundles["operator"])
     assert main(["conform", "verify", str(good), "--key-file", str(key)]) == 0
+    assert "origin proven to holders of that key" in capsys.readouterr().out
     assert main(["conform", "verify", str(tmp_path / "missing.zip")]) == 2
 

@@ -18,7 +18,7 @@ import io
 import json
 import secrets
 import zipfile
-from typing import Any
+from typing import Any, NamedTuple
 
 GENESIS = "0" * 64
 JOURNAL, VERDICTS, MANIFEST, SIGNATURE = "journal.jsonl", "verdicts.json", "manifest.json", "manifest.sig"
@@ -88,21 +88,30 @@ def _mac(key: bytes, data: bytes) -> str:
     return hmac.new(key, data, hashlib.sha256).hexdigest()
 
 
-def verify(data: bytes, key: bytes | None = None) -> tuple[list[str], list[str]]:
-    """(problems, notes): the bundle verifies when ``problems`` is empty."""
+class Verification(NamedTuple):
+    """The bundle verifies when ``problems`` is empty; ``origin_proven`` says whether it was
+    signed with a key given to ``verify`` (an operator key) rather than one shipped inside it."""
+
+    problems: list[str]
+    notes: list[str]
+    origin_proven: bool = False
+
+
+def verify(data: bytes, key: bytes | None = None) -> Verification:
+    """Check the chain, the digests, the signature and the zip itself."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as bundle:
             if set(bundle.namelist()) != MEMBERS:
-                return [f"members {sorted(bundle.namelist())}, expected {sorted(MEMBERS)}"], []
+                return Verification([f"members {sorted(bundle.namelist())}, expected {sorted(MEMBERS)}"], [])
             files = {name: bundle.read(name) for name in MEMBERS}
         signature = json.loads(files[SIGNATURE])
         manifest = json.loads(files[MANIFEST])
         if not isinstance(signature, dict) or not isinstance(manifest, dict):
             raise ValueError("the manifest and its signature must be JSON objects")
     except Exception as exc:  # noqa: BLE001 - zipfile raises a dozen kinds on a damaged file
-        return [f"not a readable evidence bundle: {exc}"], []
+        return Verification([f"not a readable evidence bundle: {exc}"], [])
     if set(signature) != {"alg", "key_id", "mac", "key"} or _signature_file(signature) != files[SIGNATURE]:
-        return [f"{SIGNATURE} is not in the form this tool writes: it was edited"], []
+        return Verification([f"{SIGNATURE} is not in the form this tool writes: it was edited"], [])
     try:
         problems, notes = _signature(files[MANIFEST], signature, key)
     except (ValueError, TypeError) as exc:
@@ -115,7 +124,7 @@ def verify(data: bytes, key: bytes | None = None) -> tuple[list[str], list[str]]
     problems += _chain(files[JOURNAL], manifest)
     if not problems and _zip(files) != data:  # the members are intact: an edit of the zip's headers
         problems.append("the zip file is not as this tool wrote it: it was edited")
-    return problems, notes
+    return Verification(problems, notes, key is not None)
 
 
 def _signature(manifest: bytes, signature: dict[str, Any], key: bytes | None) -> tuple[list[str], list[str]]:
