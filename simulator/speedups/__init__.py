@@ -86,6 +86,10 @@ STORE = ("wal_header_watch", "planned_statements")
 _STOCK: dict[tuple[int, str], Any] = {}
 """What each patched attribute held before the first patch: put back for stock behaviour."""
 _APPLIED: dict[str, Any] = {}
+_IN_FORCE: list[set[str]] = []
+"""The process-wide set the last :func:`install` left (empty before the first): they are the
+process's, not an app's, so a later ``create_app`` with other settings changes them for every app
+made before it (a warning says so)."""
 
 
 def version_of(library: str) -> str:
@@ -117,8 +121,14 @@ def install(enabled: bool = True, off: Iterable[str] = ()) -> list[str]:
         _set(patch, wanted)
     readers.WATCH_WAL_HEADER = enabled and "wal_header_watch" not in skip
     direct.PLANNED = enabled and "planned_statements" not in skip
-    return [*_APPLIED, *(name for name, on in (("wal_header_watch", readers.WATCH_WAL_HEADER),
-                                                ("planned_statements", direct.PLANNED)) if on)]
+    now = [*_APPLIED, *(name for name, on in (("wal_header_watch", readers.WATCH_WAL_HEADER),
+                                              ("planned_statements", direct.PLANNED)) if on)]
+    if _IN_FORCE and _IN_FORCE[-1] != set(now):
+        log.warning("process-wide speed-ups changed by a later create_app: every app of this process, "
+                    "those made before too, now runs with %s (per-app ones are each app's own)",
+                    ", ".join(sorted(now)) or "none (stock connexion and Flask)")
+    _IN_FORCE[:] = [set(now)]
+    return now
 
 
 def _set(patch: Patch, wanted: bool) -> None:

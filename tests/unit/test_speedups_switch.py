@@ -52,6 +52,18 @@ def test_off_puts_every_stock_attribute_back_and_on_applies_them_all() -> None:
     assert _attributes() == stock
 
 
+def test_a_later_install_that_changes_the_process_wide_set_warns(caplog: pytest.LogCaptureFixture) -> None:
+    """The process-wide patches are the process's: an app made with other settings after another
+    changes them for the first too, and the log says so; the same settings again say nothing."""
+    speedups.install(True)
+    with caplog.at_level(logging.WARNING, logger="simulator.speedups"):
+        speedups.install(True)
+        assert caplog.records == []
+        speedups.install(False)
+    assert "process-wide speed-ups changed by a later create_app" in caplog.text
+    assert "none (stock connexion and Flask)" in caplog.text
+
+
 def _serves(app: FlaskApp) -> None:
     with app.test_client() as client:
         created = client.post("/sandbox/v1/tenants", json={"seed": 2})
