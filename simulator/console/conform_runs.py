@@ -6,6 +6,11 @@ instructions and credentials, and each scenario's verdicts once judged) and, onc
 harness's reports (``report.html``, ``evidence.zip``, ...). Any worker serves the pages from the
 folder; only the one running it knows more.
 
+The run lives on that worker's thread: a worker that dies (killed, restarted, the server
+stopped) takes it along. The running worker rewrites ``status.json`` at least every
+:data:`HEARTBEAT_S`; a run still "running" whose file is older than :data:`STALE_S` is shown as
+"interrupted", with what to do, instead of running for ever.
+
 No Flask here: the pages are ``conformance.py``.
 """
 
@@ -16,6 +21,8 @@ import os
 import re
 import secrets
 import threading
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +41,12 @@ from simulator.core.errors import DomainError, not_found
 STEP_S = 600.0
 """A person makes the system act at each step: ten minutes a step."""
 RUN_ID = re.compile(r"run_[0-9a-f]{12}")
+HEARTBEAT_S = 5.0
+"""The running worker rewrites the status at least this often, a sign it is alive."""
+STALE_S = 60.0
+"""A "running" status not rewritten for this long: the worker that ran it is gone."""
+INTERRUPTED = ("The worker that ran it stopped (the server was stopped or restarted) before it "
+               "ended; start the run again.")
 
 
 def scenarios() -> list[dict[str, Any]]:
@@ -74,11 +87,13 @@ def _done(outcome: ScenarioResult) -> dict[str, Any]:
 def _watch(folder: Path, status: dict[str, Any], adapter: WaitAdapter, stop: threading.Event) -> None:
     """Tell the task wait mode waits for, as it changes (a step done, the next one asked)."""
     shown: Any = object()
+    written = 0.0
     while not stop.wait(POLL_S * 2):
         task = adapter.task
-        if task != shown:
+        if task != shown or time.monotonic() - written >= HEARTBEAT_S:
             shown = status["task"] = task
             _write(folder, status)
+            written = time.monotonic()
 
 
 def _play(folder: Path, status: dict[str, Any], runner: Runner) -> RunResult:
@@ -125,7 +140,18 @@ def read(root: Path, tenant_id: str, run_id: str) -> dict[str, Any]:
     status: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     if status.get("tenant_id") != tenant_id:
         raise not_found("run", run_id, "runId")
+    if status.get("state") == "running" and _age(status) > STALE_S:
+        status.update(state="interrupted", task=None, error=INTERRUPTED)
     return status
+
+
+def _age(status: dict[str, Any]) -> float:
+    """Seconds since the status was last written (a status without a time: as old as can be)."""
+    try:
+        written = datetime.fromisoformat(str(status.get("updated") or status["started"]))
+    except (KeyError, ValueError):
+        return float("inf")
+    return (datetime.now(UTC) - written).total_seconds()
 
 
 def listing(root: Path, tenant_id: str) -> list[dict[str, Any]]:

@@ -4,6 +4,9 @@ id is never a path."""
 from __future__ import annotations
 
 import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -47,3 +50,46 @@ def test_a_run_needs_scenarios_of_the_catalogue(tmp_path: Path) -> None:
             conform_runs.start(tmp_path, "ten_a", "http://127.0.0.1:1", None, chosen)
         assert raised.value.field == "scenarios"
     assert list(tmp_path.iterdir()) == []
+
+
+def running(root: Path, run_id: str, updated: datetime) -> None:
+    folder_of(root, run_id, "ten_a", "2026-12-06T10:00:00+00:00")
+    status = json.loads((root / run_id / "status.json").read_text())
+    status.update(state="running", task={"id": 1}, updated=updated.isoformat(timespec="seconds"))
+    (root / run_id / "status.json").write_text(json.dumps(status))
+
+
+def test_a_run_whose_worker_stopped_writing_is_interrupted_not_running_for_ever(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    running(tmp_path, "run_000000000001", now - timedelta(seconds=conform_runs.STALE_S + 5))
+    running(tmp_path, "run_000000000002", now)
+    stale = conform_runs.read(tmp_path, "ten_a", "run_000000000001")
+    assert (stale["state"], stale["task"], stale["error"]) == ("interrupted", None, conform_runs.INTERRUPTED)
+    assert conform_runs.read(tmp_path, "ten_a", "run_000000000002")["state"] == "running"
+
+
+class _Waiting:
+    """An adapter whose task does not change for a long while."""
+
+    def __init__(self) -> None:
+        self.task = {"id": 1, "step": "file"}
+
+
+def test_a_running_worker_rewrites_the_status_though_nothing_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(conform_runs, "HEARTBEAT_S", 0.0)
+    (tmp_path / "status.json").write_text("{}")
+    stop = threading.Event()
+    watcher = threading.Thread(target=conform_runs._watch,
+                               args=(tmp_path, {"state": "running"}, _Waiting(), stop))
+    watcher.start()
+    try:
+        for _ in range(2):  # the first write shows the task; the next ones only say "alive"
+            (tmp_path / "status.json").unlink(missing_ok=True)
+            deadline = time.monotonic() + 10
+            while not (tmp_path / "status.json").exists():
+                assert time.monotonic() < deadline, "the status was not written again"
+                time.sleep(0.02)
+    finally:
+        stop.set()
+        watcher.join()
