@@ -3,9 +3,9 @@
 ``run`` starts an embedded sandbox unless ``--sandbox URL`` names one, and exits 0 when nothing
 FAILED or ERRORED, 1 when a check FAILED, 2 on an ERROR (a usage error, an adapter that cannot be
 loaded or a sandbox that does not start are ERRORs too: no verdict could be reached).
-``verify`` exits 0 when the bundle is intact and its signature checks with an operator key, 1 when
-it was edited, 2 when there is no such file, and 3 when it is intact but signed only with the
-per-run key it carries (nobody's key: its origin is not proven) unless ``--accept-self-signed``.
+``verify`` exits 0 when the bundle is intact, 1 when it was edited, 2 when there is no such file;
+with ``--require-origin``, 3 when it is intact but signed only with the per-run key it carries
+(nobody's key: its origin is not proven), so a script can insist on an operator's signature.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from simulator.conform.results import EXIT_ERROR, EXIT_FAILED, EXIT_OK
 
 DEFAULT_CATALOGUE = "scenarios.catalogue:CATALOGUE"
 ADMIN_TOKEN_ENV = "FWP_SANDBOX_ADMIN_TOKEN"
-EXIT_SELF_SIGNED = 3  # conform verify: intact, origin not proven
+EXIT_SELF_SIGNED = 3  # conform verify --require-origin: intact, origin not proven
 
 
 def load_catalogue(path: str) -> Catalogue:
@@ -134,9 +134,9 @@ def _verify(args: argparse.Namespace) -> int:
     if checked.problems:
         print(f"{path}: NOT verified")
         return EXIT_FAILED
-    if not checked.origin_proven and not args.accept_self_signed:
+    if not checked.origin_proven and args.require_origin:
         print(f"{path}: intact, but signed with the key it carries: anyone could have made it "
-              "(--accept-self-signed takes it as verified; an operator key proves its origin)")
+              "(an operator key, --key-file, proves who did)")
         return EXIT_SELF_SIGNED
     print(f"{path}: verified: nothing was edited")
     return EXIT_OK
@@ -171,7 +171,7 @@ def add_parser(sub: Any) -> None:
     verify = commands.add_parser("verify", help="check that an evidence.zip was not edited")
     verify.add_argument("bundle")
     verify.add_argument("--key-file", help="the operator's signing key (default: $FWP_CONFORM_SIGNING_KEY)")
-    verify.add_argument("--accept-self-signed", action="store_true",
-                        help="exit 0 for an intact bundle signed with the per-run key it carries "
-                             "(its origin is not proven; without this flag such a bundle exits 3)")
+    verify.add_argument("--require-origin", action="store_true",
+                        help="exit 3 for an intact bundle signed only with the per-run key it "
+                             "carries: its origin is not proven (accepted, with a note, without this)")
     verify.set_defaults(run=_verify)

@@ -117,21 +117,23 @@ def test_conform_verify_exits_0_then_1_after_an_edit(bundles: dict[str, bytes], 
     monkeypatch.delenv("FWP_CONFORM_SIGNING_KEY", raising=False)
     good = tmp_path / "evidence.zip"
     good.write_bytes(bundles["own"])
-    assert main(["conform", "verify", str(good)]) == 3  # intact, but anyone could have signed it
+    assert main(["conform", "verify", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "verified: nothing was edited" in out
+    assert "origin NOT proven" in out
+    assert main(["conform", "verify", str(good), "--require-origin"]) == 3  # anyone could have signed it
     assert "intact, but signed with the key it carries" in capsys.readouterr().out
-    assert main(["conform", "verify", str(good), "--accept-self-signed"]) == 0
-    assert "verified: nothing was edited" in capsys.readouterr().out
     files = members(bundles["own"])
     verdicts = files[evidence.VERDICTS].replace(b'"FAILED"', b'"PASSED"', 1)
     bad = tmp_path / "edited.zip"
     bad.write_bytes(rezip(dict(files, **{evidence.VERDICTS: verdicts})))
     assert main(["conform", "verify", str(bad)]) == 1
-    assert main(["conform", "verify", str(bad), "--accept-self-signed"]) == 1
+    assert main(["conform", "verify", str(bad), "--require-origin"]) == 1
     assert "FAILED: verdicts.json does not match its digest in the manifest" in capsys.readouterr().out
     key = tmp_path / "key"
     key.write_bytes(OPERATOR_KEY + b"\n")
     good.write_bytes(bundles["operator"])
-    assert main(["conform", "verify", str(good), "--key-file", str(key)]) == 0
+    assert main(["conform", "verify", str(good), "--key-file", str(key), "--require-origin"]) == 0
     assert "origin proven to holders of that key" in capsys.readouterr().out
     assert main(["conform", "verify", str(tmp_path / "missing.zip")]) == 2
 

@@ -60,7 +60,6 @@ def test_the_wheel_runs_the_catalogue_in_a_fresh_virtualenv(tmp_path: Path) -> N
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads((work / "out" / "report.json").read_text())
     assert report["summary"]["PASSED"] == sum(len(s["checks"]) for s in report["scenarios"]) > 0
-    verified = subprocess.run([str(bin_dir / "fwp-sandbox"), "conform", "verify", "out/evidence.zip",
-                               "--accept-self-signed"],
+    verified = subprocess.run([str(bin_dir / "fwp-sandbox"), "conform", "verify", "out/evidence.zip"],
                               cwd=work, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert verified.returncode == 0, verified.stdout
