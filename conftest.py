@@ -128,6 +128,7 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
                         validate_responses=True)
     application = create_app(settings)
     yield application
+    application.hooks.shutdown()  # the journal's writer stops before its database is dropped
     application.runtime.db.dispose()
 
 

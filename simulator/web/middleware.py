@@ -121,8 +121,12 @@ class Lifespan:
         try:
             yield
         finally:
-            for hook in self.on_shutdown:
-                try:
-                    hook()
-                except Exception:
-                    log.exception("shutdown hook %r failed", hook)
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        """Run the shutdown hooks (also for an app used without a server, as the tests' own)."""
+        for hook in self.on_shutdown:
+            try:
+                hook()
+            except Exception:
+                log.exception("shutdown hook %r failed", hook)
