@@ -19,8 +19,10 @@
   they sleep until the next known due time (a lease running out is one), or a sweep every
   :data:`SWEEP` seconds, which also picks up other processes' leftovers. Nothing is kept only in
   memory.
-* **Posting** happens outside any transaction, with short timeouts and without redirects; the
-  outcome, the next due time and the journal entry are written in one transaction after.
+* **Posting** happens outside any transaction, without redirects, each post within the
+  callback's ``timeout_ms`` in all (:mod:`simulator.sandbox.deadline`), so that even the
+  duplicate chaos's second post ends before the lease; the outcome, the next due time and the
+  journal entry are written in one transaction after.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from simulator.core.clock import wall_iso
 from simulator.sandbox import callbacks, journal, journal_rows
+from simulator.sandbox.deadline import Deadline, transport
 from simulator.services import events
 from simulator.store import tenancy
 from simulator.store.db import Database
@@ -59,6 +62,8 @@ SENDERS = 4
 """Delivery threads per process and database: a receiver that answers slowly (or never, until the
 timeout) holds up only its own callback's deliveries, not every tenant's."""
 LEASE_MARGIN = 10.0
+"""A claim's lease is two posts' ``timeout_ms`` (the duplicate chaos posts twice) plus this, for
+claiming, recording and a slow host name lookup (:mod:`simulator.sandbox.deadline`)."""
 MAX_BACKOFF = 3600.0
 USER_AGENT = "fwp-sandbox-callbacks/1"
 WAITING = ("PENDING", "SENDING")
@@ -166,12 +171,13 @@ class Dispatcher:
                 thread.join(max(0.0, deadline - time.monotonic()))
 
     def _run(self) -> None:
+        deadline = Deadline()
         with httpx.Client(headers={"User-Agent": USER_AGENT}, follow_redirects=False,
-                          trust_env=False) as client:
+                          trust_env=False, transport=transport(deadline)) as client:
             while not self._stop.is_set():
                 self._wake.clear()
                 try:
-                    pause = self.run_once(client)
+                    pause = self.run_once(client, deadline)
                 except Exception:
                     log.exception("callback delivery pass failed")
                     pause = SWEEP
@@ -180,9 +186,10 @@ class Dispatcher:
 
     # --- one pass ------------------------------------------------------------------------------
 
-    def run_once(self, client: httpx.Client) -> float:
+    def run_once(self, client: httpx.Client, deadline: Deadline) -> float:
         """Send one claimable delivery, the earliest due that no other sender claims first;
-        returns how long to sleep before the next pass (none after a post: there may be more)."""
+        returns how long to sleep before the next pass (none after a post: there may be more).
+        ``deadline`` is the one ``client``'s connections keep (:func:`deadline.transport`)."""
         now = time.time()
         with self.db.read() as conn:
             candidates = conn.execute(candidates_at(now)).all()
@@ -193,7 +200,7 @@ class Dispatcher:
                 break
             claim = self._claim(tenant_id, seq)
             if claim is not None:
-                self._deliver(client, claim)
+                self._deliver(client, claim, deadline)
                 return 0.0
         return HELD_UP_PAUSE
 
@@ -227,7 +234,8 @@ class Dispatcher:
 
     # --- posting ------------------------------------------------------------------------------
 
-    def _post(self, client: httpx.Client, claim: Claim, headers: dict[str, str] | None = None) -> Outcome:
+    def _post(self, client: httpx.Client, claim: Claim, deadline: Deadline,
+              headers: dict[str, str] | None = None) -> Outcome:
         headers = headers or {
             "Content-Type": "application/json", "User-Agent": USER_AGENT,
             "X-Sandbox-Event": claim.event_type, "X-Sandbox-Event-Id": claim.event_id,
@@ -241,21 +249,24 @@ class Dispatcher:
             return outcome
         started = time.perf_counter()
         try:
-            with client.stream("POST", claim.url, content=claim.body.encode(), headers=headers,
-                               timeout=httpx.Timeout(claim.timeout)) as response:
+            with deadline.within(claim.timeout), client.stream(
+                    "POST", claim.url, content=claim.body.encode(), headers=headers,
+                    timeout=httpx.Timeout(claim.timeout)) as response:
                 outcome.status, outcome.answer_headers = response.status_code, dict(response.headers)
                 outcome.answer = _read_some(response)
+        except httpx.TimeoutException as exc:
+            outcome.status, outcome.error = 0, _timed_out(exc, claim.timeout)
         except httpx.HTTPError as exc:
             outcome.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         outcome.latency_ms = (time.perf_counter() - started) * 1000
         return outcome
 
-    def _deliver(self, client: httpx.Client, claim: Claim) -> None:
-        outcomes = [self._post(client, claim)]
+    def _deliver(self, client: httpx.Client, claim: Claim, deadline: Deadline) -> None:
+        outcomes = [self._post(client, claim, deadline)]
         first_success = not any(a.get("status_code") and 200 <= a["status_code"] < 300
                                 for a in claim.attempts)
         if outcomes[0].ok and claim.chaos.get("duplicate") and first_success:
-            outcomes.append(self._post(client, claim, outcomes[0].headers))  # the same request again
+            outcomes.append(self._post(client, claim, deadline, outcomes[0].headers))  # the same again
         self._record(claim, outcomes)
 
     def _record(self, claim: Claim, outcomes: list[Outcome]) -> None:
@@ -337,6 +348,11 @@ def _until_next(conn: Connection, now: float) -> float:
     following = conn.execute(select(func.min(table.c.due_at)).where(
         table.c.status.in_(WAITING), table.c.due_at > now)).scalar()
     return SWEEP if following is None else min(SWEEP, max(0.002, following - now))
+
+
+def _timed_out(exc: httpx.TimeoutException, timeout: float) -> str:
+    """A timeout as an attempt's error: one phase's (``timeout_ms``) or the whole post's."""
+    return f"{type(exc).__name__}: no complete answer within timeout_ms ({round(timeout * 1000)} ms)"
 
 
 def _read_some(response: httpx.Response) -> bytes:
