@@ -5,14 +5,24 @@
   matches, on SQLite and PostgreSQL alike, so no attempt is sent twice. A process that dies while
   sending leaves a lease that runs out; the attempt is then made again by whoever sweeps next.
 * **Order.** Deliveries go out by due time, then number, one at a time per callback: the claim
-  also requires that no other delivery of the callback is being sent (its row is locked on
-  PostgreSQL while claiming). Retries, delays and holds let later deliveries overtake.
-* **Waking.** A transaction that wrote deliveries marks its connection (``events.WAKE``); on its
-  commit the threads wake (and start, if they were not running). Otherwise they sleep until the
-  next known due time, or a sweep every :data:`SWEEP` seconds, which also picks up other
-  processes' leftovers. Nothing is kept only in memory.
-* **Posting** happens outside any transaction, with short timeouts and without redirects; the
-  outcome, the next due time and the journal entry are written in one transaction after.
+  also requires that no other delivery of the callback is being sent and that none of its
+  deliveries is due before this one (the callback is locked on PostgreSQL while claiming).
+  Retries, delays and holds let later deliveries overtake.
+* **Fairness.** A sender reads as candidates only the deliveries it could claim (:func:`_claimable`,
+  the claim's own conditions): the first due delivery of each callback that nobody is sending to.
+  A callback with a long backlog behind a slow receiver thus takes one candidate, not all of them,
+  and other callbacks' deliveries go out meanwhile. A sender posts one delivery per pass, then
+  reads again.
+* **Waking.** A transaction that wrote deliveries marks its connection (``events.WAKE``); once
+  it committed (the connection back in the pool) the threads wake (and start, if they were not
+  running); so does a recorded post, after which its callback's next delivery may go. Otherwise
+  they sleep until the next known due time (a lease running out is one), or a sweep every
+  :data:`SWEEP` seconds, which also picks up other processes' leftovers. Nothing is kept only in
+  memory.
+* **Posting** happens outside any transaction, without redirects, each post within the
+  callback's ``timeout_ms`` in all (:mod:`simulator.sandbox.deadline`), so that even the
+  duplicate chaos's second post ends before the lease; the outcome, the next due time and the
+  journal entry are written in one transaction after.
 """
 
 from __future__ import annotations
@@ -28,10 +38,12 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import httpx
-from sqlalchemy import Connection, event, func, select, text, update
+from sqlalchemy import ColumnElement, Connection, Select, event, func, select, text, update
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from simulator.core.clock import wall_iso
 from simulator.sandbox import callbacks, journal, journal_rows
+from simulator.sandbox.deadline import Deadline, transport
 from simulator.services import events
 from simulator.store import tenancy
 from simulator.store.db import Database
@@ -44,14 +56,18 @@ log = logging.getLogger("simulator.callbacks")
 SWEEP = 5.0
 BATCH = 20
 HELD_UP_PAUSE = 0.5
-"""Seconds a sender waits when everything due belongs to callbacks another sender is posting to."""
+"""Seconds a sender waits when other senders claimed every candidate it read before it could (a
+commit or a recorded post wakes it sooner)."""
 SENDERS = 4
 """Delivery threads per process and database: a receiver that answers slowly (or never, until the
 timeout) holds up only its own callback's deliveries, not every tenant's."""
 LEASE_MARGIN = 10.0
+"""A claim's lease is two posts' ``timeout_ms`` (the duplicate chaos posts twice) plus this, for
+claiming, recording and a slow host name lookup (:mod:`simulator.sandbox.deadline`)."""
 MAX_BACKOFF = 3600.0
 USER_AGENT = "fwp-sandbox-callbacks/1"
 WAITING = ("PENDING", "SENDING")
+_COMMITTED = "fwp_callbacks_committed"
 
 
 @dataclass(frozen=True)
@@ -108,9 +124,21 @@ class Dispatcher:
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         event.listen(db.engine, "commit", self._on_commit)
+        event.listen(db.engine, "rollback", self._on_rollback)
+        event.listen(db.engine.pool, "checkin", self._on_checkin)
 
+    # SQLAlchemy's "commit" event comes before the database's commit: a sender woken there could
+    # read before the deliveries are visible, find nothing and sleep until the sweep. So a commit
+    # only marks the connection; the senders wake when it is given back to the pool, committed.
     def _on_commit(self, conn: Connection) -> None:
         if conn.info.pop(events.WAKE, None):
+            conn.info[_COMMITTED] = True
+
+    def _on_rollback(self, conn: Connection) -> None:
+        conn.info.pop(events.WAKE, None)  # nothing of it will be sent
+
+    def _on_checkin(self, _driver: object, record: ConnectionPoolEntry) -> None:
+        if record.info.pop(_COMMITTED, None):
             self.wake()
 
     def wake(self) -> None:
@@ -143,12 +171,13 @@ class Dispatcher:
                 thread.join(max(0.0, deadline - time.monotonic()))
 
     def _run(self) -> None:
+        deadline = Deadline()
         with httpx.Client(headers={"User-Agent": USER_AGENT}, follow_redirects=False,
-                          trust_env=False) as client:
+                          trust_env=False, transport=transport(deadline)) as client:
             while not self._stop.is_set():
                 self._wake.clear()
                 try:
-                    pause = self.run_once(client)
+                    pause = self.run_once(client, deadline)
                 except Exception:
                     log.exception("callback delivery pass failed")
                     pause = SWEEP
@@ -157,44 +186,26 @@ class Dispatcher:
 
     # --- one pass ------------------------------------------------------------------------------
 
-    def run_once(self, client: httpx.Client) -> float:
-        """Send what is due; returns how long to sleep before the next pass."""
+    def run_once(self, client: httpx.Client, deadline: Deadline) -> float:
+        """Send one claimable delivery, the earliest due that no other sender claims first;
+        returns how long to sleep before the next pass (none after a post: there may be more).
+        ``deadline`` is the one ``client``'s connections keep (:func:`deadline.transport`)."""
         now = time.time()
         with self.db.read() as conn:
-            due = conn.execute(select(table.c.tenant_id, table.c.seq)
-                               .where(table.c.status.in_(WAITING), table.c.due_at <= now)
-                               .order_by(table.c.due_at, table.c.seq).limit(BATCH)).all()
-            if not due:
-                following = conn.execute(select(func.min(table.c.due_at))
-                                         .where(table.c.status.in_(WAITING))).scalar()
-                return SWEEP if following is None else min(SWEEP, max(0.002, following - now))
-        sent = 0
-        for tenant_id, seq in due:
+            candidates = conn.execute(candidates_at(now)).all()
+            if not candidates:
+                return _until_next(conn, now)
+        for tenant_id, seq in candidates:
             if self._stop.is_set():
                 break
             claim = self._claim(tenant_id, seq)
             if claim is not None:
-                self._deliver(client, claim)
-                sent += 1
-        # Due but held up by another sender's post of the same callback: that sender takes the
-        # next one itself when it is done, so the others need not try a claim (a write) every
-        # few milliseconds while a slow receiver answers.
-        return 0.0 if sent else HELD_UP_PAUSE
+                self._deliver(client, claim, deadline)
+                return 0.0
+        return HELD_UP_PAUSE
 
     def _claim(self, tenant_id: str, seq: int) -> Claim | None:
         now, token = time.time(), secrets.token_hex(8)
-        other = table.alias("other")
-        busy = select(other.c.seq).where(
-            other.c.tenant_id == table.c.tenant_id, other.c.callback_id == table.c.callback_id,
-            other.c.status == "SENDING", other.c.due_at > now, other.c.seq != table.c.seq).exists()
-        # Of the callback's deliveries due now, the first goes first: a sender that found this one
-        # while another sender was posting must not take it before an earlier one left waiting.
-        first = table.alias("first")
-        earlier = select(first.c.seq).where(
-            first.c.tenant_id == table.c.tenant_id, first.c.callback_id == table.c.callback_id,
-            first.c.status == "PENDING", first.c.held.is_(False), first.c.due_at <= now,
-            (first.c.due_at < table.c.due_at)
-            | ((first.c.due_at == table.c.due_at) & (first.c.seq < table.c.seq))).exists()
         with self.db.write() as conn:
             callback_id = conn.execute(select(table.c.callback_id).where(
                 table.c.tenant_id == tenant_id, table.c.seq == seq)).scalar()
@@ -207,8 +218,7 @@ class Dispatcher:
                 callback_settings.c.tenant_id == tenant_id)).scalar())
             timeout = settings["timeout_ms"] / 1000
             row = conn.execute(update(table).where(
-                table.c.tenant_id == tenant_id, table.c.seq == seq, table.c.status.in_(WAITING),
-                table.c.due_at <= now, ~busy, ~earlier,
+                table.c.tenant_id == tenant_id, table.c.seq == seq, *_claimable(now),
             ).values(status="SENDING", claim=token, due_at=now + timeout * 2 + LEASE_MARGIN)
                 .returning(table.c.id, table.c.url, table.c.attempt_count, table.c.attempts,
                            table.c.chaos, table.c.event_seq)).first()
@@ -224,7 +234,8 @@ class Dispatcher:
 
     # --- posting ------------------------------------------------------------------------------
 
-    def _post(self, client: httpx.Client, claim: Claim, headers: dict[str, str] | None = None) -> Outcome:
+    def _post(self, client: httpx.Client, claim: Claim, deadline: Deadline,
+              headers: dict[str, str] | None = None) -> Outcome:
         headers = headers or {
             "Content-Type": "application/json", "User-Agent": USER_AGENT,
             "X-Sandbox-Event": claim.event_type, "X-Sandbox-Event-Id": claim.event_id,
@@ -238,21 +249,24 @@ class Dispatcher:
             return outcome
         started = time.perf_counter()
         try:
-            with client.stream("POST", claim.url, content=claim.body.encode(), headers=headers,
-                               timeout=httpx.Timeout(claim.timeout)) as response:
+            with deadline.within(claim.timeout), client.stream(
+                    "POST", claim.url, content=claim.body.encode(), headers=headers,
+                    timeout=httpx.Timeout(claim.timeout)) as response:
                 outcome.status, outcome.answer_headers = response.status_code, dict(response.headers)
                 outcome.answer = _read_some(response)
+        except httpx.TimeoutException as exc:
+            outcome.status, outcome.error = 0, _timed_out(exc, claim.timeout)
         except httpx.HTTPError as exc:
             outcome.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         outcome.latency_ms = (time.perf_counter() - started) * 1000
         return outcome
 
-    def _deliver(self, client: httpx.Client, claim: Claim) -> None:
-        outcomes = [self._post(client, claim)]
+    def _deliver(self, client: httpx.Client, claim: Claim, deadline: Deadline) -> None:
+        outcomes = [self._post(client, claim, deadline)]
         first_success = not any(a.get("status_code") and 200 <= a["status_code"] < 300
                                 for a in claim.attempts)
         if outcomes[0].ok and claim.chaos.get("duplicate") and first_success:
-            outcomes.append(self._post(client, claim, outcomes[0].headers))  # the same request again
+            outcomes.append(self._post(client, claim, deadline, outcomes[0].headers))  # the same again
         self._record(claim, outcomes)
 
     def _record(self, claim: Claim, outcomes: list[Outcome]) -> None:
@@ -290,6 +304,7 @@ class Dispatcher:
             conn.execute(journal_table.insert(), rows)
         if updated:
             self._release(claim)
+            self._wake.set()  # the callback's next delivery may go: the other senders look now
 
     def _release(self, claim: Claim) -> None:
         """Held (reordered) deliveries of this callback are overtaken now: they may go. A
@@ -300,6 +315,44 @@ class Dispatcher:
                 table.c.tenant_id == claim.tenant_id, table.c.callback_id == claim.callback_id,
                 table.c.status == "PENDING", table.c.held.is_(True), table.c.seq < claim.seq,
             ).values(held=False, due_at=time.time()))
+
+
+def _claimable(now: float) -> tuple[ColumnElement[bool], ...]:
+    """What a delivery must be to be claimed: waiting and due, its callback not being sent to
+    (another sender's lease still runs), and no delivery of its callback due before it (order
+    per callback). The candidate read and the claim share it, so a candidate is refused only
+    when another sender was quicker. Both probes seek ``ix_callback_deliveries_waiting``; the
+    earlier one is bounded by this delivery's due time, so the first of a backlog finds nothing
+    at once and each later one finds the first."""
+    other = table.alias("other")
+    busy = select(other.c.seq).where(
+        other.c.tenant_id == table.c.tenant_id, other.c.callback_id == table.c.callback_id,
+        other.c.status == "SENDING", other.c.due_at > now, other.c.seq != table.c.seq).exists()
+    first = table.alias("first")  # held deliveries wait for a later one: they keep nobody waiting
+    earlier = select(first.c.seq).where(
+        first.c.tenant_id == table.c.tenant_id, first.c.callback_id == table.c.callback_id,
+        first.c.status == "PENDING", first.c.due_at <= table.c.due_at, first.c.held.is_(False),
+        (first.c.due_at < table.c.due_at) | (first.c.seq < table.c.seq)).exists()
+    return table.c.status.in_(WAITING), table.c.due_at <= now, ~busy, ~earlier
+
+
+def candidates_at(now: float) -> Select[str, int]:
+    """The claimable deliveries a sender tries, earliest due first."""
+    return (select(table.c.tenant_id, table.c.seq).where(*_claimable(now))
+            .order_by(table.c.due_at, table.c.seq).limit(BATCH))
+
+
+def _until_next(conn: Connection, now: float) -> float:
+    """Seconds until a waiting delivery falls due or a lease runs out (what is due now but not
+    claimable waits for a post to be recorded, which wakes the senders), at most a sweep."""
+    following = conn.execute(select(func.min(table.c.due_at)).where(
+        table.c.status.in_(WAITING), table.c.due_at > now)).scalar()
+    return SWEEP if following is None else min(SWEEP, max(0.002, following - now))
+
+
+def _timed_out(exc: httpx.TimeoutException, timeout: float) -> str:
+    """A timeout as an attempt's error: one phase's (``timeout_ms``) or the whole post's."""
+    return f"{type(exc).__name__}: no complete answer within timeout_ms ({round(timeout * 1000)} ms)"
 
 
 def _read_some(response: httpx.Response) -> bytes:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, event, inspect, select
 
+from simulator.sandbox import dispatcher
 from simulator.services.ssc import essc_card
 from simulator.services.workpermit import permits
 from simulator.store.schema import work_permits
@@ -112,3 +113,19 @@ def test_a_tenants_walk_never_scans_or_sorts_its_big_tables(app: Any, tenant: An
     assert any("applications.status !=" in sql for sql in plans)  # and the officer's list
     slow = {sql[:300]: plan for sql, plan in plans.items() if _slow(plan, db.is_sqlite)}
     assert not slow, slow
+
+
+def test_the_dispatchers_candidates_are_index_seeks(app: Any) -> None:
+    """The callback dispatcher's candidate read (``dispatcher.candidates_at``): the due range of
+    its index, then for each due delivery two seeks among its callback's waiting deliveries (one
+    sending? one due before it?), never a walk of a callback's delivered history."""
+    db = app.runtime.db
+    plan = _plan(db, dispatcher.candidates_at(1e9))
+    assert not [step for step in plan if "Seq Scan" in step or step.startswith("SCAN")], plan
+    if db.is_sqlite:
+        assert [step for step in plan if step.startswith("SEARCH")] == [
+            "SEARCH callback_deliveries USING INDEX ix_callback_deliveries_due (status=? AND due_at<?)",
+            "SEARCH other USING INDEX ix_callback_deliveries_waiting "
+            "(tenant_id=? AND callback_id=? AND status=? AND due_at>?)",
+            "SEARCH first USING INDEX ix_callback_deliveries_waiting "
+            "(tenant_id=? AND callback_id=? AND status=? AND due_at<?)"], plan

@@ -20,7 +20,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = "10"
+SCHEMA_VERSION = "11"
 """The migration (``simulator/store/migrations/versions``) these tables match: its head revision.
 A change to any table here comes with a new revision and this bumped to its id; the tests fail
 when the head and these tables differ (``tests/unit/test_migrations.py``)."""

@@ -144,5 +144,7 @@ callback_deliveries = Table(
     Index("ix_callback_deliveries_due", "status", "due_at"),
     Index("ix_callback_deliveries_id", "tenant_id", "id"),
     Index("ix_callback_deliveries_callback", "tenant_id", "callback_id", "seq"),
+    # A callback's waiting deliveries in due order: the dispatcher's busy and earlier probes.
+    Index("ix_callback_deliveries_waiting", "tenant_id", "callback_id", "status", "due_at"),
 )
 """One row per (event, callback): its state, its attempts and the chaos dice it drew."""
