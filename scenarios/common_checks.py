@@ -41,14 +41,19 @@ def _tokens(evidence: Evidence) -> list[Finding]:
 
 def _refused_tokens(evidence: Evidence) -> list[Finding]:
     """After a 401 of the employer API, exactly one new token before the next call: none means the
-    refused token is sent again, several mean a token per attempt (or a stampede of workers)."""
+    refused token is sent again, several mean a token per attempt (or a stampede of workers).
+
+    The next call is the first that started once the 401 was answered: a call already in flight
+    then carried the old token before the client could know it was refused. A token fetched since
+    the refused call was sent counts, so one fetch shared by two calls refused at once is one."""
     calls = views.client(evidence.entries)
     found = []
     for index, refused in enumerate(calls):
         if refused["status"] != 401 or not refused["path"].startswith("/fwp/") or _is_token(refused):
             continue
         later = calls[index + 1:]
-        following = next((e for e in later if not _is_token(e) and e["path"].startswith("/fwp/")), None)
+        following = next((e for e in later if not _is_token(e) and e["path"].startswith("/fwp/")
+                          and views.after_answer(refused, e)), None)
         fetched = [e for e in later[:later.index(following)] if _is_token(e) and e["status"] == 200] \
             if following is not None else [e for e in later if _is_token(e) and e["status"] == 200]
         if following is None and not fetched:
