@@ -141,6 +141,20 @@ def resource(entry: Entry) -> str:
     return str(entry["path"]).removesuffix("/status")
 
 
+def polled(entry: Entry) -> str:
+    """What a read asks for: the resource and its query, whose parameters' order does not matter;
+    the next page of a list (another ``cursor``) is another read, not the same one again."""
+    query = "&".join(f"{name}={value}" for name, value in query_of(entry))
+    return f"{resource(entry)}?{query}" if query else resource(entry)
+
+
+def read_answered(entry: Entry) -> bool:
+    """A GET that got what it asked (2xx, or 304: nothing changed). Only such reads are polls: a
+    failed one (no answer, 5xx, 429) is a retry, judged by FWP-RETRY-01/02, a 401 by the tokens'
+    checks."""
+    return bool(entry["method"] == "GET" and (200 <= entry["status"] < 300 or entry["status"] == 304))
+
+
 def retry_after(entry: Entry) -> float | None:
     value = header(entry, "retry-after", "response")
     try:

@@ -105,3 +105,10 @@ def test_with_callbacks_an_application_is_read_again_only_after_a_callback_about
     assert [f.entries for f in found] == [(1, 2, 4)]
     assert judge(POLL_02, *reads) == []  # no callbacks: polling is POLL-01's business
 
+
+def test_with_callbacks_a_failed_read_and_its_retry_are_one_read() -> None:
+    reads = [entry(1, 1.0, "GET", APP, 200), entry(2, 2.0, "GET", APP, 500), entry(3, 2.5, "GET", APP, 0),
+             entry(4, 3.0, "GET", APP, 200)]
+    assert judge(POLL_02, *reads, callbacks_subscribed=True) == []
+    again = entry(5, 4.0, "GET", APP, 200)
+    assert [f.entries for f in judge(POLL_02, *reads, again, callbacks_subscribed=True)] == [(1, 4, 5)]
