@@ -41,14 +41,19 @@ def _tokens(evidence: Evidence) -> list[Finding]:
 
 def _refused_tokens(evidence: Evidence) -> list[Finding]:
     """After a 401 of the employer API, exactly one new token before the next call: none means the
-    refused token is sent again, several mean a token per attempt (or a stampede of workers)."""
+    refused token is sent again, several mean a token per attempt (or a stampede of workers).
+
+    The next call is the first that started once the 401 was answered: a call already in flight
+    then carried the old token before the client could know it was refused. A token fetched since
+    the refused call was sent counts, so one fetch shared by two calls refused at once is one."""
     calls = views.client(evidence.entries)
     found = []
     for index, refused in enumerate(calls):
         if refused["status"] != 401 or not refused["path"].startswith("/fwp/") or _is_token(refused):
             continue
         later = calls[index + 1:]
-        following = next((e for e in later if not _is_token(e) and e["path"].startswith("/fwp/")), None)
+        following = next((e for e in later if not _is_token(e) and e["path"].startswith("/fwp/")
+                          and views.after_answer(refused, e)), None)
         fetched = [e for e in later[:later.index(following)] if _is_token(e) and e["status"] == 200] \
             if following is not None else [e for e in later if _is_token(e) and e["status"] == 200]
         if following is None and not fetched:
@@ -69,10 +74,13 @@ def _is_token(entry: Entry) -> bool:
 
 
 def _polling(evidence: Evidence) -> list[Finding]:
+    """Successful reads of one resource with one query (:func:`views.polled`), more than
+    POLL_MAX_READS within POLL_WINDOW_S: paging through a list is not polling, nor is retrying a
+    failed read (the retry checks judge that)."""
     reads: dict[str, list[Entry]] = defaultdict(list)
     for entry in views.client(evidence.entries):
-        if entry["method"] == "GET":
-            reads[views.resource(entry)].append(entry)
+        if views.read_answered(entry):
+            reads[views.polled(entry)].append(entry)
     found = []
     for resource, seen in reads.items():
         for index in range(len(seen) - POLL_MAX_READS):
@@ -138,8 +146,8 @@ TOKEN_01 = Check("FWP-TOKEN-01", "An access token is reused for its lifetime", L
                  ("RFC6749-4.4",), _tokens)
 def _polling_despite_callbacks(evidence: Evidence) -> list[Finding]:
     """With callbacks subscribed, an application is read when a callback says it changed, or when
-    the client is asked (a dropped callback is made up that way): two reads with no callback about
-    it between are a handler's read and a report's; a third is a polling loop."""
+    the client is asked (a dropped callback is made up that way): two successful reads with no
+    callback about it between are a handler's read and a report's; a third is a polling loop."""
     if not evidence.facts.get("callbacks_subscribed"):
         return []
     found: list[Finding] = []
@@ -150,8 +158,8 @@ def _polling_despite_callbacks(evidence: Evidence) -> list[Finding]:
             reads = defaultdict(list, {app: seen for app, seen in reads.items() if app not in told})
             continue
         match = APPLICATION.match(views.resource(entry))
-        if not (views.client([entry]) and entry["method"] == "GET" and match):
-            continue
+        if not (views.client([entry]) and views.read_answered(entry) and match):
+            continue  # a failed read (a fault) and its retry are one read, judged by the retry checks
         seen = reads[match.group(1)]
         seen.append(entry)
         if len(seen) == CALLBACK_READS + 1:

@@ -1,8 +1,9 @@
 """Retry hygiene, judged in every scenario by keys and spacing, whatever the operation.
 
 A fault the scenario injected is never the client's error: what is judged is what the client did
-next. A create retried with a fresh Idempotency-Key, a Retry-After not waited for, and 5xx
-retries without backoff each have their own check, with the entries as evidence.
+next, i.e. requests it sent once the failure was answered (:func:`views.after_answer`). A create
+retried with a fresh Idempotency-Key, a Retry-After not waited for, and 5xx retries without
+backoff each have their own check, with the entries as evidence.
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ def _keyless_creates(evidence: Evidence) -> list[Finding]:
 
 
 def _retries(entries: list[Entry]) -> list[tuple[Entry, Entry]]:
-    """(a failed request, the client's next request of the same method and path)."""
+    """(a failed request, its retry): the client's next attempt of it (:func:`views.attempt_of`:
+    for a create, by its key or else its body) that started once the failure was answered. A
+    request already in flight then (a concurrent read, another filing) is not a reaction to it."""
     calls = views.client(entries)
     pairs = []
     for index, entry in enumerate(calls):
         if views.failed(entry):
-            following = next((e for e in calls[index + 1:] if views.same_call(entry, e)), None)
+            following = next((e for e in calls[index + 1:]
+                              if views.attempt_of(entry, e) and views.after_answer(entry, e)), None)
             if following is not None:
                 pairs.append((entry, following))
     return pairs
@@ -47,7 +51,7 @@ def _abandoned(entries: list[Entry]) -> list[tuple[Entry, Entry]]:
     for index, entry in enumerate(calls):
         if "LATENCY" not in (entry.get("fault") or ""):
             continue  # two creates in flight at once are two filings unless one was held up
-        following = next((e for e in calls[index + 1:] if views.same_call(entry, e)), None)
+        following = next((e for e in calls[index + 1:] if views.attempt_of(entry, e)), None)
         if following is not None and views.started(following) < views.ended(entry):
             pairs.append((entry, following))
     return pairs
@@ -56,14 +60,15 @@ def _abandoned(entries: list[Entry]) -> list[tuple[Entry, Entry]]:
 def _fresh_keys(evidence: Evidence) -> list[Finding]:
     found = []
     for first, again in _retries(evidence.entries) + _abandoned(evidence.entries):
-        if not views.is_create(first) or None in (views.key_of(first), views.key_of(again)):
-            continue
+        if not views.is_create(first) or views.key_of(first) is None:
+            continue  # a create with no key at all is FWP-IDEM-01's finding
         if views.key_of(first) != views.key_of(again):
             held = views.started(again) < views.ended(first)
             given_up = " (given up on while the sandbox held it)" if held else ""
+            keyed = "with a new Idempotency-Key" if views.key_of(again) else "without its Idempotency-Key"
             found.append(Finding(
-                seen=f"{views.describe(first)}{given_up} was retried as {views.describe(again)} with a "
-                     "new Idempotency-Key: had the first attempt gone through, this files twice",
+                seen=f"{views.describe(first)}{given_up} was retried as {views.describe(again)} {keyed}: "
+                     "had the first attempt gone through, this files twice",
                 expected="the retry of a create carries the key of the first attempt",
                 fix="keep the key with the pending filing and reuse it on every retry, after a timeout too",
                 entries=views.ids(first, again)))

@@ -1,17 +1,24 @@
 """Reading a tenant's journal, telling the harness's own requests apart, and masking secrets.
 
-The sandbox masks secret headers and fields in its journal already; the engine masks again, by
-*value*, everything it writes (findings, errors, facts, entries), because a client may echo a
-secret somewhere no field name betrays it (a query string, a log line it returns as output).
+The sandbox masks the secret headers and fields it knows in its journal already; the engine masks
+again everything it writes (findings, errors, facts, entries), by *value* and by *name*. By value,
+because a client may echo a secret somewhere no field name betrays it (a log line it returns as
+output, a header called ``X-Trace``); the values come from the harness's own credentials and from
+the journal itself (:meth:`Masker.learn_journal`: a token the client fetched and then sent as
+``?token=`` or in an ``X-Api-Token`` header the sandbox does not know to mask). By name, because a
+secret shorter than a value worth replacing everywhere is still a secret in its own field.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote_plus
 
 from simulator import __version__
 from simulator.testing import Tenant
@@ -25,9 +32,34 @@ SETTLE_S = 0.6
 SETTLE_EMBEDDED_S = 0.05
 """The embedded sandbox has one worker, whose reads flush its own queue: a short grace suffices for
 a capture still being recorded just after its answer went out."""
-_SECRET_KEY = re.compile(r"(^|[_-])(secret|password|access_token|refresh_token|id_token|admin_key|api_key)$"
-                         r"|^(token|authorization|x-sandbox-key|x-sandbox-admin-token)$", re.IGNORECASE)
-"""Names whose values are secrets (``token_url`` and ``idempotency-key`` are not)."""
+_SECRET_WORDS = frozenset({"token", "secret", "password", "passwd", "passphrase", "authorization", "auth",
+                           "cookie", "session", "apikey", "credential", "credentials", "jwt"})
+_SECRET_KEYS = frozenset({"api", "access", "private", "admin", "sandbox", "signing", "client"})
+"""A ``key`` is a secret after one of these words (``x-api-key``, ``admin_key``), not alone
+(``idempotency-key``)."""
+_DESCRIBING = frozenset({"url", "uri", "endpoint", "type", "scheme", "method", "status", "state", "hint",
+                         "expires", "expiry", "ttl", "length", "format", "mode", "name"})
+"""A name ending in one of these describes a secret and is none (``token_url``, ``token_type``)."""
+_SECRET_PARTS = ("token", "secret", "password", "passwd", "passphrase", "auth", "cookie", "session", "key",
+                 "jwt", "credential")
+"""Every secret name has one of these in it (a test checks): a text with none needs no regex."""
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_SCHEME = re.compile(r"^(?:bearer|basic|token|digest)\s+(\S+)$", re.IGNORECASE)
+_JSON_PAIR = re.compile(r'"((?:[^"\\]|\\.){1,80})"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
+_FORM_PAIR = re.compile(r"(^|[?&\s])([A-Za-z][\w.-]{0,79})=([^&\s\"'#]*)")
+
+
+@functools.lru_cache(maxsize=4096)
+def secret_name(name: str) -> bool:
+    """Whether a header, query parameter or field called ``name`` holds a secret: it has a word
+    such as token, secret, password, auth, cookie or session (``X-Api-Token``, ``sessionId``,
+    ``client_secret``), or an api/access/private/admin key, and does not end in a word that
+    describes one (``token_url``). Cached: a journal repeats the same few names in every entry."""
+    words = [word.lower() for word in _WORD.findall(name)]
+    if not words or words[-1] in _DESCRIBING:
+        return False
+    keyed = any(word == "key" and before in _SECRET_KEYS for before, word in itertools.pairwise(words))
+    return keyed or not _SECRET_WORDS.isdisjoint(words)
 
 
 def export(tenant: Tenant, since_id: int = 0) -> list[dict[str, Any]]:
@@ -79,22 +111,26 @@ def client_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @dataclass
 class Masker:
-    """Replaces every known secret value, wherever it appears, with ``***``."""
+    """Replaces every known secret value, wherever it appears, and every value of a secret-named
+    field, header or parameter (:func:`secret_name`), with ``***``."""
 
     secrets: set[str] = field(default_factory=set)
 
     def add(self, *values: Any) -> None:
+        """Values shorter than 6 characters are left to masking by name: replacing them everywhere
+        would blank ordinary words and numbers."""
         for value in values:
             if isinstance(value, str) and len(value) >= 6 and value != MASK:
                 self.secrets.add(value)
-                if value.lower().startswith("bearer "):
-                    self.secrets.add(value[7:])
+                credentials = _SCHEME.match(value.strip())  # "Bearer <token>", "Basic <...>"
+                if credentials:
+                    self.add(credentials.group(1))
 
     def learn(self, data: Any) -> None:
         """Add the values of every secret-named key in ``data`` (nested dicts and lists)."""
         if isinstance(data, dict):
             for key, value in data.items():
-                if isinstance(value, str) and _SECRET_KEY.search(str(key)):
+                if isinstance(value, str) and secret_name(str(key)):
                     self.add(value)
                 else:
                     self.learn(value)
@@ -102,17 +138,74 @@ class Masker:
             for item in data:
                 self.learn(item)
 
+    def learn_journal(self, entries: list[dict[str, Any]]) -> None:
+        """Add the secrets the entries carry under a secret name: headers (an ``X-Api-Token``, a
+        cookie's values), query parameters (``?token=``, raw and decoded), JSON and form fields of
+        bodies (a token or session in the answer of a token or login operation, a password sent)."""
+        for entry in entries:
+            self._learn_pairs(_form_pairs(str(entry.get("query") or "")))
+            for part in ("request", "response"):
+                exchange = entry.get(part) or {}
+                for name, value in (exchange.get("headers") or {}).items():
+                    if secret_name(str(name)):
+                        self.add(str(value), *_cookie_values(str(value)))
+                self._learn_body(exchange.get("body"))
+
+    def _learn_body(self, body: Any) -> None:
+        if not isinstance(body, str) or not body:
+            return
+        try:
+            self.learn(json.loads(body))
+        except ValueError:
+            self._learn_pairs(_form_pairs(body))
+
+    def _learn_pairs(self, pairs: list[tuple[str, str]]) -> None:
+        for name, raw in pairs:
+            if secret_name(name):
+                self.add(raw, unquote_plus(raw))
+
     def text(self, value: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
             value = value.replace(secret, MASK)
-        return value
+        return _by_name(value)
 
     def data(self, value: Any) -> Any:
-        """A copy of ``value`` with every string masked (keys too: a secret can be a key)."""
+        """A copy of ``value`` with every string masked (keys too: a secret can be a key), and the
+        string value of every secret-named key replaced whole."""
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {self.text(str(k)): self.data(v) for k, v in value.items()}
+            return {self.text(str(k)): self._field(str(k), v) for k, v in value.items()}
         if isinstance(value, list | tuple):
             return [self.data(item) for item in value]
         return value
+
+    def _field(self, name: str, value: Any) -> Any:
+        return MASK if isinstance(value, str) and value and secret_name(name) else self.data(value)
+
+
+def _form_pairs(text: str) -> list[tuple[str, str]]:
+    """``name=value`` pairs of a query string or form body, values as sent (percent-encoded)."""
+    return [(name, raw) for name, _, raw in (pair.partition("=") for pair in text.split("&")) if raw]
+
+
+def _cookie_values(header: str) -> list[str]:
+    """The values of a ``Cookie`` or ``Set-Cookie`` header (``sid=<value>; Path=/``)."""
+    return [pair.partition("=")[2].strip() for pair in header.split(";") if "=" in pair]
+
+
+def _by_name(text: str) -> str:
+    """``text`` with the value of every secret-named JSON string field and query or form
+    parameter in it replaced: a request body, a query string, a URL quoted in a finding."""
+    lowered = text.lower()
+    if not any(part in lowered for part in _SECRET_PARTS):
+        return text  # the usual body: no name in it can be a secret's (3 times faster)
+    if "=" in text:
+        text = _FORM_PAIR.sub(lambda m: f"{m[1]}{m[2]}={MASK}" if _masks(m[2], m[3]) else m[0], text)
+    if '"' in text:
+        text = _JSON_PAIR.sub(lambda m: f'"{m[1]}"{m[2]}"{MASK}"' if _masks(m[1], m[3]) else m[0], text)
+    return text
+
+
+def _masks(name: str, value: str) -> bool:
+    return bool(value) and value != MASK and secret_name(name)

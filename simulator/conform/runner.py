@@ -122,6 +122,7 @@ class Runner:
         except Exception as exc:  # noqa: BLE001 - an unreadable journal is the run's ERROR
             self._close(outcome, checks, Verdict.ERROR, f"exporting the journal failed: {exc}")
             return
+        self.masker.learn_journal(entries)  # secrets the client sent where the sandbox does not mask
         outcome.entries = self.masker.data(entries)
         if verdict is not None:
             self._close(outcome, checks, verdict, reason)

@@ -38,11 +38,16 @@ CHECKS: tuple[Check, ...] = (DUP_01, IDEM_01, IDEM_02, IDEM_03, RETRY_01, RETRY_
 
 def judge(journals: list[tuple[list[dict[str, Any]], Tenant]],
           checks: tuple[Check, ...] = CHECKS) -> list[Row]:
-    """One row per check: its findings over every client instance's journal."""
+    """One row per check: its findings over every client instance's journal, the first one's text
+    masked as the harness's reports are (a polled URL may carry a token the client sent in it)."""
+    masker = journal.Masker()
+    for entries, _ in journals:
+        masker.learn_journal(entries)
     rows = []
     for check in checks:
         findings = [f for entries, tenant in journals for f in check.judge(Evidence(entries, tenant, {}))]
-        measured = f"{len(findings)} finding(s)" + (f": {findings[0].seen}"[:160] if findings else "")
+        first = f": {masker.text(findings[0].seen)}"[:160] if findings else ""
+        measured = f"{len(findings)} finding(s){first}"
         rows.append(Row(f"{check.id} {check.title}", measured, not findings))
     return rows
 

@@ -1,5 +1,6 @@
 """The journal the checks judge: settled (another worker's entries land late), the harness's own
-requests told apart from the client's, and secrets masked by value."""
+requests told apart from the client's, and secrets masked by value (known, or learnt from the
+journal's secret-named headers, parameters and fields) and by name."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.conform.journal import HARNESS_AGENT, MASK, Masker, client_entries, settled
+import pytest
+
+from simulator.conform import journal
+from simulator.conform.journal import HARNESS_AGENT, MASK, Masker, client_entries, secret_name, settled
 
 
 @dataclass
@@ -88,3 +92,53 @@ def test_the_masker_learns_secret_names_but_not_look_alikes() -> None:
     assert masker.secrets == {"whsec_0123456789", "v1.abcdefgh", "Bearer tok_0123456789", "tok_0123456789"}
     masked = masker.data({"seen": "sent whsec_0123456789 in ?t=tok_0123456789"})
     assert masked == {"seen": f"sent {MASK} in ?t={MASK}"}
+
+
+@pytest.mark.parametrize(("name", "secret"), [
+    ("X-Api-Token", True), ("X-Custom-Token", True), ("X-Auth", True), ("apiKey", True), ("x-api-key", True),
+    ("APIKEY", True), ("sessionId", True), ("Cookie", True), ("client_secret", True), ("new_password", True),
+    ("x-sandbox-key", True), ("authorization", True), ("token", True),
+    ("token_url", False), ("token_type", False), ("idempotency-key", False), ("client_id", False),
+    ("x-sandbox-tenant", False), ("oauth", False), ("author", False), ("expires_in", False),
+])
+def test_secret_names(name: str, secret: bool) -> None:
+    assert secret_name(name) is secret
+
+
+def test_the_masker_learns_what_the_journal_carries_under_secret_names() -> None:
+    """A token sent as ?token= (percent-encoded there), in a custom header, a cookie, a form or
+    JSON field: each value is learnt and masked wherever it appears later, in any entry."""
+    entries = [
+        {"query": "limit=5&token=tok%2Fabc123", "request": {"headers": {"x-custom-token": "hdr_0123456789",
+                                                                         "cookie": "sid=cookie_0123456789"},
+                                                             "body": "grant_type=x&passwd=form_0123456789"},
+         "response": {"headers": {}, "body": '{"session": {"id_token": "json_0123456789"}}'}},
+        {"query": "", "request": {"headers": {"x-trace": "tok/abc123 hdr_0123456789 cookie_0123456789"},
+                                  "body": '{"note": "json_0123456789 form_0123456789"}'}, "response": {}},
+    ]
+    masker = Masker()
+    masker.learn_journal(entries)
+    masked = masker.data(entries)
+    text = repr(masked)
+    for value in ("tok%2Fabc123", "tok/abc123", "hdr_0123456789", "cookie_0123456789", "json_0123456789",
+                  "form_0123456789"):
+        assert value not in text
+    assert masked[1]["request"]["headers"]["x-trace"] == f"{MASK} {MASK} {MASK}"
+    assert masked[0]["query"] == f"limit=5&token={MASK}"
+
+
+def test_a_short_secret_is_masked_by_its_name_only() -> None:
+    """Too short to replace everywhere (it would blank ordinary words), but not shown in its field."""
+    masker = Masker()
+    entry = {"query": "page=2&api_key=abc", "request": {"headers": {"X-Auth": "abc"},
+                                                        "body": '{"pin": "abc", "password": "abc"}'}}
+    masker.learn_journal([entry])
+    assert masker.data(entry) == {"query": f"page=2&api_key={MASK}", "request": {
+        "headers": {"X-Auth": MASK}, "body": f'{{"pin": "abc", "password": "{MASK}"}}'}}
+    assert masker.text("see ?token=abc and token_url=http://x") == f"see ?token={MASK} and token_url=http://x"
+
+
+def test_every_secret_word_has_a_part_the_quick_scan_looks_for() -> None:
+    """Masking by name skips its regexes for a text with none of the parts: each word needs one."""
+    for word in (*journal._SECRET_WORDS, "key"):
+        assert any(part in word for part in journal._SECRET_PARTS), word

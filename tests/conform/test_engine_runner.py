@@ -163,3 +163,30 @@ def test_secrets_never_reach_the_results_nor_the_reports(make_runner: MakeRunner
     texts = [json.dumps([asdict(s) for s in result.scenarios], default=str), printed.getvalue()]
     texts += [path.read_bytes().decode("utf-8", "replace") for path in (tmp_path / "reports").iterdir()]
     assert [secret[:4] for secret in seen for text in texts if secret in text] == []
+
+
+def test_a_token_the_client_fetched_and_sent_in_a_query_or_custom_header_is_masked_everywhere(
+        make_runner: MakeRunner, tmp_path: Path) -> None:
+    """The sandbox masks ``Authorization``, not ``?token=`` nor ``X-Custom-Token``: the engine learns
+    the value from those entries and masks it in the results, every report and the evidence."""
+    runner = make_runner(tiny.LeakyTokenAdapter)
+    harness_tokens: list[str] = []
+    post = runner.http.post
+
+    def spy(url: str, *args: Any, **kwargs: Any) -> Any:
+        response = post(url, *args, **kwargs)
+        if url == "/fwp/v1/oauth/token":
+            harness_tokens.append(response.json()["access_token"])
+        return response
+
+    runner.http.post = spy
+    result = runner.run(tiny.CATALOGUE, scenarios=["tiny-filing"])
+    [token] = runner.adapter.leaked  # type: ignore[attr-defined]
+    assert harness_tokens
+    assert token not in harness_tokens  # not a secret the engine knew before
+    written = write_all(result, tiny.CATALOGUE, tmp_path / "reports", Console(file=io.StringIO()))
+    texts = {path.name: path.read_bytes().decode("utf-8", "replace") for path in written.values()}
+    texts["results"] = json.dumps([asdict(s) for s in result.scenarios], default=str)
+    assert [name for name, text in texts.items() if token in text] == []
+    leaked = [e for e in result.scenarios[0].entries if e["path"] == "/fwp/v1/messages"]
+    assert [(e["query"], e["request"]["headers"]["x-custom-token"]) for e in leaked] == [("token=***", "***")]

@@ -80,6 +80,30 @@ def test_polling_is_any_repeated_read_of_one_resource_not_one_url() -> None:
     assert judge(POLL_01, *spaced) == []
 
 
+def read(number: int, at: float, path: str, status: int = 200, query: str = "") -> dict[str, Any]:
+    return {**entry(number, at, "GET", path, status), "query": query}
+
+
+def test_paging_through_a_list_is_not_polling_it() -> None:
+    pages = [read(n, n * 0.1, "/fwp/v1/messages", query=f"limit=50&cursor=c{n}") for n in range(1, 9)]
+    assert judge(POLL_01, *pages) == []
+
+
+def test_the_same_query_in_another_order_is_the_same_read() -> None:
+    orders = ("limit=50&type=REMINDER", "type=REMINDER&limit=50")
+    hammered = [read(n, n * 0.1, "/fwp/v1/messages", query=orders[n % 2]) for n in range(1, 7)]
+    [found] = judge(POLL_01, *hammered)
+    assert found.entries == tuple(range(1, 7))
+
+
+def test_failed_reads_are_retries_not_polls_but_a_hammered_status_still_is() -> None:
+    status = "/fwp/v1/applications/app_aaaaaaaaaaaa/status"
+    faulted = [read(n, n * 0.5, status, 503 if n % 2 else 200) for n in range(1, 9)]
+    assert judge(POLL_01, *faulted) == []  # 4 answered reads in 4 s; the 503s are RETRY-01's
+    hammered = [read(n, n * 0.5, status, 304 if n % 2 else 200) for n in range(1, 9)]
+    assert [f.entries for f in judge(POLL_01, *hammered)] == [tuple(range(1, 7))]
+
+
 def test_a_correction_must_supply_what_the_defect_list_asked_for() -> None:
     path = "/fwp/v1/applications/app_aaaaaaaaaaaa/corrections"
     asked = [{"code": "DOCUMENT_MISSING", "document_type": "WORK_EXPERIENCE_CERTIFICATE", "message": "x"}]

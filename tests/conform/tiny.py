@@ -9,6 +9,7 @@ Idempotency-Key on each create); ``NoKeyAdapter`` forgets the key, so the MUST c
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from datetime import date
 from typing import Any
@@ -82,6 +83,31 @@ class NoKeyAdapter(TinyAdapter):
 
 class SloppyAdapter(TinyAdapter):
     sloppy = True
+
+
+class LeakyTokenAdapter(TinyAdapter):
+    """Files as a careful client does, then fetches a token of its own and sends it where the
+    sandbox's journal does not know to mask it: as ``?token=`` and in an ``X-Custom-Token``
+    header. Its output does not name the token: only the journal can teach the harness it."""
+
+    def __init__(self, http: Any = None) -> None:
+        super().__init__(http)
+        self.leaked: list[str] = []
+
+    def _file(self, http: Any, input: dict[str, Any], sandbox: SandboxContext) -> dict[str, Any]:
+        filed = super()._file(http, input, sandbox)
+        filed.pop("access_token")
+        # A token names its expiry in whole seconds: one fetched in the next second is not the
+        # harness's own (which the engine knows already), whatever the timing of the run.
+        time.sleep(1.01 - time.time() % 1)
+        creds = sandbox.employer
+        token = http.post("/fwp/v1/oauth/token", data={
+            "grant_type": "client_credentials", "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"]}).json()["access_token"]
+        self.leaked.append(token)
+        http.get("/fwp/v1/messages", params={"token": token},
+                 headers={"Authorization": f"Bearer {token}", "X-Custom-Token": token})
+        return filed
 
 
 register_references(

@@ -47,3 +47,13 @@ def test_each_tenant_is_judged_on_its_own() -> None:
     assert all(rows(first, second).values())
     mixed = rows(first + second)
     assert mixed["FWP-IDEM-02"] is False
+
+
+def test_a_finding_shown_in_the_table_masks_a_token_the_client_sent_in_its_query() -> None:
+    """POLL-01 names the polled URL, query included: a token the client put there is not shown."""
+    reads = [{**entry(n, 200, at=f"2026-12-06T10:00:0{n}.000+00:00", path="/fwp/v1/messages"),
+              "method": "GET", "query": "token=v1.employer.ten_x.emp_y.1767225600.sig"} for n in range(1, 7)]
+    [row] = [row for row in judge([(reads, tenant("t0"))]) if row.objective.startswith("FWP-POLL-01")]
+    assert not row.held
+    assert "/fwp/v1/messages?token=***" in row.measured
+    assert "1767225600" not in row.measured
