@@ -142,26 +142,22 @@ def list_rules(db: Database, tenant_id: str) -> list[dict[str, Any]]:
         return [view(r) for r in _stored(conn, tenant_id)["rules"]]
 
 
-def add_rule(db: Database, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def add_rule(conn: Connection, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
     rule = {"operation_id": resolve(body["operation_id"]), **_checked(body)}
-    with db.write() as conn:
-        seed = conn.execute(select(tenants.c.seed).where(tenants.c.id == tenant_id)).scalar_one()
-        faults = _stored(conn, tenant_id)
-        rule = {"id": rng.public_id("flt", seed, faults["seq"]), **rule, "matched": 0}
-        _save(conn, tenant_id, {"seq": faults["seq"] + 1, "rules": [*faults["rules"], rule]})
-    forget(db, tenant_id)
+    seed = conn.execute(select(tenants.c.seed).where(tenants.c.id == tenant_id)).scalar_one()
+    faults = _stored(conn, tenant_id)
+    rule = {"id": rng.public_id("flt", seed, faults["seq"]), **rule, "matched": 0}
+    _save(conn, tenant_id, {"seq": faults["seq"] + 1, "rules": [*faults["rules"], rule]})
     return view(rule)
 
 
-def remove_rule(db: Database, tenant_id: str, rule_id: str) -> None:
-    with db.write() as conn:
-        faults = _stored(conn, tenant_id)
-        kept = [r for r in faults["rules"] if r["id"] != rule_id]
-        if len(kept) == len(faults["rules"]):
-            raise DomainError("E_NOT_FOUND", f"No fault {rule_id} for this tenant.",
-                              f"不存在该故障规则：{rule_id}。", "faultId")
-        _save(conn, tenant_id, {**faults, "rules": kept})
-    forget(db, tenant_id)
+def remove_rule(conn: Connection, tenant_id: str, rule_id: str) -> None:
+    faults = _stored(conn, tenant_id)
+    kept = [r for r in faults["rules"] if r["id"] != rule_id]
+    if len(kept) == len(faults["rules"]):
+        raise DomainError("E_NOT_FOUND", f"No fault {rule_id} for this tenant.",
+                          f"不存在该故障规则：{rule_id}。", "faultId")
+    _save(conn, tenant_id, {**faults, "rules": kept})
 
 
 def view(stored: dict[str, Any]) -> dict[str, Any]:
@@ -247,4 +243,6 @@ def cache_for(db: Database) -> RuleCache:
 
 
 def forget(db: Database, tenant_id: str) -> None:
+    """After a change of the tenant's rules has committed (forgotten before, a request of another
+    thread could cache the old rules again for CACHE_SECONDS)."""
     cache_for(db).forget(tenant_id)
