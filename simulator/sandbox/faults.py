@@ -10,7 +10,6 @@ side caches which operations have rules, see :class:`RuleCache`).
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -65,23 +64,17 @@ class Hit:
 # --- the operations rules can name --------------------------------------------------------------
 
 @cache
-def routes() -> tuple[tuple[str, re.Pattern[str], str], ...]:
-    """(method, path pattern, operationId) of every faultable operation (``specs.routes``)."""
-    return tuple((method, pattern, operation_id) for method, pattern, operation_id, name in specs.routes()
-                 if specs.SURFACES[name][0] in FAULTABLE)
-
-
-def operation_of(method: str, path: str) -> str | None:
-    for verb, pattern, operation_id in routes():
-        if verb == method and pattern.fullmatch(path):
-            return operation_id
-    return None
+def operation_ids() -> frozenset[str]:
+    """Every faultable operation (``specs.routes``). Which one a request is, connexion's routing
+    says (``web/fault_middleware.py``)."""
+    return frozenset(operation_id for _, _, operation_id, name in specs.routes()
+                     if specs.SURFACES[name][0] in FAULTABLE)
 
 
 def resolve(name: str) -> str:
     """The operationId a rule names: one of /fwp/v1 or /ssc/v1 (``getEmployer``), or, until the
     next release, the old form it was renamed from (``get_employer``, the full Python path)."""
-    known = {operation_id for _, _, operation_id in routes()}
+    known = operation_ids()
     found = specs.from_old_name(name)
     if found in known:
         return found

@@ -23,8 +23,8 @@ OPENS_WRITES = {
     "sandbox/journal.py": "the journal's writer thread",
     "sandbox/journal_trim.py": "the journal's trimming pass, run by its writer thread",
     "sandbox/random_personas.py": "bulk seeding from `fwp-sandbox seed`, not a request",
-    "sandbox/faults.py": "the fault dice, rolled by the fault middleware before routing: their count "
-                         "commits even when the rolled fault drops the request",
+    "sandbox/faults.py": "the fault dice, rolled by the fault middleware before the handler: their "
+                         "count commits even when the rolled fault drops the request",
 }
 """Modules that may open a write transaction (``<something>.write()``), and why."""
 
