@@ -2,9 +2,9 @@
 of the working-day calendar with days off, make-up workdays and whether the year is official.
 
 The moves call ``tenants.set_clock`` / ``advance_clock``, the control plane's own model
-functions, in one transaction of ``web.transactions`` (the automatic officer and expiry callbacks
-included), as the control plane's handlers do; the month
-is ``sandbox.calendar.year``, what ``GET /sandbox/v1/calendar/{year}`` answers.
+functions, in one transaction of ``web.transactions`` as the control plane's handlers do (the
+automatic officer and expiry callbacks included); the month is ``sandbox.calendar.year``, what
+``GET /sandbox/v1/calendar/{year}`` answers.
 """
 
 from __future__ import annotations
