@@ -22,11 +22,13 @@ def writes(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, str, int]]:
     """Write transactions opened inside a request, by the request's method, path and identity
     (the journal's batches and the callback deliveries write from their own threads)."""
     opened: Counter[tuple[str, str, int]] = Counter()
+    alive: list[Any] = []  # an id names one request only while its environ lives: keep them
     original = Database.write
 
     @contextmanager
     def counting(self: Database) -> Iterator[Any]:
         if has_request_context():
+            alive.append(request.environ)
             opened[(request.method, request.path, id(request.environ))] += 1
         with original(self) as conn:
             yield conn
