@@ -26,7 +26,8 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 def run(label: str, url: str, count: int) -> None:
     db = Database(url)
     db.create_schema()
-    tenant_id = tenants.create_tenant(db, "bench", seed=2024, seed_data=False)["id"]
+    with db.write() as conn:
+        tenant_id = tenants.create_tenant(conn, "bench", seed=2024, seed_data=False)["id"]
     started = time.perf_counter()
     random_personas.seed_random(db, tenant_id, count)
     elapsed = time.perf_counter() - started

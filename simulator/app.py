@@ -95,7 +95,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if settings.officer_sweep_seconds > 0:
         hooks.on_startup.append(officer_clock.start)
         hooks.on_shutdown.append(officer_clock.close)
-    app.add_middleware(FaultMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, db=db, signer=runtime.signer)
+    # After routing: the fault rules name operations, and routing has found the request's one.
+    app.add_middleware(FaultMiddleware, MiddlewarePosition.BEFORE_SECURITY, db=db, signer=runtime.signer)
     app.add_middleware(BodyLimitMiddleware, MiddlewarePosition.BEFORE_SWAGGER,
                        max_bytes=settings.max_body_bytes)
     app.add_middleware(SpecDocuments, MiddlewarePosition.BEFORE_SWAGGER)

@@ -45,7 +45,8 @@ def _serve(args: argparse.Namespace) -> int:
     for path, title in specs.SURFACES.values():
         print(f"  {title:40} {base}{path}/ui/")
     if args.demo and not tenants.has_tenants(db):
-        demo = tenants.create_tenant(db, "demo", seed=2024)
+        with db.write() as conn:  # not a request: the server does not serve yet
+            demo = tenants.create_tenant(conn, "demo", seed=2024)
         print("\nFresh database: created the demo tenant (secrets are shown only now).")
         print(f"  tenant id      {demo['id']}")
         print(f"  X-Sandbox-Key  {demo['admin_key']}")

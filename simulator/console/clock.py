@@ -2,17 +2,20 @@
 of the working-day calendar with days off, make-up workdays and whether the year is official.
 
 The moves call ``tenants.set_clock`` / ``advance_clock``, the control plane's own model
-functions (each one transaction, the automatic officer and expiry callbacks included); the month
-is ``sandbox.calendar.year``, what ``GET /sandbox/v1/calendar/{year}`` answers.
+functions, in one transaction of ``web.transactions`` as the control plane's handlers do (the
+automatic officer and expiry callbacks included); the month is ``sandbox.calendar.year``, what
+``GET /sandbox/v1/calendar/{year}`` answers.
 """
 
 from __future__ import annotations
 
 import calendar as months
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import flash, redirect, request, url_for
+from sqlalchemy import Connection
 from werkzeug.wrappers import Response
 
 from simulator import runtime
@@ -22,6 +25,7 @@ from simulator.console.render import in_words, page
 from simulator.core.clock import SHANGHAI
 from simulator.core.errors import DomainError
 from simulator.sandbox import calendar, tenants
+from simulator.web import transactions
 
 
 def _month(asked: str | None, today: date) -> date:
@@ -84,24 +88,24 @@ def _moment() -> datetime:
                           "请填写日期和时间，例如 2026-10-08T09:00。") from None
 
 
-def _apply(action: str, db: Any, tenant: str) -> None:
-    if action == "freeze":
-        tenants.set_clock(db, tenant, None, True)
-    elif action == "run":
-        tenants.set_clock(db, tenant, None, False)
-    elif action == "set":
-        tenants.set_clock(db, tenant, _moment(), request.form.get("frozen") == "on")
-    elif action == "advance":
+def _move(action: str, tenant: str) -> Callable[[Connection], object]:
+    """The move the form asks for, its fields read and checked before the transaction opens."""
+    if action in ("freeze", "run"):
+        frozen = action == "freeze"
+        return lambda conn: tenants.set_clock(conn, tenant, None, frozen)
+    if action == "set":
+        moment, frozen = _moment(), request.form.get("frozen") == "on"
+        return lambda conn: tenants.set_clock(conn, tenant, moment, frozen)
+    if action == "advance":
         days, working = _integer("days", 0, 3650), _integer("working_days", 0, 2500)
-        tenants.advance_clock(db, tenant, timedelta(days=days), working)
-    else:
-        raise DomainError("E_NOT_FOUND", f"No clock action {action!r}.", f"不存在时钟操作{action}。",
-                          "action")
+        return lambda conn: tenants.advance_clock(conn, tenant, timedelta(days=days), working)
+    raise DomainError("E_NOT_FOUND", f"No clock action {action!r}.", f"不存在时钟操作{action}。",
+                      "action")
 
 
 def move(action: str) -> Response:
     try:
-        _apply(action, runtime.current().db, session.tenant_id())
+        transactions.control(_move(action, session.tenant_id()))
     except DomainError as error:
         return show(error)
     flash(action)

@@ -1,7 +1,7 @@
 """The officer's pages: the queue with its due dates, one application, and the decisions.
 
 Decisions go through ``decisions.officer_*``, the functions the control plane's handlers call,
-in one transaction that starts with ``tenancy.begin`` as theirs do; an error is shown in words
+in the request's one transaction (``web.transactions``) as theirs are; an error is shown in words
 with the catalog's status. The form's fields are checked as the spec checks the API's bodies
 (``DefectList``, ``Reason``), so the console accepts nothing the API would refuse.
 """
@@ -26,6 +26,7 @@ from simulator.services.workpermit import policy as policies
 from simulator.services.workpermit.states import officer_actions
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
+from simulator.web import transactions
 from simulator.web.tokens import Principal
 
 WAITING = ("PRE_REVIEW", "UNDER_REVIEW")
@@ -116,8 +117,7 @@ def _decision(action: str) -> Decision:
 def decide(app_id: str, action: str) -> Response:
     try:
         decision = _decision(action)
-        with runtime.current().db.write() as conn:  # one transaction, as the handlers own theirs
-            decision(tenancy.begin(conn, session.tenant_id()), app_id)
+        transactions.write(session.tenant_id(), lambda scope: decision(scope, app_id))
     except DomainError as error:
         if error.code == "E_NOT_FOUND" and error.field == "applicationId":
             return page("console/refused.html", http_status=404, message=in_words(error)["detail"])

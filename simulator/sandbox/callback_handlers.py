@@ -11,13 +11,14 @@ from flask import Response
 
 from simulator import runtime
 from simulator.sandbox import callbacks, deliveries
-from simulator.web import auth
+from simulator.web import auth, transactions
 from simulator.web.responses import created, json_response, no_content
 
 
 def register_callback(tenant_id: str, body: dict[str, Any]) -> Response:
-    rt = runtime.current()
-    found = callbacks.register(rt.db, auth.require_tenant(tenant_id), body, rt.settings.callback_hosts)
+    allowed = runtime.current().settings.callback_hosts
+    auth.require_tenant(tenant_id)
+    found = transactions.control(lambda conn: callbacks.register(conn, tenant_id, body, allowed))
     return created(found, f"/sandbox/v1/tenants/{tenant_id}/callbacks/{found['id']}")
 
 
@@ -32,21 +33,25 @@ def get_callback(tenant_id: str, callback_id: str) -> Response:
 
 
 def delete_callback(tenant_id: str, callback_id: str) -> Response:
-    callbacks.delete_callback(runtime.current().db, auth.require_tenant(tenant_id), callback_id)
+    auth.require_tenant(tenant_id)
+    transactions.control(lambda conn: callbacks.delete_callback(conn, tenant_id, callback_id))
     return no_content()
 
 
 def ping_callback(tenant_id: str, callback_id: str) -> Response:
-    db = runtime.current().db
-    return json_response(deliveries.ping(db, auth.require_tenant(tenant_id), callback_id), 202)
+    auth.require_tenant(tenant_id)
+    return json_response(transactions.control(
+        lambda conn: deliveries.ping(conn, tenant_id, callback_id)), 202)
 
 
 def get_callback_secret(tenant_id: str) -> Response:
-    return json_response(callbacks.get_secret(runtime.current().db, auth.require_tenant(tenant_id)))
+    auth.require_tenant(tenant_id)
+    return json_response(transactions.control(lambda conn: callbacks.get_secret(conn, tenant_id)))
 
 
 def rotate_callback_secret(tenant_id: str) -> Response:
-    return json_response(callbacks.rotate_secret(runtime.current().db, auth.require_tenant(tenant_id)))
+    auth.require_tenant(tenant_id)
+    return json_response(transactions.control(lambda conn: callbacks.rotate_secret(conn, tenant_id)))
 
 
 def get_callback_settings(tenant_id: str) -> Response:
@@ -54,8 +59,8 @@ def get_callback_settings(tenant_id: str) -> Response:
 
 
 def set_callback_settings(tenant_id: str, body: dict[str, Any]) -> Response:
-    db = runtime.current().db
-    return json_response(callbacks.put_settings(db, auth.require_tenant(tenant_id), body))
+    auth.require_tenant(tenant_id)
+    return json_response(transactions.control(lambda conn: callbacks.put_settings(conn, tenant_id, body)))
 
 
 def list_deliveries(tenant_id: str, *, status: str | None = None, callback_id: str | None = None,
@@ -73,5 +78,6 @@ def get_delivery(tenant_id: str, delivery_id: str) -> Response:
 
 
 def redeliver(tenant_id: str, delivery_id: str) -> Response:
-    db = runtime.current().db
-    return json_response(deliveries.redeliver(db, auth.require_tenant(tenant_id), delivery_id), 202)
+    auth.require_tenant(tenant_id)
+    return json_response(transactions.control(
+        lambda conn: deliveries.redeliver(conn, tenant_id, delivery_id)), 202)

@@ -101,21 +101,19 @@ def secret_of(conn: Connection, tenant_id: str) -> str | None:
                         .where(callback_settings.c.tenant_id == tenant_id)).scalar()
 
 
-def get_secret(db: Database, tenant_id: str) -> dict[str, Any]:
-    with db.write() as conn:
-        _lock(conn, tenant_id)
-        row = _ensure(conn, tenant_id)
+def get_secret(conn: Connection, tenant_id: str) -> dict[str, Any]:
+    _lock(conn, tenant_id)
+    row = _ensure(conn, tenant_id)
     return {"secret": row.secret, "created_at": row.secret_created_at}
 
 
-def rotate_secret(db: Database, tenant_id: str) -> dict[str, Any]:
+def rotate_secret(conn: Connection, tenant_id: str) -> dict[str, Any]:
     """A new secret signs every post from now on, retries of older deliveries included."""
-    with db.write() as conn:
-        _lock(conn, tenant_id)
-        _ensure(conn, tenant_id)
-        values = {"secret": _new_secret(), "secret_created_at": now_iso(conn, tenant_id)}
-        conn.execute(update(callback_settings).where(callback_settings.c.tenant_id == tenant_id)
-                      .values(**values))
+    _lock(conn, tenant_id)
+    _ensure(conn, tenant_id)
+    values = {"secret": _new_secret(), "secret_created_at": now_iso(conn, tenant_id)}
+    conn.execute(update(callback_settings).where(callback_settings.c.tenant_id == tenant_id)
+                  .values(**values))
     return {"secret": values["secret"], "created_at": values["secret_created_at"]}
 
 
@@ -126,18 +124,17 @@ def get_settings(db: Database, tenant_id: str) -> dict[str, Any]:
     return events.settings_of(stored)
 
 
-def put_settings(db: Database, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def put_settings(conn: Connection, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Replace the settings: an omitted field goes back to its default."""
     chaos = {**events.DEFAULT_CHAOS, **(body.get("chaos") or {})}
     if chaos["delay_min_ms"] > chaos["delay_max_ms"]:
         raise DomainError("E_CALLBACK_SETTINGS_INVALID", "chaos.delay_min_ms is above chaos.delay_max_ms.",
                           "chaos.delay_min_ms 大于 chaos.delay_max_ms。", "chaos.delay_min_ms")
     settings = events.settings_of({**body, "chaos": chaos})
-    with db.write() as conn:
-        _lock(conn, tenant_id)
-        _ensure(conn, tenant_id)
-        conn.execute(update(callback_settings).where(callback_settings.c.tenant_id == tenant_id)
-                     .values(settings=settings))
+    _lock(conn, tenant_id)
+    _ensure(conn, tenant_id)
+    conn.execute(update(callback_settings).where(callback_settings.c.tenant_id == tenant_id)
+                 .values(settings=settings))
     return settings
 
 
@@ -149,29 +146,29 @@ def view(row: Any) -> dict[str, Any]:
             "created_at": row["created_at"]}
 
 
-def register(db: Database, tenant_id: str, body: dict[str, Any], allowed: Iterable[str]) -> dict[str, Any]:
+def register(conn: Connection, tenant_id: str, body: dict[str, Any],
+             allowed: Iterable[str]) -> dict[str, Any]:
     url = check_url(body["url"], allowed)
     types = list(dict.fromkeys(body.get("event_types") or []))
-    with db.write() as conn:
-        seed = _lock(conn, tenant_id)
-        employer_id = body.get("employer_id")
-        if employer_id is not None and conn.execute(select(employers.c.id).where(
-                employers.c.tenant_id == tenant_id, employers.c.id == employer_id)).first() is None:
-            raise not_found("employer", employer_id, "employer_id")
-        count = conn.execute(select(func.count()).select_from(callbacks)
-                             .where(callbacks.c.tenant_id == tenant_id)).scalar_one()
-        if count >= MAX_CALLBACKS:
-            raise DomainError("E_CALLBACK_LIMIT", f"This tenant has {count} callbacks, the most allowed.",
-                              f"该租户已有{count}个回调，已达上限。")
-        row = _ensure(conn, tenant_id)
-        seq = conn.execute(update(callback_settings).where(callback_settings.c.tenant_id == tenant_id)
-                           .values(callback_seq=callback_settings.c.callback_seq + 1)
-                           .returning(callback_settings.c.callback_seq)).scalar_one()
-        values = {"tenant_id": tenant_id, "id": rng.public_id("cbk", seed, seq), "seq": seq,
-                  "url": url, "employer_id": employer_id, "event_types": types,
-                  "description": body.get("description"), "created_at": now_iso(conn, tenant_id)}
-        conn.execute(callbacks.insert().values(**values))
-        return {**view(values), "secret": row.secret}
+    seed = _lock(conn, tenant_id)
+    employer_id = body.get("employer_id")
+    if employer_id is not None and conn.execute(select(employers.c.id).where(
+            employers.c.tenant_id == tenant_id, employers.c.id == employer_id)).first() is None:
+        raise not_found("employer", employer_id, "employer_id")
+    count = conn.execute(select(func.count()).select_from(callbacks)
+                         .where(callbacks.c.tenant_id == tenant_id)).scalar_one()
+    if count >= MAX_CALLBACKS:
+        raise DomainError("E_CALLBACK_LIMIT", f"This tenant has {count} callbacks, the most allowed.",
+                          f"该租户已有{count}个回调，已达上限。")
+    row = _ensure(conn, tenant_id)
+    seq = conn.execute(update(callback_settings).where(callback_settings.c.tenant_id == tenant_id)
+                       .values(callback_seq=callback_settings.c.callback_seq + 1)
+                       .returning(callback_settings.c.callback_seq)).scalar_one()
+    values = {"tenant_id": tenant_id, "id": rng.public_id("cbk", seed, seq), "seq": seq,
+              "url": url, "employer_id": employer_id, "event_types": types,
+              "description": body.get("description"), "created_at": now_iso(conn, tenant_id)}
+    conn.execute(callbacks.insert().values(**values))
+    return {**view(values), "secret": row.secret}
 
 
 def _query(tenant_id: str) -> Any:
@@ -195,12 +192,11 @@ def get_callback(db: Database, tenant_id: str, callback_id: str) -> dict[str, An
         return view(load(conn, tenant_id, callback_id))
 
 
-def delete_callback(db: Database, tenant_id: str, callback_id: str) -> None:
+def delete_callback(conn: Connection, tenant_id: str, callback_id: str) -> None:
     """The callback and its deliveries go (pending ones are never sent); the journal keeps the
     attempts already made."""
-    with db.write() as conn:
-        load(conn, tenant_id, callback_id)
-        conn.execute(delete(callback_deliveries).where(callback_deliveries.c.tenant_id == tenant_id,
-                                                       callback_deliveries.c.callback_id == callback_id))
-        conn.execute(delete(callbacks).where(callbacks.c.tenant_id == tenant_id,
-                                             callbacks.c.id == callback_id))
+    load(conn, tenant_id, callback_id)
+    conn.execute(delete(callback_deliveries).where(callback_deliveries.c.tenant_id == tenant_id,
+                                                   callback_deliveries.c.callback_id == callback_id))
+    conn.execute(delete(callbacks).where(callbacks.c.tenant_id == tenant_id,
+                                         callbacks.c.id == callback_id))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Connection, Select, and_, select
 
 from simulator.core.clock import wall_iso
 from simulator.core.errors import not_found
@@ -63,37 +63,39 @@ def list_page(db: Database, tenant_id: str, limit: int, cursor: str | None, *, s
 
 def get(db: Database, tenant_id: str, delivery_id: str) -> dict[str, Any]:
     with db.read() as conn:
-        row = conn.execute(_select(tenant_id).where(table.c.id == delivery_id)).mappings().first()
+        return _get(conn, tenant_id, delivery_id)
+
+
+def _get(conn: Connection, tenant_id: str, delivery_id: str) -> dict[str, Any]:
+    row = conn.execute(_select(tenant_id).where(table.c.id == delivery_id)).mappings().first()
     if row is None:
         raise not_found("delivery", delivery_id, "deliveryId")
     return view(row)
 
 
-def redeliver(db: Database, tenant_id: str, delivery_id: str) -> dict[str, Any]:
+def redeliver(conn: Connection, tenant_id: str, delivery_id: str) -> dict[str, Any]:
     """A new delivery of the same event to the same callback, due now and without chaos; the
     original keeps its history (``redelivery_of`` links them)."""
-    with db.write() as conn:
-        original = conn.execute(select(table.c.callback_id, table.c.event_seq).where(
-            table.c.tenant_id == tenant_id, table.c.id == delivery_id)).first()
-        if original is None:
-            raise not_found("delivery", delivery_id, "deliveryId")
-        target = _subscriber(callbacks.load(conn, tenant_id, original.callback_id))
-        seq = events.reserve_delivery(conn, tenant_id)
-        new_id = events.add_delivery(conn, tenant_id, events.seed_of(conn, tenant_id), seq,
-                                     event_seq=original.event_seq, target=target,
-                                     chaos=events.NO_CHAOS, redelivery_of=delivery_id)
-    return get(db, tenant_id, new_id)
+    original = conn.execute(select(table.c.callback_id, table.c.event_seq).where(
+        table.c.tenant_id == tenant_id, table.c.id == delivery_id)).first()
+    if original is None:
+        raise not_found("delivery", delivery_id, "deliveryId")
+    target = _subscriber(callbacks.load(conn, tenant_id, original.callback_id))
+    seq = events.reserve_delivery(conn, tenant_id)
+    new_id = events.add_delivery(conn, tenant_id, events.seed_of(conn, tenant_id), seq,
+                                 event_seq=original.event_seq, target=target,
+                                 chaos=events.NO_CHAOS, redelivery_of=delivery_id)
+    return _get(conn, tenant_id, new_id)
 
 
-def ping(db: Database, tenant_id: str, callback_id: str) -> dict[str, Any]:
+def ping(conn: Connection, tenant_id: str, callback_id: str) -> dict[str, Any]:
     """A ``ping`` event for one callback, whatever its filters, with the tenant's chaos: the way to
     try a receiver (signature, retries, chaos) without driving an application."""
-    with db.write() as conn:
-        target = _subscriber(callbacks.load(conn, tenant_id, callback_id))
-        at = callbacks.now_iso(conn, tenant_id)
-        data = {"callback_id": callback_id, "message": "Ping from fwp-sandbox.", "at": at}
-        [new_id] = events.emit(conn, tenant_id, [target], events.PING, data, occurred_at=at)
-    return get(db, tenant_id, new_id)
+    target = _subscriber(callbacks.load(conn, tenant_id, callback_id))
+    at = callbacks.now_iso(conn, tenant_id)
+    data = {"callback_id": callback_id, "message": "Ping from fwp-sandbox.", "at": at}
+    [new_id] = events.emit(conn, tenant_id, [target], events.PING, data, occurred_at=at)
+    return _get(conn, tenant_id, new_id)
 
 
 def _subscriber(row: Any) -> events.Subscriber:

@@ -8,7 +8,7 @@ from flask import Response
 
 from simulator import runtime
 from simulator.sandbox import faults
-from simulator.web import auth
+from simulator.web import auth, transactions
 from simulator.web.responses import created, json_response, no_content
 
 
@@ -17,10 +17,14 @@ def list_faults(tenant_id: str) -> Response:
 
 
 def add_fault(tenant_id: str, body: dict[str, Any]) -> Response:
-    rule = faults.add_rule(runtime.current().db, auth.require_tenant(tenant_id), body)
+    auth.require_tenant(tenant_id)
+    rule = transactions.control(lambda conn: faults.add_rule(conn, tenant_id, body))
+    faults.forget(runtime.current().db, tenant_id)
     return created(rule, f"/sandbox/v1/tenants/{tenant_id}/faults/{rule['id']}")
 
 
 def remove_fault(tenant_id: str, fault_id: str) -> Response:
-    faults.remove_rule(runtime.current().db, auth.require_tenant(tenant_id), fault_id)
+    auth.require_tenant(tenant_id)
+    transactions.control(lambda conn: faults.remove_rule(conn, tenant_id, fault_id))
+    faults.forget(runtime.current().db, tenant_id)
     return no_content()

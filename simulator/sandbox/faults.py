@@ -10,7 +10,6 @@ side caches which operations have rules, see :class:`RuleCache`).
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -65,23 +64,17 @@ class Hit:
 # --- the operations rules can name --------------------------------------------------------------
 
 @cache
-def routes() -> tuple[tuple[str, re.Pattern[str], str], ...]:
-    """(method, path pattern, operationId) of every faultable operation (``specs.routes``)."""
-    return tuple((method, pattern, operation_id) for method, pattern, operation_id, name in specs.routes()
-                 if specs.SURFACES[name][0] in FAULTABLE)
-
-
-def operation_of(method: str, path: str) -> str | None:
-    for verb, pattern, operation_id in routes():
-        if verb == method and pattern.fullmatch(path):
-            return operation_id
-    return None
+def operation_ids() -> frozenset[str]:
+    """Every faultable operation (``specs.routes``). Which one a request is, connexion's routing
+    says (``web/fault_middleware.py``)."""
+    return frozenset(operation_id for _, _, operation_id, name in specs.routes()
+                     if specs.SURFACES[name][0] in FAULTABLE)
 
 
 def resolve(name: str) -> str:
     """The operationId a rule names: one of /fwp/v1 or /ssc/v1 (``getEmployer``), or, until the
     next release, the old form it was renamed from (``get_employer``, the full Python path)."""
-    known = {operation_id for _, _, operation_id in routes()}
+    known = operation_ids()
     found = specs.from_old_name(name)
     if found in known:
         return found
@@ -142,26 +135,22 @@ def list_rules(db: Database, tenant_id: str) -> list[dict[str, Any]]:
         return [view(r) for r in _stored(conn, tenant_id)["rules"]]
 
 
-def add_rule(db: Database, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def add_rule(conn: Connection, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
     rule = {"operation_id": resolve(body["operation_id"]), **_checked(body)}
-    with db.write() as conn:
-        seed = conn.execute(select(tenants.c.seed).where(tenants.c.id == tenant_id)).scalar_one()
-        faults = _stored(conn, tenant_id)
-        rule = {"id": rng.public_id("flt", seed, faults["seq"]), **rule, "matched": 0}
-        _save(conn, tenant_id, {"seq": faults["seq"] + 1, "rules": [*faults["rules"], rule]})
-    forget(db, tenant_id)
+    seed = conn.execute(select(tenants.c.seed).where(tenants.c.id == tenant_id)).scalar_one()
+    faults = _stored(conn, tenant_id)
+    rule = {"id": rng.public_id("flt", seed, faults["seq"]), **rule, "matched": 0}
+    _save(conn, tenant_id, {"seq": faults["seq"] + 1, "rules": [*faults["rules"], rule]})
     return view(rule)
 
 
-def remove_rule(db: Database, tenant_id: str, rule_id: str) -> None:
-    with db.write() as conn:
-        faults = _stored(conn, tenant_id)
-        kept = [r for r in faults["rules"] if r["id"] != rule_id]
-        if len(kept) == len(faults["rules"]):
-            raise DomainError("E_NOT_FOUND", f"No fault {rule_id} for this tenant.",
-                              f"不存在该故障规则：{rule_id}。", "faultId")
-        _save(conn, tenant_id, {**faults, "rules": kept})
-    forget(db, tenant_id)
+def remove_rule(conn: Connection, tenant_id: str, rule_id: str) -> None:
+    faults = _stored(conn, tenant_id)
+    kept = [r for r in faults["rules"] if r["id"] != rule_id]
+    if len(kept) == len(faults["rules"]):
+        raise DomainError("E_NOT_FOUND", f"No fault {rule_id} for this tenant.",
+                          f"不存在该故障规则：{rule_id}。", "faultId")
+    _save(conn, tenant_id, {**faults, "rules": kept})
 
 
 def view(stored: dict[str, Any]) -> dict[str, Any]:
@@ -247,4 +236,6 @@ def cache_for(db: Database) -> RuleCache:
 
 
 def forget(db: Database, tenant_id: str) -> None:
+    """After a change of the tenant's rules has committed (forgotten before, a request of another
+    thread could cache the old rules again for CACHE_SECONDS)."""
     cache_for(db).forget(tenant_id)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response
+from sqlalchemy import Connection
 
 from simulator import runtime
 from simulator.core.errors import DomainError
@@ -21,17 +22,15 @@ from simulator.services.workpermit import (
     permits,
 )
 from simulator.services.workpermit import policy as policies
-from simulator.store import tenancy
-from simulator.store.tenancy import TenantScope
-from simulator.web import auth
+from simulator.web import auth, transactions
 from simulator.web.responses import created, json_response, no_content
 
 
 def create_tenant(body: dict[str, Any] | None = None) -> Response:
-    rt = runtime.current()
     _require_admin("creates tenants", "创建租户")
     body = body or {}
-    tenant = tenants.create_tenant(rt.db, body.get("name"), body.get("seed"), body.get("seed_data", True))
+    tenant = transactions.control(lambda conn: tenants.create_tenant(
+        conn, body.get("name"), body.get("seed"), body.get("seed_data", True)))
     return created(tenant, f"/sandbox/v1/tenants/{tenant['id']}")
 
 
@@ -55,17 +54,18 @@ def get_tenant(tenant_id: str) -> Response:
 def delete_tenant(tenant_id: str) -> Response:
     if not auth.is_admin():
         auth.require_tenant(tenant_id)
-    tenants.delete_tenant(runtime.current().db, tenant_id)
+    transactions.control(lambda conn: tenants.delete_tenant(conn, tenant_id))
     return no_content()
 
 
 def reset_tenant(tenant_id: str, body: dict[str, Any] | None = None) -> Response:
     seed = (body or {}).get("seed")
-    return json_response(tenants.reset_tenant(runtime.current().db, auth.require_tenant(tenant_id), seed))
+    auth.require_tenant(tenant_id)
+    return json_response(transactions.control(lambda conn: tenants.reset_tenant(conn, tenant_id, seed)))
 
 
 def create_employer_credentials(tenant_id: str) -> Response:
-    credentials = tenants.add_employer(runtime.current().db, auth.require_tenant(tenant_id))
+    credentials = transactions.write(auth.require_tenant(tenant_id), tenants.add_employer)
     return json_response(credentials, 201)
 
 
@@ -75,14 +75,16 @@ def get_clock(tenant_id: str) -> Response:
 
 def set_clock(tenant_id: str, body: dict[str, Any]) -> Response:
     now = datetime.fromisoformat(body["now"]) if "now" in body else None
-    clock = tenants.set_clock(runtime.current().db, auth.require_tenant(tenant_id), now, body.get("frozen"))
-    return json_response(clock)
+    auth.require_tenant(tenant_id)
+    return json_response(transactions.control(
+        lambda conn: tenants.set_clock(conn, tenant_id, now, body.get("frozen"))))
 
 
 def advance_clock(tenant_id: str, body: dict[str, Any]) -> Response:
     delta = timedelta(days=body.get("days", 0), hours=body.get("hours", 0))
-    return json_response(tenants.advance_clock(runtime.current().db, auth.require_tenant(tenant_id), delta,
-                                               body.get("working_days", 0)))
+    auth.require_tenant(tenant_id)
+    return json_response(transactions.control(lambda conn: tenants.advance_clock(
+        conn, tenant_id, delta, body.get("working_days", 0))))
 
 
 def list_officer_queue(tenant_id: str, status: str | None = None, limit: int = 20,
@@ -95,10 +97,8 @@ def list_officer_queue(tenant_id: str, status: str | None = None, limit: int = 2
 
 def _officer(tenant_id: str, action: Callable[..., dict[str, Any]], *args: Any) -> Response:
     auth.require_tenant(tenant_id)
-    with runtime.current().db.write() as conn:
-        scope: TenantScope = tenancy.begin(conn, tenant_id)
-        return json_response(applications.queue_view(action(scope, *args),
-                                                     policies.of(conn, tenant_id)))
+    return json_response(transactions.write(tenant_id, lambda scope: applications.queue_view(
+        action(scope, *args), policies.of(scope.conn, tenant_id))))
 
 
 def officer_accept(tenant_id: str, application_id: str) -> Response:
@@ -123,9 +123,8 @@ def officer_reject(tenant_id: str, application_id: str, body: dict[str, Any]) ->
 
 def _end_permit(tenant_id: str, permit_number: str, status: str, reason: str) -> Response:
     auth.require_tenant(tenant_id)
-    with runtime.current().db.write() as conn:
-        scope = tenancy.begin(conn, tenant_id)
-        return json_response(permits.end(scope, permit_number, status, reason))
+    return json_response(transactions.write(
+        tenant_id, lambda scope: permits.end(scope, permit_number, status, reason)))
 
 
 def officer_cancel_permit(tenant_id: str, permit_number: str, body: dict[str, Any]) -> Response:
@@ -144,8 +143,8 @@ def get_essc_settings(tenant_id: str) -> Response:
 
 def set_essc_settings(tenant_id: str, body: dict[str, Any]) -> Response:
     auth.require_tenant(tenant_id)
-    with runtime.current().db.write() as conn:
-        settings = tenants.update_settings(conn, tenant_id, face_check=body["face_check"])
+    settings = transactions.control(
+        lambda conn: tenants.update_settings(conn, tenant_id, face_check=body["face_check"]))
     return json_response({"face_check": settings["face_check"]})
 
 
@@ -156,16 +155,14 @@ def list_outbox(tenant_id: str, limit: int = 20) -> Response:
 
 def officer_check_originals(tenant_id: str, permit_number: str) -> Response:
     auth.require_tenant(tenant_id)
-    with runtime.current().db.write() as conn:
-        view = lifecycle.check_originals(tenancy.begin(conn, tenant_id), permit_number)
+    view = transactions.write(tenant_id, lambda scope: lifecycle.check_originals(scope, permit_number))
     return json_response({key: view[key] for key in
                           ("work_permit_number", "status", "form", "valid_to", "ended_on", "end_reason")})
 
 
 def dissolve_employer(tenant_id: str, employer_id: str) -> Response:
     auth.require_tenant(tenant_id)
-    with runtime.current().db.write() as conn:
-        on = tenants.dissolve_employer(tenancy.begin(conn, tenant_id), employer_id)
+    on = transactions.write(tenant_id, lambda scope: tenants.dissolve_employer(scope, employer_id))
     return json_response({"employer_id": employer_id, "dissolved_on": on})
 
 
@@ -176,7 +173,10 @@ def get_policy(tenant_id: str) -> Response:
 
 def update_policy(tenant_id: str, body: dict[str, Any]) -> Response:
     auth.require_tenant(tenant_id)
-    with runtime.current().db.write() as conn:
-        updated = policies.update(conn, tenant_id, body)
-        officer.clock_moved(conn, tenant_id)  # switching to AUTOMATIC acts on what is due at once
-        return json_response(updated)
+    return json_response(transactions.control(lambda conn: _update_policy(conn, tenant_id, body)))
+
+
+def _update_policy(conn: Connection, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    updated = policies.update(conn, tenant_id, body)
+    officer.clock_moved(conn, tenant_id)  # switching to AUTOMATIC acts on what is due at once
+    return updated

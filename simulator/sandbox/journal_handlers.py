@@ -9,7 +9,7 @@ from flask import Response
 from simulator import runtime
 from simulator.sandbox import journal_reads, journal_trim
 from simulator.store import tenancy
-from simulator.web import auth
+from simulator.web import auth, transactions
 from simulator.web.responses import json_response
 
 
@@ -56,6 +56,6 @@ def set_journal_retention(tenant_id: str, body: dict[str, Any]) -> Response:
     """Stored in the tenant's settings; the writer's next trimming pass applies it."""
     auth.require_tenant(tenant_id)
     policy = journal_trim.Retention(body["max_rows"], body["max_age_hours"])
-    with runtime.current().db.write() as conn:
-        tenancy.update_settings(conn, tenant_id, journal_retention=policy.view())
+    transactions.control(
+        lambda conn: tenancy.update_settings(conn, tenant_id, journal_retention=policy.view()))
     return json_response(policy.view())

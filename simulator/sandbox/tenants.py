@@ -18,6 +18,7 @@ from simulator.services.workpermit import officer, permits
 from simulator.store import paging, tenancy
 from simulator.store.db import Database
 from simulator.store.schema import TENANT_DATA_TABLES, employers, metadata, outbox, tenants
+from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import secret_hash
 
 TOKEN_URL = "/fwp/v1/oauth/token"
@@ -38,22 +39,21 @@ def _employer_credentials(conn: Connection, tenant_id: str, seed: int, seq: int)
 DEFAULT_SETTINGS = tenancy.DEFAULT_SETTINGS
 
 
-def create_tenant(db: Database, name: str | None = None, seed: int | None = None,
+def create_tenant(conn: Connection, name: str | None = None, seed: int | None = None,
                   seed_data: bool = True) -> dict[str, Any]:
     seed = secrets.randbits(32) if seed is None else seed
     admin_key = f"sk_{secrets.token_urlsafe(24)}"
     tenant_id = f"ten_{rng.code(secrets.randbits(63), 'tenant', length=12).lower()}"
     clock = Clock.real_time()
-    with db.write() as conn:
-        conn.execute(tenants.insert().values(
-            id=tenant_id, name=name or tenant_id, seed=seed, admin_key_hash=secret_hash(admin_key),
-            counter=1, created_at=iso(wall_now()), seed_data=seed_data, settings=DEFAULT_SETTINGS,
-            **tenancy.clock_columns(clock),
-        ))
-        employer = _employer_credentials(conn, tenant_id, seed, 1)
-        if seed_data:
-            _seed(conn, tenant_id, employer["employer_id"])
-        view = tenant_view(conn, tenant_id)
+    conn.execute(tenants.insert().values(
+        id=tenant_id, name=name or tenant_id, seed=seed, admin_key_hash=secret_hash(admin_key),
+        counter=1, created_at=iso(wall_now()), seed_data=seed_data, settings=DEFAULT_SETTINGS,
+        **tenancy.clock_columns(clock),
+    ))
+    employer = _employer_credentials(conn, tenant_id, seed, 1)
+    if seed_data:
+        _seed(conn, tenant_id, employer["employer_id"])
+    view = tenant_view(conn, tenant_id)
     return {**view, "admin_key": admin_key, "employer": employer}
 
 
@@ -66,10 +66,8 @@ settings_of = tenancy.settings_of
 update_settings = tenancy.update_settings
 
 
-def add_employer(db: Database, tenant_id: str) -> dict[str, Any]:
-    with db.write() as conn:
-        scope = tenancy.begin(conn, tenant_id)
-        return _employer_credentials(conn, tenant_id, scope.seed, scope.next_seq())
+def add_employer(scope: TenantScope) -> dict[str, Any]:
+    return _employer_credentials(scope.conn, scope.tenant_id, scope.seed, scope.next_seq())
 
 
 def clock_view(clock: Clock) -> dict[str, Any]:
@@ -113,18 +111,17 @@ def list_tenants(db: Database, limit: int, cursor: str | None, name_prefix: str 
             "page": {"limit": limit, "next_cursor": paging.encode_key(ids[limit - 1]) if more else None}}
 
 
-def delete_tenant(db: Database, tenant_id: str) -> None:
+def delete_tenant(conn: Connection, tenant_id: str) -> None:
     """The tenant and every row it owns, in one transaction (children first, so SQLite without
     foreign-key enforcement and PostgreSQL end the same)."""
-    with db.write() as conn:
-        tenant_view(conn, tenant_id)  # 404 for an unknown tenant
-        for table in reversed(metadata.sorted_tables):
-            if table is not tenants and "tenant_id" in table.c:
-                conn.execute(delete(table).where(table.c.tenant_id == tenant_id))
-        conn.execute(delete(tenants).where(tenants.c.id == tenant_id))
+    tenant_view(conn, tenant_id)  # 404 for an unknown tenant
+    for table in reversed(metadata.sorted_tables):
+        if table is not tenants and "tenant_id" in table.c:
+            conn.execute(delete(table).where(table.c.tenant_id == tenant_id))
+    conn.execute(delete(tenants).where(tenants.c.id == tenant_id))
 
 
-def reset_tenant(db: Database, tenant_id: str, seed: int | None = None) -> dict[str, Any]:
+def reset_tenant(conn: Connection, tenant_id: str, seed: int | None = None) -> dict[str, Any]:
     """Empty the tenant's data, unregister its employers, put the clock back to real time, and
     seed its people again when it was created with seed data. With ``seed`` the tenant starts
     again from that seed: the sequence goes back to its last employer account, so the ids it
@@ -132,28 +129,27 @@ def reset_tenant(db: Database, tenant_id: str, seed: int | None = None) -> dict[
     The policy settings stay (the other settings go back to their defaults): they are how the
     tester set the tenant up, and the people are seeded under them (a permit due for extension
     is due under the tenant's lead time)."""
-    with db.write() as conn:
-        kept = {"policy": settings_of(conn, tenant_id)["policy"]}
-        for table in TENANT_DATA_TABLES:
-            conn.execute(delete(table).where(table.c.tenant_id == tenant_id))
-        conn.execute(update(employers).where(employers.c.tenant_id == tenant_id).values(
-            uscc=None, name_zh=None, name_en=None, province=None, city=None,
-            contact_email=None, registered_at=None,
-        ))
-        restart: dict[str, Any] = {}
-        if seed is not None:
-            last = conn.execute(select(func.max(employers.c.seq))
-                                .where(employers.c.tenant_id == tenant_id)).scalar()
-            restart = {"seed": seed, "counter": last or 1}
-        conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(
-            settings={**DEFAULT_SETTINGS, **kept}, expiries_told_on=None, **restart,
-            **tenancy.clock_columns(Clock.real_time())))
-        row = conn.execute(select(tenants.c.seed_data).where(tenants.c.id == tenant_id)).first()
-        first = conn.execute(select(employers.c.id).where(employers.c.tenant_id == tenant_id)
-                             .order_by(employers.c.seq).limit(1)).scalar()
-        if row is not None and row.seed_data and first is not None:
-            _seed(conn, tenant_id, first)
-        return tenant_view(conn, tenant_id)
+    kept = {"policy": settings_of(conn, tenant_id)["policy"]}
+    for table in TENANT_DATA_TABLES:
+        conn.execute(delete(table).where(table.c.tenant_id == tenant_id))
+    conn.execute(update(employers).where(employers.c.tenant_id == tenant_id).values(
+        uscc=None, name_zh=None, name_en=None, province=None, city=None,
+        contact_email=None, registered_at=None,
+    ))
+    restart: dict[str, Any] = {}
+    if seed is not None:
+        last = conn.execute(select(func.max(employers.c.seq))
+                            .where(employers.c.tenant_id == tenant_id)).scalar()
+        restart = {"seed": seed, "counter": last or 1}
+    conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(
+        settings={**DEFAULT_SETTINGS, **kept}, expiries_told_on=None, **restart,
+        **tenancy.clock_columns(Clock.real_time())))
+    row = conn.execute(select(tenants.c.seed_data).where(tenants.c.id == tenant_id)).first()
+    first = conn.execute(select(employers.c.id).where(employers.c.tenant_id == tenant_id)
+                         .order_by(employers.c.seq).limit(1)).scalar()
+    if row is not None and row.seed_data and first is not None:
+        _seed(conn, tenant_id, first)
+    return tenant_view(conn, tenant_id)
 
 
 def get_clock(db: Database, tenant_id: str) -> dict[str, Any]:
@@ -173,42 +169,41 @@ def _check_range(moment: datetime, field_name: str) -> None:
                           f"租户时钟须在{first}年至{last}年之间。", field_name)
 
 
-def set_clock(db: Database, tenant_id: str, now: datetime | None, frozen: bool | None) -> dict[str, Any]:
+def set_clock(conn: Connection, tenant_id: str, now: datetime | None, frozen: bool | None) -> dict[str, Any]:
     if now is not None:
         if now.tzinfo is None:
             raise DomainError("E_VALIDATION", "`now` needs a UTC offset, e.g. +08:00.",
                               "`now` 须带时区偏移，例如 +08:00。", "now")
         _check_range(now, "now")
-    with db.write() as conn:
-        before = tenancy.read_clock(conn, tenant_id)
-        clock = before.set(now, frozen)
-        conn.execute(update(tenants).where(tenants.c.id == tenant_id)
-                     .values(**tenancy.clock_columns(clock)))
-        officer.clock_moved(conn, tenant_id)  # the automatic officer does what fell due
-        permits.announce_expiries(conn, tenant_id, before.today(), clock.today())  # callbacks
+    before = tenancy.read_clock(conn, tenant_id)
+    clock = before.set(now, frozen)
+    conn.execute(update(tenants).where(tenants.c.id == tenant_id)
+                 .values(**tenancy.clock_columns(clock)))
+    officer.clock_moved(conn, tenant_id)  # the automatic officer does what fell due
+    permits.announce_expiries(conn, tenant_id, before.today(), clock.today())  # callbacks
     return clock_view(clock)
 
 
-def advance_clock(db: Database, tenant_id: str, delta: timedelta, working_days: int = 0) -> dict[str, Any]:
+def advance_clock(conn: Connection, tenant_id: str, delta: timedelta,
+                  working_days: int = 0) -> dict[str, Any]:
     """Move the clock by ``delta`` and then by ``working_days`` of China's official calendar
     (same time of day, landing on the n-th working day after today)."""
-    with db.write() as conn:
-        before = tenancy.read_clock(conn, tenant_id)
-        clock = before.advance(delta)
-        if working_days:
-            today = clock.now().date()
-            _check_range(clock.now(), "working_days")
-            try:
-                target = SANDBOX.add_working_days(today, working_days)
-            except ValueError:  # past the calendar's last year
-                raise DomainError("E_CLOCK_RANGE", "That many working days runs past the calendar.",
-                                  "工作日数超出日历范围。", "working_days") from None
-            clock = clock.advance(timedelta(days=(target - today).days))
-        _check_range(clock.now(), "days")
-        conn.execute(update(tenants).where(tenants.c.id == tenant_id)
-                     .values(**tenancy.clock_columns(clock)))
-        officer.clock_moved(conn, tenant_id)
-        permits.announce_expiries(conn, tenant_id, before.today(), clock.today())  # callbacks
+    before = tenancy.read_clock(conn, tenant_id)
+    clock = before.advance(delta)
+    if working_days:
+        today = clock.now().date()
+        _check_range(clock.now(), "working_days")
+        try:
+            target = SANDBOX.add_working_days(today, working_days)
+        except ValueError:  # past the calendar's last year
+            raise DomainError("E_CLOCK_RANGE", "That many working days runs past the calendar.",
+                              "工作日数超出日历范围。", "working_days") from None
+        clock = clock.advance(timedelta(days=(target - today).days))
+    _check_range(clock.now(), "days")
+    conn.execute(update(tenants).where(tenants.c.id == tenant_id)
+                 .values(**tenancy.clock_columns(clock)))
+    officer.clock_moved(conn, tenant_id)
+    permits.announce_expiries(conn, tenant_id, before.today(), clock.today())  # callbacks
     return clock_view(clock)
 
 

@@ -1,12 +1,14 @@
 """ASGI middleware that applies the tenant's fault rules (model: ``sandbox/faults.py``).
 
-It sits inside the journal middleware, so the journal records what the caller got, and outside
-connexion's ExceptionMiddleware, so it answers on its own: an injected error never reaches the
-operation. The no-fault path costs a header scan, a token check and a dictionary lookup; the
-database is read once per tenant per ``CACHE_SECONDS`` and written only for a request an
-operation's rule matches (to count it, see ``faults.roll``). When a tenant's cached rules expire,
-one load runs and the requests that arrive meanwhile wait for it instead of each starting their
-own (under load hundreds would, once a second).
+It sits inside the journal middleware, so the journal records what the caller got, and right
+after connexion's routing, before security and validation: it reads the operation routing found
+(``scope["extensions"]["connexion_routing"]``, so a path is matched once per request, by the
+router) and answers on its own, so an injected error never reaches the operation. The no-fault
+path costs a header scan, a token check and a dictionary lookup; the database is read once per
+tenant per ``CACHE_SECONDS`` and written only for a request an operation's rule matches (to count
+it, see ``faults.roll``). When a tenant's cached rules expire, one load runs and the requests that
+arrive meanwhile wait for it instead of each starting their own (under load hundreds would, once
+a second). Inside connexion's exception handling, an error of its own is rendered as a problem.
 
 Each applied fault is named in the response's ``X-Sandbox-Fault`` header (which the journal keeps)
 and in the scope's ``extensions["sandbox_fault"]``.
@@ -17,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import re
 from typing import Any
+
+from connexion.middleware.abstract import ROUTING_CONTEXT
 
 from simulator.sandbox import faults
 from simulator.store.db import Database
@@ -44,7 +48,7 @@ class FaultMiddleware:
         operations = None if tenant_id is None else self.cache.fresh(tenant_id)
         if tenant_id is not None and operations is None:
             operations = await self._load(tenant_id)
-        operation_id = faults.operation_of(scope["method"], scope["path"]) if operations else None
+        operation_id = _routed(scope) if operations else None
         if tenant_id is None or operation_id not in (operations or ()):
             await self.app(scope, receive, send)
             return
@@ -84,14 +88,18 @@ class FaultMiddleware:
         extensions = scope.setdefault("extensions", {})
         if labels:
             extensions["sandbox_fault"] = "; ".join(labels)
-        if final is not None:  # answered before connexion's routing: name the operation as it would
-            extensions.setdefault("connexion_routing", {"operation_id": operation_id})
         if final is None:
             await self.app(scope, receive, _labelled(send, labels))
         elif final.rule.kind == "DROP":
             await _drop(send, labels)
         else:
             await _problem(final.rule, scope["path"], send, labels)
+
+
+def _routed(scope: Any) -> str | None:
+    """The operationId connexion's routing found for this request (``None``: no operation)."""
+    routing = scope.get("extensions", {}).get(ROUTING_CONTEXT) or {}
+    return routing.get("operation_id")
 
 
 def _labelled(send: Any, labels: list[str]) -> Any:

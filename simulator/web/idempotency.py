@@ -1,9 +1,10 @@
-"""``Idempotency-Key`` for creating POSTs.
+"""``Idempotency-Key`` for creating POSTs: the stored keys and their answers.
 
-The key is looked up and stored inside the same write transaction as the creation, after the
-tenant row was locked (``store.tenancy.begin``), so concurrent retries are serialised and the
-later one replays the earlier one's answer. Only successful creations are remembered: a refused
-request can be retried with the same key after fixing nothing but the cause of the refusal.
+:func:`simulator.web.transactions.create` looks the key up and stores it inside the same write
+transaction as the creation, after the tenant row was locked (``store.tenancy.begin``), so
+concurrent retries are serialised and the later one replays the earlier one's answer. Only
+successful creations are remembered: a refused request can be retried with the same key after
+fixing nothing but the cause of the refusal.
 """
 
 from __future__ import annotations
@@ -11,20 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 from sqlalchemy import Connection, and_, delete, select
 
-from simulator import runtime
 from simulator.core.errors import DomainError
-from simulator.store import tenancy
 from simulator.store.schema import idempotency_keys
-from simulator.store.tenancy import TenantScope
-from simulator.web import sandbox_headers
-from simulator.web.responses import dumps
 
 TTL_SECONDS = 24 * 3600
 
@@ -79,31 +74,9 @@ def remember(conn: Connection, tenant_id: str, principal: str, key: str, fp: str
     ))
 
 
-def create_idempotently(
-    tenant_id: str, principal_id: str, produce: Callable[[TenantScope], tuple[dict[str, Any], str]],
-    body: Any = None,
-) -> Response:
-    """Run ``produce`` (which returns the created view and its URL) in one write transaction,
-    honouring the request's Idempotency-Key. ``body`` is the validated body the handler was given
-    (``None`` for an operation without one): the request's bytes are never parsed here, so what
-    the operation ignores cannot break it."""
-    key = request.headers.get("Idempotency-Key")
-    fp = fingerprint(request.method, request.path, body, sandbox_headers.scenario()) if key else ""
-    with runtime.current().db.write() as conn:
-        scope = tenancy.begin(conn, tenant_id)
-        if key:
-            stored = lookup(conn, tenant_id, principal_id, key, fp)
-            if stored is not None:
-                headers = {"Idempotent-Replayed": "true"}
-                if stored.location:
-                    headers["Location"] = stored.location
-                return Response(stored.body, status=stored.status, headers=headers,
-                                mimetype="application/json")
-        view, location = produce(scope)
-        kept: str | None = None
-        if key:
-            kept = dumps(view)
-            remember(conn, tenant_id, principal_id, key, fp, status=201, body=kept, location=location)
-    # Without a key the answer is encoded after the commit: the write lock is held no longer.
-    text = kept if kept is not None else dumps(view)
-    return Response(text, status=201, headers={"Location": location}, mimetype="application/json")
+def replay(stored: Stored) -> Response:
+    """The stored answer of an earlier request with the same key, marked as replayed."""
+    headers = {"Idempotent-Replayed": "true"}
+    if stored.location:
+        headers["Location"] = stored.location
+    return Response(stored.body, status=stored.status, headers=headers, mimetype="application/json")

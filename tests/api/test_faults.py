@@ -205,8 +205,10 @@ def test_an_expired_rule_cache_is_loaded_once_for_the_requests_that_wait(
         async def receive() -> Any:
             return {"type": "http.request", "body": b"", "more_body": False}
 
+        routed = {"connexion_routing": {"operation_id": GET_EMPLOYER}}  # what routing found
         await middleware({"type": "http", "method": "GET", "path": "/fwp/v1/employer",
-                          "headers": headers, "query_string": b""}, receive, send)
+                          "headers": headers, "query_string": b"", "extensions": routed},
+                         receive, send)
 
     async def many() -> None:
         tasks = [asyncio.create_task(one()) for _ in range(20)]
@@ -219,3 +221,17 @@ def test_an_expired_rule_cache_is_loaded_once_for_the_requests_that_wait(
     asyncio.run(many())
     assert loads == [tenant.id]
     assert answered == [503] * 20
+
+
+def test_a_failing_roll_is_answered_as_a_problem(tenant: Tenant, employer: Employer,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fault middleware sits inside connexion's exception handling (after routing), so an
+    error of its own is rendered like any other: a 500 problem, never a bare server error."""
+    from simulator.sandbox import faults
+
+    def broken(*_: Any) -> list[faults.Hit]:
+        raise RuntimeError("the dice table is gone")
+
+    add(tenant, kind="ERROR", status=503)
+    monkeypatch.setattr(faults, "roll", broken)
+    expect_problem(employer.get("/employer"), 500, "E_INTERNAL")

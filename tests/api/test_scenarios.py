@@ -235,11 +235,13 @@ def scenario_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, int]
     from werkzeug.datastructures import EnvironHeaders
 
     reads: list[tuple[str, str, int]] = []
+    alive: list[Any] = []  # an id names one request only while its environ lives: keep them
     original = EnvironHeaders._get_key  # where werkzeug's get(), [] and `in` all look
 
     def counting(self: EnvironHeaders, key: Any) -> Any:
         if isinstance(key, str) and key.lower() == HEADER.lower():
             environ = self.environ
+            alive.append(environ)
             reads.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], id(environ)))
         return original(self, key)
 

@@ -64,9 +64,11 @@ def test_the_seed_command_inserts_the_same_personas_for_the_same_seed(tmp_path: 
     url = f"sqlite:///{tmp_path / 'seed.db'}"
     db = Database(url)
     db.create_schema()
-    ids = [tenants.create_tenant(db, seed=5, seed_data=False)["id"] for _ in range(2)]
+    with db.write() as conn:
+        ids = [tenants.create_tenant(conn, seed=5, seed_data=False)["id"] for _ in range(2)]
+        for tenant_id in ids:
+            tenants.set_clock(conn, tenant_id, datetime.fromisoformat("2026-03-02T09:00:00+08:00"), True)
     for tenant_id in ids:
-        tenants.set_clock(db, tenant_id, datetime.fromisoformat("2026-03-02T09:00:00+08:00"), True)
         assert main(["seed", "--tenant", tenant_id, "--personas", "1234", "--database", url]) == 0
     first, second = (_seeded_rows(db, tenant_id) for tenant_id in ids)
     assert len(first) == 1234

@@ -14,9 +14,8 @@ from flask import Response
 
 from simulator import runtime
 from simulator.services.ssc import cards
-from simulator.store import tenancy
 from simulator.store.db import Database
-from simulator.web import auth
+from simulator.web import auth, transactions
 from simulator.web.responses import created, json_response
 
 BASE = "/ssc/v1/insured-persons"
@@ -34,8 +33,7 @@ def _read(action: Callable[..., dict[str, Any]], *args: Any) -> Response:
 
 def _write(action: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
     principal = auth.employer()
-    with _db().write() as conn:
-        return action(tenancy.begin(conn, principal.tenant_id), principal, *args)
+    return transactions.write(principal.tenant_id, lambda scope: action(scope, principal, *args))
 
 
 def _created(card: dict[str, Any]) -> Response:

@@ -3,15 +3,14 @@ physical-card operations (``card_handlers.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, request
 
 from simulator import runtime
 from simulator.services.ssc import essc, essc_card, insurance
-from simulator.store import tenancy
-from simulator.store.tenancy import TenantScope
-from simulator.web import auth, sandbox_headers
+from simulator.web import auth, sandbox_headers, transactions
 from simulator.web.responses import created, json_response, json_text_response
 
 
@@ -21,8 +20,8 @@ def list_insured_persons(limit: int = 20, cursor: str | None = None) -> Response
 
 def register_insured_person(body: dict[str, Any]) -> Response:
     principal = auth.employer()
-    with runtime.current().db.write() as conn:
-        view = insurance.register(tenancy.begin(conn, principal.tenant_id), principal, body)
+    view = transactions.write(principal.tenant_id,
+                              lambda scope: insurance.register(scope, principal, body))
     return created(view, f"/ssc/v1/insured-persons/{view['ssn']}")
 
 
@@ -35,12 +34,11 @@ def _public_tenant() -> str:
     return request.headers["X-Sandbox-Tenant"]
 
 
-def _public_write(action: Any, *args: Any, status: int = 200) -> Response:
-    tenant_id = _public_tenant()
-    with runtime.current().db.write() as conn:
-        essc.require_tenant(conn, tenant_id)
-        scope: TenantScope = tenancy.begin(conn, tenant_id)
-        return json_response(action(scope, *args), status)
+def _public_write(action: Callable[..., dict[str, Any]], *args: Any, status: int = 200) -> Response:
+    """A write the foreigner's e-SSC app makes before it holds a token, in the tenant it names."""
+    view = transactions.write(_public_tenant(), lambda scope: action(scope, *args),
+                              check=essc.require_tenant)
+    return json_response(view, status)
 
 
 def start_registration(body: dict[str, Any]) -> Response:
@@ -91,7 +89,5 @@ def list_card_messages() -> Response:
 
 def cancel_own_permit() -> Response:
     holder = auth.essc_holder()
-    db = runtime.current().db
-    with db.write() as conn:
-        essc_card.cancel_own_permit(tenancy.begin(conn, holder.tenant_id), holder)
-    return json_response(essc_card.card(db, holder))
+    transactions.write(holder.tenant_id, lambda scope: essc_card.cancel_own_permit(scope, holder))
+    return json_response(essc_card.card(runtime.current().db, holder))

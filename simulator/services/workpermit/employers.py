@@ -9,9 +9,10 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from simulator.core.errors import DomainError
 from simulator.core.ids import IdentifierError, normalize_uscc
-from simulator.store import direct, tenancy
+from simulator.store import direct
 from simulator.store.db import Database
 from simulator.store.schema import employers
+from simulator.store.tenancy import TenantScope
 from simulator.web.tokens import Principal, TokenSigner, secret_hash
 
 _USCC_REASONS = {
@@ -81,24 +82,23 @@ def validated_uscc(code: str) -> str:
                           extra={"reason": exc.reason}) from None
 
 
-def register(db: Database, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def register(scope: TenantScope, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
     uscc = validated_uscc(body["uscc"])
-    with db.write() as conn:
-        scope = tenancy.begin(conn, principal.tenant_id)
-        current = _row(conn, principal)
-        if current["uscc"] is not None and current["uscc"] != uscc:
-            raise DomainError("E_USCC_LOCKED",
-                              f"The employer is registered with {current['uscc']}; the code cannot change.",
-                              f"单位已以{current['uscc']}注册，统一社会信用代码不可修改。", "uscc")
-        conn.execute(update(employers).where(
-            employers.c.tenant_id == principal.tenant_id, employers.c.id == principal.subject
-        ).values(
-            uscc=uscc, name_zh=body["name_zh"], name_en=body.get("name_en"),
-            province=body.get("province"), city=body.get("city"),
-            contact_email=body.get("contact_email"),
-            registered_at=current["registered_at"] or scope.now_iso,
-        ))
-        return view(_row(conn, principal))
+    conn = scope.conn
+    current = _row(conn, principal)
+    if current["uscc"] is not None and current["uscc"] != uscc:
+        raise DomainError("E_USCC_LOCKED",
+                          f"The employer is registered with {current['uscc']}; the code cannot change.",
+                          f"单位已以{current['uscc']}注册，统一社会信用代码不可修改。", "uscc")
+    conn.execute(update(employers).where(
+        employers.c.tenant_id == principal.tenant_id, employers.c.id == principal.subject
+    ).values(
+        uscc=uscc, name_zh=body["name_zh"], name_en=body.get("name_en"),
+        province=body.get("province"), city=body.get("city"),
+        contact_email=body.get("contact_email"),
+        registered_at=current["registered_at"] or scope.now_iso,
+    ))
+    return view(_row(conn, principal))
 
 
 def require_registered(conn: Connection, principal: Principal) -> direct.Row:

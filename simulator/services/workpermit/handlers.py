@@ -27,10 +27,8 @@ from simulator.services.workpermit import (
     permits,
 )
 from simulator.services.workpermit import scenarios as forcing
-from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
-from simulator.web import auth, sandbox_headers
-from simulator.web.idempotency import create_idempotently
+from simulator.web import auth, sandbox_headers, transactions
 from simulator.web.responses import json_response
 from simulator.web.tokens import Principal
 
@@ -66,7 +64,7 @@ def get_employer() -> Response:
 
 
 def register_employer(body: dict[str, Any]) -> Response:
-    return json_response(employers.register(_db(), auth.employer(), body))
+    return _write(employers.register, body)
 
 
 def _create(collection: str, make: Callable[[TenantScope, Principal], dict[str, Any]],
@@ -80,7 +78,7 @@ def _create(collection: str, make: Callable[[TenantScope, Principal], dict[str, 
         view = make(scope, principal)
         return view, f"{BASE}/{collection}/{view['id']}"
 
-    return create_idempotently(principal.tenant_id, principal.subject, produce, body)
+    return transactions.create(principal.tenant_id, principal.subject, produce, body)
 
 
 def create_foreigner(body: dict[str, Any]) -> Response:
@@ -124,11 +122,12 @@ def get_application_status(application_id: str) -> Response:
     return json_response(application_reads.status(_db(), auth.employer(), application_id))
 
 
-def _write(action: Any, *args: Any) -> Response:
+def _write(action: Callable[..., dict[str, Any]], *args: Any) -> Response:
+    """A write of the employer's own data: ``action(scope, principal, *args)`` in the request's
+    transaction (``web.transactions``)."""
     principal = auth.employer()
-    with _db().write() as conn:
-        scope = tenancy.begin(conn, principal.tenant_id)
-        return json_response(action(scope, principal, *args))
+    return json_response(transactions.write(principal.tenant_id,
+                                            lambda scope: action(scope, principal, *args)))
 
 
 def submit_application(application_id: str) -> Response:
@@ -183,11 +182,7 @@ def request_cancellation(permit_number: str, body: dict[str, Any]) -> Response:
 
 
 def record_entry(permit_number: str, body: dict[str, Any]) -> Response:
-    principal = auth.employer()
-    with _db().write() as conn:
-        scope = tenancy.begin(conn, principal.tenant_id)
-        entry = date.fromisoformat(body["entry_date"])
-        return json_response(lifecycle.record_entry(scope, principal, permit_number, entry))
+    return _write(lifecycle.record_entry, permit_number, date.fromisoformat(body["entry_date"]))
 
 
 def list_messages(limit: int = 20) -> Response:
