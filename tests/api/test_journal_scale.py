@@ -81,9 +81,9 @@ def test_a_journal_past_its_retention_is_trimmed_in_the_background(
     writer.trim_every = 0.0
     try:
         expect(employer.get("/employer"), 200)  # the writer now trims this tenant
+        journal_model.flush(app.runtime.db)  # and writes nothing of it once the count is read below
         deadline = time.monotonic() + 30
         while len(ids(app, tenant.id)) > 300 and time.monotonic() < deadline:
-            expect(employer.get("/employer"), 200)
             time.sleep(0.2)
     finally:
         writer.trim_every = journal_trim.EVERY
