@@ -23,6 +23,9 @@
   callback's ``timeout_ms`` in all (:mod:`simulator.sandbox.deadline`), so that even the
   duplicate chaos's second post ends before the lease; the outcome, the next due time and the
   journal entry are written in one transaction after.
+* **Retention.** Those journal entries count towards the tenant's retention: the tenant is noted
+  with the journal's writer, which trims it in its next pass; with the journal off in this
+  process, the delivery thread that recorded the post makes the pass (:meth:`Dispatcher._retain`).
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from sqlalchemy import ColumnElement, Connection, Select, event, func, select, t
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from simulator.core.clock import wall_iso
-from simulator.sandbox import callbacks, journal, journal_rows
+from simulator.sandbox import callbacks, journal, journal_rows, journal_trim
 from simulator.sandbox.deadline import Deadline, transport
 from simulator.services import events
 from simulator.store import tenancy
@@ -123,6 +126,8 @@ class Dispatcher:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._noted = journal_trim.Noted()
+        self.trim_every = journal_trim.EVERY
         event.listen(db.engine, "commit", self._on_commit)
         event.listen(db.engine, "rollback", self._on_rollback)
         event.listen(db.engine.pool, "checkin", self._on_checkin)
@@ -305,6 +310,18 @@ class Dispatcher:
         if updated:
             self._release(claim)
             self._wake.set()  # the callback's next delivery may go: the other senders look now
+        self._retain(claim.tenant_id)
+
+    def _retain(self, tenant_id: str) -> None:
+        """The tenant's journal grew by callback attempts, which its retention counts too. The
+        journal's writer trims it with the rest; where this process journals no request there is
+        none, and this thread makes the pass, at most every ``trim_every`` seconds (once the
+        callback's next delivery may go: the other senders need not wait for it)."""
+        if journal.note_written(self.db, tenant_id):
+            return
+        self._noted.note((tenant_id,))
+        if self._noted.due(self.trim_every):
+            self._noted.trim(self.db)
 
     def _release(self, claim: Claim) -> None:
         """Held (reordered) deliveries of this callback are overtaken now: they may go. A

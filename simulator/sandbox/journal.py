@@ -20,7 +20,8 @@ repeat their headers); texts without any secret name skip the masking regexes af
 substring scans; a frozen tenant clock is formatted once per batch (:func:`tenant_times`).
 
 Retention (``journal_trim``): the same thread, every ``journal_trim.EVERY`` seconds, deletes the
-entries the tenants it wrote for no longer keep, in small batches between its flushes.
+entries no longer kept of the tenants it wrote for and of those the delivery threads wrote
+callback attempts for (:func:`note_written`), in small batches between its flushes.
 
 Consistency: a read through the control plane first flushes its own worker's queue, so a client
 sees its own requests at once when served by one worker; another worker's requests appear within
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,8 +79,9 @@ class Journal:
     _response_headers: HeaderCache = field(default_factory=lambda: HeaderCache(b"content-type"))
     trim_every: float = journal_trim.EVERY
     trimmed: int = 0
-    _written_for: set[str] = field(default_factory=set)
-    _trimmed_at: float = 0.0
+    _written_for: journal_trim.Noted = field(default_factory=journal_trim.Noted)
+    _starting: threading.Lock = field(default_factory=threading.Lock)
+    _closed: bool = False
 
     def record(self, capture: Capture) -> None:
         """Called on the request path, after the answer was sent: the capture becomes a row of
@@ -102,26 +103,33 @@ class Journal:
         if self._thread is None or not self._thread.is_alive():
             self._start()
 
+    def note_written(self, tenant_id: str) -> None:
+        """Rows another path wrote straight to the table (a delivery thread's callback attempts):
+        the tenant is trimmed in the next pass, as if this writer had written them. The thread is
+        started if it is not running: the tenant's client may have sent nothing to this process;
+        not after :meth:`close`, which comes before the delivery threads stop at shutdown."""
+        self._written_for.note((tenant_id,))
+        if not self._closed and (self._thread is None or not self._thread.is_alive()):
+            self._start()
+
     def _start(self) -> None:
-        self._wake.clear()
-        self._thread = threading.Thread(target=self._run, name="fwp-journal", daemon=True)
-        self._thread.start()
+        with self._starting:  # the request path and the delivery threads may both start it
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._wake.clear()
+            self._thread = threading.Thread(target=self._run, name="fwp-journal", daemon=True)
+            self._thread.start()
 
     def _run(self) -> None:
         while not self._wake.wait(self.interval):
             self._flush_quietly()
-            if time.monotonic() - self._trimmed_at >= self.trim_every:
+            if self._written_for.due(self.trim_every):
                 self._trim_quietly()
         self._flush_quietly()
 
     def _trim_quietly(self) -> None:
-        """Apply the retention of the tenants written for since the last pass (journal_trim)."""
-        self._trimmed_at = time.monotonic()
-        named, self._written_for = self._written_for, set()
-        try:
-            self.trimmed += journal_trim.trim(self.db, named)
-        except Exception:
-            log.exception("journal trim failed")
+        """Apply the retention of the tenants noted since the last pass (journal_trim)."""
+        self.trimmed += self._written_for.trim(self.db)
 
     def _flush_quietly(self) -> None:
         try:
@@ -147,11 +155,12 @@ class Journal:
                     row[TENANT_AT] = clocks[row[0]](row[1])
                 if rows:
                     insert_rows(conn, rows)
-            self._written_for.update(clocks)
+            self._written_for.note(clocks)
             return len(rows)
 
     def close(self) -> None:
         """Stop the writer after a last flush (ASGI lifespan shutdown)."""
+        self._closed = True
         thread, self._thread = self._thread, None
         self._wake.set()
         if thread is not None:
@@ -225,6 +234,15 @@ def for_database(db: Database, signer: TokenSigner) -> Journal:
     if found is None:
         found = _journals[db] = Journal(db, signer)
     return found
+
+
+def note_written(db: Database, tenant_id: str) -> bool:
+    """Note callback rows written for a tenant with this process's journal writer of ``db``, if
+    there is one (:meth:`Journal.note_written`); False when the journal is off here."""
+    found = _journals.get(db)
+    if found is not None:
+        found.note_written(tenant_id)
+    return found is not None
 
 
 def flush(db: Database) -> None:

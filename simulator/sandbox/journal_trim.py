@@ -6,12 +6,20 @@ SQLite after a few benchmark rounds). The policy is a tenant setting (``settings
 set through ``PUT /sandbox/v1/tenants/{id}/journal/retention``), :data:`DEFAULTS` otherwise.
 
 Who trims: the journal's writer thread (``sandbox/journal.py``), every :data:`EVERY` seconds, for
-the tenants whose rows it wrote since its last pass. Each batch is found in a read and deleted in
-one short write transaction of at most 2 x :data:`BATCH` rows (on SQLite the writer lock is held
-a few milliseconds, never for a whole backlog, nor while the bounds are looked up), and a pass
-stops after :data:`MAX_BATCHES` per tenant: a backlog is worked off over a few passes while
-requests go on. Several workers may trim one tenant at once: a delete of rows already
-gone deletes nothing.
+the tenants whose journal grew since its last pass (:class:`Noted`): the rows it wrote, and the
+callback attempts the delivery threads (``sandbox/dispatcher.py``) wrote. Callback rows count
+towards the policy like request rows, and their tenants are noted as well: a tenant whose client
+is quiet while its deliveries retry against a failing receiver is trimmed all the same. With the
+journal off (``FWP_JOURNAL=0``) no request is journalled, but callback attempts still are; a
+delivery thread then makes the passes itself, after a recorded post, at most every
+:data:`EVERY` seconds.
+
+Each batch is found in a read and deleted in one short write transaction of at most 2 x
+:data:`BATCH` rows (on SQLite the writer lock is held a few milliseconds, never for a whole
+backlog, nor while the bounds are looked up), and a pass stops after :data:`MAX_BATCHES` per
+tenant: a backlog is worked off over a few passes while requests go on. Several workers (or a
+worker's writer and another's delivery thread) may trim one tenant at once: a delete of rows
+already gone deletes nothing.
 
 Which rows: past the row bound, the oldest by id (the bound is the id ``max_rows`` places below the
 newest: one walk of ``ix_journal_tenant``); past the age bound, the oldest by wall time (a seek on
@@ -21,7 +29,11 @@ can be written after newer requests). A batch is at most :data:`BATCH` ids of ea
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +41,8 @@ from sqlalchemy import Connection, bindparam, delete, select
 
 from simulator.store.db import Database
 from simulator.store.schema import journal, tenants
+
+log = logging.getLogger("simulator.journal")
 
 EVERY = 5.0
 BATCH = 2000
@@ -104,3 +118,33 @@ def trim(db: Database, tenant_ids: set[str], *, now: float | None = None) -> int
         found = conn.execute(select(tenants.c.id, tenants.c.settings)
                              .where(tenants.c.id.in_(sorted(tenant_ids)))).all()
     return sum(trim_tenant(db, row.id, retention_of(row.settings or {}), now=now) for row in found)
+
+
+class Noted:
+    """The tenants whose journal grew since the last pass, noted from any thread: the writer
+    thread, a request's flush-before-read and the delivery threads add to it while a pass takes
+    it. A deque, whose appends and pops are atomic: a set swapped for a new one lost what a thread
+    still holding the old one added after the swap, or broke the pass iterating it meanwhile."""
+
+    def __init__(self) -> None:
+        self._tenants: deque[str] = deque()
+        self._passing = threading.Lock()
+        self._passed_at = float("-inf")
+
+    def note(self, tenant_ids: Iterable[str]) -> None:
+        self._tenants.extend(tenant_ids)
+
+    def due(self, every: float) -> bool:
+        return time.monotonic() - self._passed_at >= every
+
+    def trim(self, db: Database) -> int:
+        """One pass over the tenants noted so far; returns how many rows it deleted. Passes are
+        made one at a time (each takes what the last left), and a failure is logged: what calls
+        it is writing the journal or delivering callbacks, not trimming."""
+        with self._passing:
+            self._passed_at = time.monotonic()
+            try:
+                return trim(db, {self._tenants.popleft() for _ in range(len(self._tenants))})
+            except Exception:
+                log.exception("journal trim failed")
+                return 0

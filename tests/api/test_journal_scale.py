@@ -7,19 +7,21 @@ import asyncio
 import json
 import time
 import tracemalloc
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from test_callbacks import SEED, configure, ping, receivers, settled  # noqa: F401 - receivers: a fixture
 from test_errors import expect_problem
 
 from simulator.app import create_app
+from simulator.sandbox import dispatcher, journal_trim
 from simulator.sandbox import journal as journal_model
-from simulator.sandbox import journal_trim
 from simulator.sandbox.journal_rows import COLUMNS
 from simulator.settings import Settings
 from simulator.store.schema import journal
-from simulator.testing import Employer, Sandbox, Tenant, expect
+from simulator.testing import CallbackReceiver, Employer, Sandbox, Tenant, expect
 
 
 def fill(app: Any, tenant_id: str, count: int, *, wall_at: float | None = None,
@@ -79,9 +81,9 @@ def test_a_journal_past_its_retention_is_trimmed_in_the_background(
     writer.trim_every = 0.0
     try:
         expect(employer.get("/employer"), 200)  # the writer now trims this tenant
+        journal_model.flush(app.runtime.db)  # and writes nothing of it once the count is read below
         deadline = time.monotonic() + 30
         while len(ids(app, tenant.id)) > 300 and time.monotonic() < deadline:
-            expect(employer.get("/employer"), 200)
             time.sleep(0.2)
     finally:
         writer.trim_every = journal_trim.EVERY
@@ -99,6 +101,63 @@ def test_a_pass_deletes_in_bounded_batches_and_age_alone_trims(app: Any, tenant:
     assert journal_trim.trim_tenant(db, tenant.id, policy, batch=500, max_batches=2) == 500
     assert journal_trim.trim_tenant(db, tenant.id, policy, batch=500) == 0
     assert len(ids(app, tenant.id)) >= 200
+
+
+def failed_attempt(tenant_id: str, attempt: int) -> dispatcher.Claim:
+    """A claim as a delivery thread holds it, of a delivery already gone: recording its
+    outcome writes only the attempt's OUTBOUND journal entry."""
+    return dispatcher.Claim(tenant_id, 0, "dlv_gone", "token", "cb_gone", "http://127.0.0.1:9/fwp-events",
+                            attempt, [], {}, "evt_gone", "ping", "{}", "secret", 1.0)
+
+
+def test_callback_attempts_written_after_a_pass_are_trimmed_by_the_next(
+        app: Any, tenant: Tenant) -> None:
+    """A tenant whose client is quiet while its deliveries retry against a failing receiver:
+    its journal grows only by the delivery threads' rows, which the writer did not write."""
+    url = f"/sandbox/v1/tenants/{tenant.id}/journal/retention"
+    expect(tenant.http.put(url, json={"max_rows": 100, "max_age_hours": 1},
+                           headers=tenant.headers), 200)
+    fill(app, tenant.id, 100)
+    db = app.runtime.db
+    writer = journal_model.for_database(db, app.runtime.signer)
+    journal_model.flush(db)
+    writer._trim_quietly()  # the request rows' tenant: its journal is at its retention
+    assert len(ids(app, tenant.id)) == 100
+    senders = dispatcher.for_database(db)
+    for attempt in range(1, 6):
+        senders._record(failed_attempt(tenant.id, attempt),
+                        [dispatcher.Outcome({}, time.time(), status=500)])
+    writer._trim_quietly()
+    kept = ids(app, tenant.id)
+    assert len(kept) == 100
+    assert kept[-1] == newest_id(app, tenant.id)
+
+
+def test_with_the_journal_off_the_delivery_threads_trim_their_rows(
+        tmp_path: Any, receivers: Callable[[], CallbackReceiver]) -> None:  # noqa: F811 - the fixture
+    """No request is journalled and no writer runs, but callback attempts are still entries."""
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/off.db", journal=False))
+    senders = dispatcher.for_database(app.runtime.db)
+    senders.trim_every = 0.0  # a pass after each recorded post
+    failing = receivers()
+    failing.then = 500
+    try:
+        with app.test_client() as client:
+            tenant = Sandbox(client).create_tenant(seed=SEED)
+            expect(tenant.http.put(f"/sandbox/v1/tenants/{tenant.id}/journal/retention",
+                                   json={"max_rows": 100, "max_age_hours": 1}, headers=tenant.headers), 200)
+            configure(tenant, max_attempts=5, base_delay_ms=20, timeout_ms=2000)
+            fill(app, tenant.id, 100)
+            ping(tenant, tenant.register_callback(failing.url)["id"])
+            assert [d["status"] for d in settled(tenant, 1)] == ["FAILED"]
+        senders.close()  # after the last post's recording, and so its pass
+        assert len(failing.calls) == 5
+        kept = ids(app, tenant.id)
+        assert len(kept) == 100
+        assert kept[-1] == newest_id(app, tenant.id)  # the last attempt's entry is kept
+    finally:
+        app.hooks.shutdown()
+        app.runtime.db.dispose()
 
 
 def test_an_export_reaches_every_entry_of_a_run_on_a_busy_tenant(
