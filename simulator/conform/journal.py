@@ -74,6 +74,20 @@ def export(tenant: Tenant, since_id: int = 0) -> list[dict[str, Any]]:
     return [entry for entry in entries if int(entry["id"]) > since_id]
 
 
+@dataclass
+class Tail:
+    """A tenant's journal read forward: each :meth:`read` exports only what came after the last
+    entry it returned, so a watcher that polls a busy journal reads each entry once."""
+
+    tenant: Tenant
+    after: int = 0
+
+    def read(self) -> list[dict[str, Any]]:
+        entries = export(self.tenant, since_id=self.after)
+        self.after = max((int(entry["id"]) for entry in entries), default=self.after)
+        return entries
+
+
 def settled(tenant: Tenant, quiet_s: float, cap_s: float = 3.0) -> list[dict[str, Any]]:
     """The journal once it stops growing: two exports ``quiet_s`` apart with the same entries.
 

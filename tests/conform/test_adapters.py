@@ -45,6 +45,9 @@ for line in sys.stdin:
     if mode == "hang":
         print("thinking hard", file=sys.stderr, flush=True)
         time.sleep(30)
+    while mode == "chatter":  # answers every call but the one asked, for ever
+        print(json.dumps({"id": request["id"] + 100, "ok": True, "output": {}}), flush=True)
+        time.sleep(0.05)
     print("log line on stdout", flush=True)
     if request["step"] == "cancel":
         print(json.dumps({"id": request["id"], "ok": False, "error": "permit unknown"}), flush=True)
@@ -136,6 +139,27 @@ def test_a_step_that_overruns_its_timeout_is_an_adapter_failure(vendor: Path) ->
             adapter.call("extend", {}, CONTEXT)
     finally:
         adapter.close()
+
+
+def test_the_wait_for_an_answer_has_one_deadline_however_much_the_process_writes(vendor: Path) -> None:
+    """Answers to other ids keep coming: they must not restart the step's timeout."""
+    adapter = command(vendor, "chatter", step_timeout=0.5)
+    failed: list[AdapterFailure] = []
+
+    def call() -> None:
+        try:
+            adapter.call("extend", {}, CONTEXT)
+        except AdapterFailure as failure:
+            failed.append(failure)
+
+    caller = threading.Thread(target=call, daemon=True)
+    try:
+        caller.start()
+        caller.join(20)  # a hang guard: the step's own timeout is 0.5 s
+    finally:
+        adapter.close()
+    assert [str(f).split(";")[0] for f in failed] == [
+        "timed out after 0.5 s waiting for the answer to extend"]
 
 
 def test_a_process_without_hello_is_refused(tmp_path: Path) -> None:
