@@ -252,3 +252,51 @@ def test_the_node_example_says_hello_as_the_schema_says() -> None:
     hello = json.loads(process.stdout.splitlines()[0])
     jsonschema.validate(hello, SCHEMA)
     assert set(hello["hello"]["steps"]) == set(STEPS)
+
+
+class BusyJournal:
+    """A tenant whose client writes ``per_read`` entries between two reads of its journal (the
+    export with ``after``, as the sandbox answers it), and whose operator answers the open task
+    on the ``answer_on``-th read after it was published. ``fetched`` is every id each read got."""
+
+    def __init__(self, adapter: WaitAdapter, per_read: int, answer_on: int) -> None:
+        self.id, self.headers, self.http = "ten_busy", {}, self
+        self.adapter, self.per_read, self.answer_on = adapter, per_read, answer_on
+        self.entries: list[dict[str, Any]] = []
+        self.fetched: list[int] = []
+        self.reads_of_task: dict[int, int] = {}
+
+    def get(self, url: str, params: dict[str, int], headers: dict[str, str]) -> Any:
+        assert url == "/sandbox/v1/tenants/ten_busy/journal/export"
+        self.entries += [{"id": len(self.entries) + n, "method": "GET", "path": "/fwp/v1/employer",
+                          "status": 200, "request": {"headers": {"user-agent": "hr-suite/2"}},
+                          "response": {"body": "{}"}} for n in range(1, self.per_read + 1)]
+        lines = [entry for entry in self.entries if entry["id"] > params["after"]]
+        self.fetched += [entry["id"] for entry in lines]
+        self._answer_when_due()
+        return httpx.Response(200, text="\n".join(json.dumps(entry) for entry in lines))
+
+    def _answer_when_due(self) -> None:
+        task = self.adapter.task
+        if task is not None:
+            reads = self.reads_of_task[task["id"]] = self.reads_of_task.get(task["id"], 0) + 1
+            if reads == self.answer_on:
+                assert self.adapter.answer(task["id"], {"status": "APPROVED"})
+
+
+def test_wait_mode_reads_each_journal_entry_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step that takes many polls of a busy journal: every entry is fetched, none twice (the
+    watch once exported everything since the step began on every poll, and the whole journal
+    before every step)."""
+    monkeypatch.setattr("simulator.conform.adapters.wait.POLL_S", 0.0)
+    adapter = WaitAdapter(step_timeout=30, out=io.StringIO())
+    busy = BusyJournal(adapter, per_read=5, answer_on=40)
+    try:
+        adapter.observe(busy)  # type: ignore[arg-type]
+        for _ in range(2):
+            assert adapter.call("track_application", {"application": "app_x"}, CONTEXT) == {
+                "status": "APPROVED"}
+    finally:
+        adapter.close()
+    assert sum(busy.reads_of_task.values()) == 80
+    assert sorted(busy.fetched) == [entry["id"] for entry in busy.entries]
