@@ -7,6 +7,10 @@ when the tenant's journal shows the client's request that completes it (:mod:`.w
 or when the operator posts the step's output to ``POST /tasks/{id}/answer`` (the only way for
 steps whose result is something the system knows, such as ``track_application``). Meanwhile the
 scenario plays the officer and the clock as the requests arrive. No answer in time is ERROR.
+
+The journal is read forward (:class:`~simulator.conform.journal.Tail`): each poll exports only the
+entries after the last one read. A scenario that overruns has its task retired (``reset``), so
+its step stops waiting and cannot close the task of the scenario after it.
 """
 
 from __future__ import annotations
