@@ -289,7 +289,7 @@ def test_wait_mode_reads_each_journal_entry_once(monkeypatch: pytest.MonkeyPatch
     watch once exported everything since the step began on every poll, and the whole journal
     before every step)."""
     monkeypatch.setattr("simulator.conform.adapters.wait.POLL_S", 0.0)
-    adapter = WaitAdapter(step_timeout=30, out=io.StringIO())
+    adapter = WaitAdapter(step_timeout=30, out=io.StringIO(), settle_s=0)
     busy = BusyJournal(adapter, per_read=5, answer_on=40)
     try:
         adapter.observe(busy)  # type: ignore[arg-type]
@@ -300,3 +300,44 @@ def test_wait_mode_reads_each_journal_entry_once(monkeypatch: pytest.MonkeyPatch
         adapter.close()
     assert sum(busy.reads_of_task.values()) == 80
     assert sorted(busy.fetched) == [entry["id"] for entry in busy.entries]
+
+
+class LateJournal:
+    """A journal on two workers: the previous step's filing lands on the second read after the
+    next step began (after the first read has moved the cursor past it), this step's on the
+    third read after the task was published."""
+
+    def __init__(self, adapter: WaitAdapter) -> None:
+        self.id, self.headers, self.http = "ten_late", {}, self
+        self.adapter, self.reads, self.entries = adapter, 0, [{"id": 1, **_entry("GET", "/x", 200, {})}]
+        self.task_reads = 0
+
+    def get(self, url: str, params: dict[str, int], headers: dict[str, str]) -> Any:
+        self.reads += 1
+        if self.reads == 2:
+            self._land(_entry("POST", "/fwp/v1/applications", 201, {"id": "app_previous"}))
+        if self.adapter.task is not None:
+            self.task_reads += 1
+            if self.task_reads == 3:
+                self._land(_entry("POST", "/fwp/v1/applications", 201, {"id": "app_this"}))
+        lines = [entry for entry in self.entries if entry["id"] > params["after"]]
+        return httpx.Response(200, text="\n".join(json.dumps(entry) for entry in lines))
+
+    def _land(self, entry: dict[str, Any]) -> None:
+        headers = {"user-agent": "hr-suite/2"}
+        self.entries.append({**entry, "id": len(self.entries) + 1, "request": {"headers": headers}})
+
+
+def test_wait_mode_does_not_take_the_previous_steps_filing_landing_late(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before a task is published the journal is read until quiet: a filing of the step before,
+    written late by another worker, is behind the cursor, not taken for this step's."""
+    monkeypatch.setattr("simulator.conform.adapters.wait.POLL_S", 0.0)
+    adapter = WaitAdapter(step_timeout=30, out=io.StringIO(), settle_s=0.01)
+    late = LateJournal(adapter)
+    try:
+        adapter.observe(late)  # type: ignore[arg-type]
+        filed = adapter.call("file_new_application", {}, CONTEXT)
+    finally:
+        adapter.close()
+    assert filed["application_id"] == "app_this"

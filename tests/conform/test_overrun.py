@@ -124,7 +124,7 @@ def _operator(url: str, posted: dict[str, int]) -> None:
 def test_after_a_wait_mode_overrun_the_next_scenario_keeps_its_task(run: Any) -> None:
     """The overrun play's step, left waiting, once wiped whatever task was open when it gave up:
     the next scenario's. Retired at the overrun, it touches nothing."""
-    adapter = WaitAdapter(step_timeout=3, out=io.StringIO())
+    adapter = WaitAdapter(step_timeout=3, out=io.StringIO(), settle_s=SETTLE_EMBEDDED_S)
     posted: dict[str, int] = {}
     operator = threading.Thread(target=_operator, args=(adapter.url, posted), daemon=True)
     operator.start()

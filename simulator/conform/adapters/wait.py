@@ -39,8 +39,10 @@ class WaitAdapter:
     name = "wait"
 
     def __init__(self, step_timeout: float = 300.0, port: int = 0, instructions: Path | None = None,
-                 out: IO[str] | None = None) -> None:
+                 out: IO[str] | None = None, settle_s: float = journal.SETTLE_S) -> None:
         self.step_timeout = step_timeout
+        self.settle_s = settle_s
+        """How long the journal must stay quiet before a task is published (see :meth:`call`)."""
         self.instructions = instructions
         self.out = out or sys.stdout
         self._tail: journal.Tail | None = None
@@ -65,8 +67,8 @@ class WaitAdapter:
     def call(self, step: str, input: dict[str, Any], sandbox: SandboxContext) -> dict[str, Any]:
         with self._lock:
             tail = self._tail
-        if tail is not None:
-            tail.read()  # up to the newest entry: what came before the task does not do it
+        if tail is not None:  # up to the newest entry: what came before the task does not do it
+            tail.catch_up(self.settle_s)  # (the previous step's own requests, landing late, included)
         task = self._publish(step, input, sandbox)
         try:
             return self._await(task, tail)
