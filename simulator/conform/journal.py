@@ -74,6 +74,31 @@ def export(tenant: Tenant, since_id: int = 0) -> list[dict[str, Any]]:
     return [entry for entry in entries if int(entry["id"]) > since_id]
 
 
+@dataclass
+class Tail:
+    """A tenant's journal read forward: each :meth:`read` exports only what came after the last
+    entry it returned, so a watcher that polls a busy journal reads each entry once."""
+
+    tenant: Tenant
+    after: int = 0
+
+    def read(self) -> list[dict[str, Any]]:
+        entries = export(self.tenant, since_id=self.after)
+        self.after = max((int(entry["id"]) for entry in entries), default=self.after)
+        return entries
+
+    def catch_up(self, quiet_s: float, cap_s: float = 3.0) -> None:
+        """Read to the newest entry, once ``quiet_s`` passes with nothing new but the reads
+        themselves: another worker's entries land up to half a second late (see :func:`settled`),
+        and one that lands after the cursor would pass for something done after it."""
+        self.read()
+        deadline = time.monotonic() + cap_s
+        while quiet_s > 0 and time.monotonic() < deadline:
+            time.sleep(quiet_s)
+            if _settling(self.read()) == 0:
+                return
+
+
 def settled(tenant: Tenant, quiet_s: float, cap_s: float = 3.0) -> list[dict[str, Any]]:
     """The journal once it stops growing: two exports ``quiet_s`` apart with the same entries.
 

@@ -3,7 +3,8 @@
 Per scenario: create a tenant (seeded from the scenario id, so a rerun sees the same ids), freeze
 its clock at :data:`START`, register the employer, check that the adapter offers every step the
 scenario needs (SKIPPED otherwise, naming the step), play it within its timeout (ERROR when it
-raises or overruns), export the journal, and run each check's judge. Everything a result carries
+raises or overruns; an overrun play is cut off the adapter, see :mod:`~simulator.conform.leash`),
+export the journal, and run each check's judge. Everything a result carries
 is masked first (:class:`~simulator.conform.journal.Masker`).
 """
 
@@ -18,6 +19,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from simulator.conform import journal
+from simulator.conform.leash import Leash
 from simulator.conform.model import (
     Adapter,
     AdapterFailure,
@@ -109,13 +111,14 @@ class Runner:
         return outcome
 
     def _play_and_judge(self, scenario: Scenario, checks: tuple[Check, ...], outcome: ScenarioResult) -> None:
+        leash = Leash(self.adapter)
         try:
-            stage = self._stage(scenario)
+            stage = self._stage(scenario, leash)
         except Exception as exc:  # noqa: BLE001 - any failure to set up is the run's ERROR
             self._close(outcome, checks, Verdict.ERROR, f"setting the stage failed: {exc}")
             return
         outcome.tenant_id = stage.tenant.id
-        verdict, reason = self._play(scenario, stage)
+        verdict, reason = self._play(scenario, stage, leash)
         self.masker.learn(stage.facts)
         try:
             entries = journal.settled(stage.tenant, self.settle_s)
@@ -130,7 +133,7 @@ class Runner:
         evidence = Evidence(entries, stage.tenant, stage.facts)
         outcome.checks = [self._judge(scenario, check, evidence) for check in checks]
 
-    def _stage(self, scenario: Scenario) -> Stage:
+    def _stage(self, scenario: Scenario, leash: Leash) -> Stage:
         seed = zlib.crc32(scenario.id.encode())
         tenant = Sandbox(self.http, self.admin_token).create_tenant(
             name=f"conform-{scenario.id}"[:100], seed=seed, seed_data=scenario.seed_data)
@@ -147,11 +150,12 @@ class Runner:
                       "employer_id": credentials["employer_id"], "token_url": f"{api}/oauth/token",
                       "api": api},
             ssc_api=f"{self.base_url}/ssc/v1")
-        return Stage(tenant, employer, self.adapter, context, {"tenant_id": tenant.id, "start": START})
+        return Stage(tenant, employer, leash, context, {"tenant_id": tenant.id, "start": START})
 
-    def _play(self, scenario: Scenario, stage: Stage) -> tuple[Verdict | None, str | None]:
+    def _play(self, scenario: Scenario, stage: Stage, leash: Leash) -> tuple[Verdict | None, str | None]:
         """Play in a thread so that a hung client cannot hang the run (the thread is left behind,
-        as a daemon, when it overruns: Python cannot kill it)."""
+        as a daemon, when it overruns: Python cannot kill it; the leash is cut instead, so that
+        it cannot talk to the adapter the next scenario uses)."""
         raised: list[BaseException] = []
 
         def play() -> None:
@@ -165,7 +169,9 @@ class Runner:
         timeout = self.scenario_timeout if self.scenario_timeout is not None else scenario.timeout_s
         thread.join(timeout)
         if thread.is_alive():
-            return Verdict.ERROR, f"the scenario did not finish within {timeout:g} s"
+            step = leash.cut()
+            doing = f" (the client was still doing the step {step})" if step else ""
+            return Verdict.ERROR, f"the scenario did not finish within {timeout:g} s{doing}"
         if not raised:
             return None, None
         error = raised[0]

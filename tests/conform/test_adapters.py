@@ -45,6 +45,9 @@ for line in sys.stdin:
     if mode == "hang":
         print("thinking hard", file=sys.stderr, flush=True)
         time.sleep(30)
+    while mode == "chatter":  # answers every call but the one asked, for ever
+        print(json.dumps({"id": request["id"] + 100, "ok": True, "output": {}}), flush=True)
+        time.sleep(0.05)
     print("log line on stdout", flush=True)
     if request["step"] == "cancel":
         print(json.dumps({"id": request["id"], "ok": False, "error": "permit unknown"}), flush=True)
@@ -138,6 +141,27 @@ def test_a_step_that_overruns_its_timeout_is_an_adapter_failure(vendor: Path) ->
         adapter.close()
 
 
+def test_the_wait_for_an_answer_has_one_deadline_however_much_the_process_writes(vendor: Path) -> None:
+    """Answers to other ids keep coming: they must not restart the step's timeout."""
+    adapter = command(vendor, "chatter", step_timeout=0.5)
+    failed: list[AdapterFailure] = []
+
+    def call() -> None:
+        try:
+            adapter.call("extend", {}, CONTEXT)
+        except AdapterFailure as failure:
+            failed.append(failure)
+
+    caller = threading.Thread(target=call, daemon=True)
+    try:
+        caller.start()
+        caller.join(20)  # a hang guard: the step's own timeout is 0.5 s
+    finally:
+        adapter.close()
+    assert [str(f).split(";")[0] for f in failed] == [
+        "timed out after 0.5 s waiting for the answer to extend"]
+
+
 def test_a_process_without_hello_is_refused(tmp_path: Path) -> None:
     script = tmp_path / "rude.py"
     script.write_text('import json; print(json.dumps({"steps": []}), flush=True)\n', encoding="utf-8")
@@ -228,3 +252,92 @@ def test_the_node_example_says_hello_as_the_schema_says() -> None:
     hello = json.loads(process.stdout.splitlines()[0])
     jsonschema.validate(hello, SCHEMA)
     assert set(hello["hello"]["steps"]) == set(STEPS)
+
+
+class BusyJournal:
+    """A tenant whose client writes ``per_read`` entries between two reads of its journal (the
+    export with ``after``, as the sandbox answers it), and whose operator answers the open task
+    on the ``answer_on``-th read after it was published. ``fetched`` is every id each read got."""
+
+    def __init__(self, adapter: WaitAdapter, per_read: int, answer_on: int) -> None:
+        self.id, self.headers, self.http = "ten_busy", {}, self
+        self.adapter, self.per_read, self.answer_on = adapter, per_read, answer_on
+        self.entries: list[dict[str, Any]] = []
+        self.fetched: list[int] = []
+        self.reads_of_task: dict[int, int] = {}
+
+    def get(self, url: str, params: dict[str, int], headers: dict[str, str]) -> Any:
+        assert url == "/sandbox/v1/tenants/ten_busy/journal/export"
+        self.entries += [{"id": len(self.entries) + n, "method": "GET", "path": "/fwp/v1/employer",
+                          "status": 200, "request": {"headers": {"user-agent": "hr-suite/2"}},
+                          "response": {"body": "{}"}} for n in range(1, self.per_read + 1)]
+        lines = [entry for entry in self.entries if entry["id"] > params["after"]]
+        self.fetched += [entry["id"] for entry in lines]
+        self._answer_when_due()
+        return httpx.Response(200, text="\n".join(json.dumps(entry) for entry in lines))
+
+    def _answer_when_due(self) -> None:
+        task = self.adapter.task
+        if task is not None:
+            reads = self.reads_of_task[task["id"]] = self.reads_of_task.get(task["id"], 0) + 1
+            if reads == self.answer_on:
+                assert self.adapter.answer(task["id"], {"status": "APPROVED"})
+
+
+def test_wait_mode_reads_each_journal_entry_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step that takes many polls of a busy journal: every entry is fetched, none twice (the
+    watch once exported everything since the step began on every poll, and the whole journal
+    before every step)."""
+    monkeypatch.setattr("simulator.conform.adapters.wait.POLL_S", 0.0)
+    adapter = WaitAdapter(step_timeout=30, out=io.StringIO(), settle_s=0)
+    busy = BusyJournal(adapter, per_read=5, answer_on=40)
+    try:
+        adapter.observe(busy)  # type: ignore[arg-type]
+        for _ in range(2):
+            assert adapter.call("track_application", {"application": "app_x"}, CONTEXT) == {
+                "status": "APPROVED"}
+    finally:
+        adapter.close()
+    assert sum(busy.reads_of_task.values()) == 80
+    assert sorted(busy.fetched) == [entry["id"] for entry in busy.entries]
+
+
+class LateJournal:
+    """A journal on two workers: the previous step's filing lands on the second read after the
+    next step began (after the first read has moved the cursor past it), this step's on the
+    third read after the task was published."""
+
+    def __init__(self, adapter: WaitAdapter) -> None:
+        self.id, self.headers, self.http = "ten_late", {}, self
+        self.adapter, self.reads, self.entries = adapter, 0, [{"id": 1, **_entry("GET", "/x", 200, {})}]
+        self.task_reads = 0
+
+    def get(self, url: str, params: dict[str, int], headers: dict[str, str]) -> Any:
+        self.reads += 1
+        if self.reads == 2:
+            self._land(_entry("POST", "/fwp/v1/applications", 201, {"id": "app_previous"}))
+        if self.adapter.task is not None:
+            self.task_reads += 1
+            if self.task_reads == 3:
+                self._land(_entry("POST", "/fwp/v1/applications", 201, {"id": "app_this"}))
+        lines = [entry for entry in self.entries if entry["id"] > params["after"]]
+        return httpx.Response(200, text="\n".join(json.dumps(entry) for entry in lines))
+
+    def _land(self, entry: dict[str, Any]) -> None:
+        headers = {"user-agent": "hr-suite/2"}
+        self.entries.append({**entry, "id": len(self.entries) + 1, "request": {"headers": headers}})
+
+
+def test_wait_mode_does_not_take_the_previous_steps_filing_landing_late(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before a task is published the journal is read until quiet: a filing of the step before,
+    written late by another worker, is behind the cursor, not taken for this step's."""
+    monkeypatch.setattr("simulator.conform.adapters.wait.POLL_S", 0.0)
+    adapter = WaitAdapter(step_timeout=30, out=io.StringIO(), settle_s=0.01)
+    late = LateJournal(adapter)
+    try:
+        adapter.observe(late)  # type: ignore[arg-type]
+        filed = adapter.call("file_new_application", {}, CONTEXT)
+    finally:
+        adapter.close()
+    assert filed["application_id"] == "app_this"

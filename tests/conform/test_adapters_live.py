@@ -61,7 +61,7 @@ def test_the_node_example_passes_the_whole_catalogue(sandbox: tuple[str, float],
 def test_wait_mode_with_a_separate_operator_process(sandbox: tuple[str, float],
                                                     reference: dict[tuple[str, str], Verdict]) -> None:
     printed = io.StringIO()
-    adapter = WaitAdapter(step_timeout=30, out=printed)
+    adapter = WaitAdapter(step_timeout=30, out=printed, settle_s=sandbox[1])
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path])}
     operator = subprocess.Popen([sys.executable, str(ROOT / "tests/conform/wait_driver.py"), adapter.url],
                                 env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -3,24 +3,23 @@
 The harness starts the process once (again after a crash or a timeout) and reads one line from
 it first, ``{"hello": {"name": ..., "steps": [...]}}``. Then, per step, it writes one request
 line, ``{"id": 7, "step": "extend", "input": {...}, "sandbox": {...}}``, and waits (``step_timeout``
-seconds) for the answer with the same id: ``{"id": 7, "ok": true, "output": {...}}`` or
-``{"id": 7, "ok": false, "error": "..."}``. Lines on stdout that are not JSON objects are ignored
-(logs belong on stderr, which is kept for the report). The protocol's JSON Schema is
-``simulator/conform/schemas/adapter-protocol.schema.json``.
+seconds in all) for the answer with the same id: ``{"id": 7, "ok": true, "output": {...}}`` or
+``{"id": 7, "ok": false, "error": "..."}``; an answer whose id no call waits for (it came after
+its call gave up) is dropped (:mod:`.command_channel`). When a scenario overruns its timeout the
+runner resets the adapter: the process is stopped, and started again for the next call. Lines
+on stdout that are not JSON objects are ignored (logs belong on stderr, kept for the report).
+The protocol's JSON Schema is ``simulator/conform/schemas/adapter-protocol.schema.json``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import json
 import queue
-import shlex
-import subprocess
 import tempfile
 import threading
 from typing import IO, Any
 
+from simulator.conform.adapters.command_channel import Box, Channel
 from simulator.conform.model import AdapterFailure, SandboxContext
 from simulator.conform.steps import STEPS
 
@@ -34,21 +33,29 @@ class CommandAdapter:
         self.step_timeout = step_timeout
         self.hello_timeout = hello_timeout
         self.stderr: IO[bytes] | None = None
-        self._process: subprocess.Popen[str] | None = None
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self._hello: dict[str, Any] | None = None
+        self._channel: Channel | None = None
+        self._hello: dict[str, Any] = {}
+        self._lock = threading.RLock()
+        """Held while the process is started or swapped (a failed start drops it under the lock
+        already held), and to number the requests."""
         self._next_id = 0
 
     def steps(self) -> frozenset[str]:
-        hello = self._ensure_started()
-        return frozenset(step for step in hello.get("steps", []) if step in STEPS)
+        self._open()
+        return frozenset(step for step in self._hello.get("steps", []) if step in STEPS)
 
     def call(self, step: str, input: dict[str, Any], sandbox: SandboxContext) -> dict[str, Any]:
-        self._ensure_started()
-        self._next_id += 1
-        request = {"id": self._next_id, "step": step, "input": input, "sandbox": dataclasses.asdict(sandbox)}
-        self._send(request)
-        answer = self._answer(self._next_id, step)
+        channel = self._open()
+        with self._lock:
+            self._next_id += 1
+            request_id = self._next_id
+        box = channel.expect(request_id)
+        request = {"id": request_id, "step": step, "input": input, "sandbox": dataclasses.asdict(sandbox)}
+        try:
+            channel.send(request)
+        except (BrokenPipeError, OSError) as exc:
+            raise self._crashed(channel, f"writing the {step} request failed: {exc}") from exc
+        answer = self._answer(channel, box, request_id, step)
         if answer.get("ok") is True:
             output = answer.get("output", {})
             if not isinstance(output, dict):
@@ -56,101 +63,80 @@ class CommandAdapter:
             return output
         raise AdapterFailure(f"{step}: the adapter answered ok=false: {answer.get('error', '(no error)')}")
 
+    def reset(self) -> None:
+        """Abandon the call in flight (its scenario overran): the process is stopped, so that it
+        answers nothing late; the next call starts it again."""
+        with self._lock:
+            channel, self._channel = self._channel, None
+        if channel is not None:
+            channel.stop()
+
     def stderr_text(self) -> str:
         """The tail of what the process wrote on stderr, for the report."""
-        if self.stderr is None:
+        if self.stderr is None or self.stderr.closed:  # closed: an abandoned call failing late
             return ""
         self.stderr.seek(0)
         return self.stderr.read().decode("utf-8", "replace")[-STDERR_TAIL:]
 
     def close(self) -> None:
-        self._stop()
+        self.reset()
         if self.stderr is not None:
             self.stderr.close()
 
-    def _ensure_started(self) -> dict[str, Any]:
-        if self._process is not None and self._process.poll() is None and self._hello is not None:
-            return self._hello
-        self._stop()
-        if self.stderr is None:
-            self.stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - kept for the adapter's life
-        self._process = subprocess.Popen(
-            shlex.split(self.command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-            text=True, encoding="utf-8", bufsize=1)
-        self._lines = queue.Queue()
-        assert self._process.stdout is not None
-        threading.Thread(target=_pump, args=(self._process.stdout, self._lines), daemon=True).start()
-        first = self._message(self.hello_timeout, "the hello line")
+    def _open(self) -> Channel:
+        """The running process, started (again, after a crash, a timeout or a reset) when needed."""
+        with self._lock:
+            if self._channel is not None and self._channel.alive():
+                return self._channel
+            if self._channel is not None:
+                self._channel.stop()
+                self._channel = None
+            if self.stderr is None:
+                self.stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - kept for the adapter's life
+            channel = Channel(self.command, self.stderr)
+            self._hello = self._greeting(channel)
+            self._channel = channel
+            return channel
+
+    def _greeting(self, channel: Channel) -> dict[str, Any]:
+        first = self._wait(channel, channel.hello, self.hello_timeout, "the hello line")
         hello = first.get("hello")
         if not isinstance(hello, dict) or not isinstance(hello.get("steps"), list):
-            self._stop()
+            channel.stop()
             raise AdapterFailure(f"the first line must be {{\"hello\": {{\"steps\": [...]}}}}, got {first}")
-        self._hello = hello
         if isinstance(hello.get("name"), str):
             self.name = f"command:{hello['name']}"
         return hello
 
-    def _send(self, request: dict[str, Any]) -> None:
-        assert self._process is not None
-        assert self._process.stdin is not None
+    def _answer(self, channel: Channel, box: Box, request_id: int, step: str) -> dict[str, Any]:
+        """The answer to ``request_id``, within ``step_timeout`` in all (other lines the process
+        writes meanwhile do not extend it)."""
         try:
-            self._process.stdin.write(json.dumps(request) + "\n")
-            self._process.stdin.flush()
-        except (BrokenPipeError, OSError) as exc:
-            raise self._crashed(f"writing the {request['step']} request failed: {exc}") from exc
+            return self._wait(channel, box, self.step_timeout, f"the answer to {step}")
+        finally:
+            channel.forget(request_id)
 
-    def _answer(self, wanted: int, step: str) -> dict[str, Any]:
-        while True:
-            message = self._message(self.step_timeout, f"the answer to {step}")
-            if message.get("id") == wanted:
-                return message
+    def _wait(self, channel: Channel, box: Box, timeout: float, what: str) -> dict[str, Any]:
+        """What lands in ``box``; a timeout or the process's end stops the process."""
+        try:
+            message = box.get(timeout=timeout)
+        except queue.Empty:
+            self._drop(channel)
+            raise AdapterFailure(f"timed out after {timeout:g} s waiting for {what}; "
+                                 f"stderr: {self.stderr_text()[-500:]}") from None
+        if message is None:
+            raise self._crashed(channel, f"the process ended while the harness waited for {what}")
+        return message
 
-    def _message(self, timeout: float, what: str) -> dict[str, Any]:
-        """The next JSON object on stdout; a crash or a timeout stops the process."""
-        while True:
-            try:
-                line = self._lines.get(timeout=timeout)
-            except queue.Empty:
-                self._stop()
-                raise AdapterFailure(f"timed out after {timeout:g} s waiting for {what}; "
-                                     f"stderr: {self.stderr_text()[-500:]}") from None
-            if line is None:
-                raise self._crashed(f"the process ended while the harness waited for {what}")
-            try:
-                message = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(message, dict):
-                return message
-
-    def _crashed(self, what: str) -> AdapterFailure:
-        code = self._process.poll() if self._process else None
-        self._stop()
+    def _crashed(self, channel: Channel, what: str) -> AdapterFailure:
+        code = channel.process.poll()
+        self._drop(channel)
         return AdapterFailure(f"{what} (exit code {code}); stderr: {self.stderr_text()[-500:]}")
 
-    def _stop(self) -> None:
-        process, self._process, self._hello = self._process, None, None
-        if process is None:
-            return
-        if process.stdin is not None:
-            with contextlib.suppress(OSError):
-                process.stdin.close()
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
-    """Move stdout's lines to the queue; ``None`` marks the end of the stream."""
-    try:
-        for line in stream:
-            lines.put(line)
-    except (OSError, ValueError):
-        pass
-    finally:
-        lines.put(None)
-        stream.close()
+    def _drop(self, channel: Channel) -> None:
+        """Stop ``channel``'s process; the adapter forgets it only if it is still the current one
+        (a late failure of an abandoned call must not stop the process the next call uses)."""
+        with self._lock:
+            if self._channel is channel:
+                self._channel = None
+        channel.stop()

@@ -7,6 +7,10 @@ when the tenant's journal shows the client's request that completes it (:mod:`.w
 or when the operator posts the step's output to ``POST /tasks/{id}/answer`` (the only way for
 steps whose result is something the system knows, such as ``track_application``). Meanwhile the
 scenario plays the officer and the clock as the requests arrive. No answer in time is ERROR.
+
+The journal is read forward (:class:`~simulator.conform.journal.Tail`): each poll exports only the
+entries after the last one read. A scenario that overruns has its task retired (``reset``), so
+its step stops waiting and cannot close the task of the scenario after it.
 """
 
 from __future__ import annotations
@@ -35,11 +39,13 @@ class WaitAdapter:
     name = "wait"
 
     def __init__(self, step_timeout: float = 300.0, port: int = 0, instructions: Path | None = None,
-                 out: IO[str] | None = None) -> None:
+                 out: IO[str] | None = None, settle_s: float = journal.SETTLE_S) -> None:
         self.step_timeout = step_timeout
+        self.settle_s = settle_s
+        """How long the journal must stay quiet before a task is published (see :meth:`call`)."""
         self.instructions = instructions
         self.out = out or sys.stdout
-        self.tenant: Tenant | None = None
+        self._tail: journal.Tail | None = None
         self.task: dict[str, Any] | None = None
         self.answers: dict[int, dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -51,26 +57,31 @@ class WaitAdapter:
 
     def observe(self, tenant: Tenant) -> None:
         """The scenario's tenant, whose journal shows when a step is done."""
-        self.tenant = tenant
+        with self._lock:
+            if self._tail is None or self._tail.tenant.id != tenant.id:
+                self._tail = journal.Tail(tenant)
 
     def steps(self) -> frozenset[str]:
         return frozenset(STEPS)
 
     def call(self, step: str, input: dict[str, Any], sandbox: SandboxContext) -> dict[str, Any]:
-        since = self._last_entry()
+        with self._lock:
+            tail = self._tail
+        if tail is not None:  # up to the newest entry: what came before the task does not do it
+            tail.catch_up(self.settle_s)  # (the previous step's own requests, landing late, included)
         task = self._publish(step, input, sandbox)
-        deadline = time.monotonic() + self.step_timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                answer = self.answers.pop(task["id"], None)
-            if answer is not None:
-                return self._finish(answer)
-            found = completed(step, input, self._entries(since))
-            if found is not None:
-                return self._finish(found)
-            time.sleep(POLL_S)
-        self._finish({})
-        raise AdapterFailure(f"wait mode: {step} was not done within {self.step_timeout:g} s")
+        try:
+            return self._await(task, tail)
+        finally:
+            self._finish(task)
+
+    def reset(self) -> None:
+        """Retire the open task (its scenario overran): its late answer is refused (409), its
+        watch ends, and its finish cannot touch the next scenario's task."""
+        with self._lock:
+            self.task = None
+            self.answers.clear()
+            self._tail = None
 
     def close(self) -> None:
         self.server.shutdown()
@@ -92,19 +103,37 @@ class WaitAdapter:
               f"    credentials and the answer URL: GET {self.url}/task", file=self.out, flush=True)
         return task
 
-    def _finish(self, output: dict[str, Any]) -> dict[str, Any]:
+    def _await(self, task: dict[str, Any], tail: journal.Tail | None) -> dict[str, Any]:
+        """The task's output: the operator's answer, or what the journal shows done. The journal
+        is read forward from the task's start (each entry once, however long the step takes)."""
+        step, input = task["step"], task["input"]
+        seen: list[dict[str, Any]] = []
+        deadline = time.monotonic() + self.step_timeout
+        while time.monotonic() < deadline:
+            answer = self._answer_to(task)
+            if answer is not None:
+                return answer
+            if tail is not None:
+                seen += journal.client_entries(tail.read())
+            found = completed(step, input, seen)
+            if found is not None:
+                return found
+            time.sleep(POLL_S)
+        raise AdapterFailure(f"wait mode: {step} was not done within {self.step_timeout:g} s")
+
+    def _answer_to(self, task: dict[str, Any]) -> dict[str, Any] | None:
         with self._lock:
-            self.task = None
-        return output
+            if self.task is not task:
+                raise AdapterFailure(f"wait mode: the task {task['id']} ({task['step']}) was retired: "
+                                     "its scenario overran its timeout")
+            return self.answers.pop(task["id"], None)
 
-    def _last_entry(self) -> int:
-        entries = self._entries(0)
-        return max((int(e["id"]) for e in entries), default=0)
-
-    def _entries(self, since: int) -> list[dict[str, Any]]:
-        if self.tenant is None:
-            return []
-        return journal.client_entries(journal.export(self.tenant, since_id=since))
+    def _finish(self, task: dict[str, Any]) -> None:
+        """Close ``task``, and only it: a task retired meanwhile is no longer the open one."""
+        with self._lock:
+            if self.task is task:
+                self.task = None
+            self.answers.pop(task["id"], None)
 
     def answer(self, task_id: int, output: dict[str, Any]) -> bool:
         with self._lock:
