@@ -16,6 +16,9 @@ from simulator.conform.model import Check, Evidence, Finding, Level
 
 MIN_BACKOFF_S = 0.1
 GROWTH = 1.3
+"""From the third retry of a failing call on, a wait is at least this many times the first."""
+SHRINK = 0.8
+"""No wait is shorter than this share of the one before it."""
 TOLERANCE_S = 0.05
 
 
@@ -90,22 +93,29 @@ def _retry_after(evidence: Evidence) -> list[Finding]:
 
 
 def _backoff(evidence: Evidence) -> list[Finding]:
+    """Each retry of a failing call waits :data:`MIN_BACKOFF_S` at least; no wait is much shorter
+    than the one before (:data:`SHRINK`); and from the third retry of a chain on, the waits have
+    grown (:data:`GROWTH` times the first at least). Measured from outside, a wait can only be
+    stretched (a loaded machine schedules the client's sleep late, never early), and one stretched
+    first wait must not make an exponential backoff look flat: so two waits alone are not judged
+    on growth, and a chain of three or more is judged on its trend."""
     found = []
-    chains: dict[tuple[str, str], float] = defaultdict(float)
+    chains: dict[tuple[str, str], list[float]] = defaultdict(list)
     for first, again in _retries(evidence.entries):
         if views.retry_after(first) is not None or first["status"] == 429:
             continue
         call, gap = (first["method"], first["path"]), views.gap_s(first, again)
-        previous = chains[call]
-        if gap < MIN_BACKOFF_S or (previous and gap < previous * GROWTH - TOLERANCE_S):
+        before = chains[call]
+        if (gap < MIN_BACKOFF_S or (before and gap < before[-1] * SHRINK - TOLERANCE_S)
+                or (len(before) >= 2 and gap < before[0] * GROWTH - TOLERANCE_S)):
             found.append(Finding(
                 seen=f"after {views.describe(first)} the client retried in {gap:.2f} s"
-                     + (f" (the retry before waited {previous:.2f} s)" if previous else ""),
+                     + (f" (the waits before: {', '.join(f'{b:.2f}' for b in before)} s)" if before else ""),
                 expected=f"wait at least {MIN_BACKOFF_S:g} s, and longer after each failure (backoff)",
                 fix="back off exponentially on 5xx and dropped connections (0.2, 0.4, 0.8 s ..., "
                     "with jitter)",
                 entries=views.ids(first, again)))
-        chains[call] = gap if views.failed(again) else 0.0
+        chains[call] = [*before, gap] if views.failed(again) else []
     return found
 
 
