@@ -64,6 +64,7 @@ def test_distributed_locust_runs_a_master_and_two_workers(tmp_path: Path) -> Non
                           "operations: {POST /fwp/v1/applications: {p95_ms: 60000}}\n")
     run, report = load_run(tmp_path, "--users", "6", "--duration", "8s", "--workers", "2",
                            "--objectives", str(objectives))
+    assert (report / "locust.log").is_file(), run.stdout[-3000:] + run.stderr[-3000:]  # Locust ran
     log = (report / "locust.log").read_text()
     assert "2 workers connected" in log, log[-3000:]
     assert requests_by_operation(report)["Aggregated"] > 0
