@@ -1,22 +1,27 @@
 """Cost versus size: the same reads with 1,000 and with 1,000,000 applications in a tenant.
 
-For each database (SQLite, PostgreSQL) and each size, a fresh sandbox gets one tenant prepared
-over the API as ``bench_prepare`` does (an employer, a foreigner, an approved application, the
-holder's e-SSC and session), then the bulk: ``size`` applications of that employer spread over
-``size / 10`` foreigners, ``size / 4`` permit grants, and ``min(size, 150,000)`` journal entries
-(under the default retention of 200,000, so no trimming runs while measured; one in a thousand
-a 500), written straight to the tables with SQLAlchemy Core ``executemany`` (copies of the
-prepared rows under new ids and seqs, the tenant's counter moved past them). Then ``settle``:
-``Database.analyze`` as ``fwp-sandbox seed`` does, VACUUM and CHECKPOINT on PostgreSQL, a WAL
-checkpoint on SQLite. With every size built, each read is asked ``--requests`` times per size
-through the whole app in-process (Starlette's test client: the ASGI stack, no socket), spread
-over ``--rounds`` rounds that visit the sizes in turn after a warm-up round, and its p50 and p99
-are printed with the ratio of the large size's p50 to the small's (the goal: at most 1.2).
+For each database (SQLite, PostgreSQL) and each size, a fresh sandbox gets its tenants prepared
+over the API by ``bench_prepare.essc_holder`` (an employer, a foreigner, an approved application,
+the holder's e-SSC and session): ``--others`` tenants (default 1) and then the measured one, each
+given the bulk: ``size`` applications of its employer spread over ``size / 10`` foreigners,
+``size / 4`` permit grants, and ``min(size, 150,000)`` journal entries (under the default retention
+of 200,000, so no trimming runs while measured; one in a thousand a 500), written straight to the
+tables with SQLAlchemy Core ``executemany`` (copies of the prepared rows under new ids and seqs,
+the tenant's counter moved past them). Then ``settle``: ``Database.analyze`` as ``fwp-sandbox
+seed`` does, VACUUM and CHECKPOINT on PostgreSQL, a WAL checkpoint on SQLite. With every size
+built, each read (status, card, the list's first page, a middle page by cursor, ``?status``,
+``?foreigner_id``, the journal and ``?status=500``) is asked ``--requests`` times per size through
+the whole app in-process (Starlette's test client: the ASGI stack, no socket), spread over
+``--rounds`` rounds that visit the sizes in turn after a warm-up round. It prints p50 and p99, the
+ratio of the large size's p50 to the small's (the goal: at most 1.2), the lowest and highest ratio
+of one round's p50s (a cost of size shows in every round, a neighbour's burst in one), and the
+load average as each round started.
 
-    .venv/bin/python bench/scale.py                       # both databases, 1k and 1M
+    .venv/bin/python bench/scale.py                       # both databases, 1k and 1M, 1 other
     .venv/bin/python bench/scale.py --databases sqlite --sizes 1000,100000 --requests 300
 
-Not part of ``make test``: a run at 1M takes a few minutes (mostly the bulk writes).
+Not part of ``make test``: at 1M with one other tenant the bulk rows take 20-25 minutes per
+database on this 2-core machine when it is busy.
 """
 
 from __future__ import annotations
