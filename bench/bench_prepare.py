@@ -4,6 +4,7 @@ request of each kind."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -63,12 +64,34 @@ def prepare_simulator(target: Target) -> Prepared:
 
 
 def prepare_essc_holder(http: httpx.Client) -> tuple[str, str]:
-    """A tenant of its own (seed 1, no seeded people, clock frozen), an approved pre-entry
-    application, the foreigner's e-SSC registered with the permit number, face-verified, and a
-    session: the holder's ``Authorization`` header, and a note."""
+    """A tenant of its own (seed 1, no seeded people): the holder's ``Authorization`` header
+    (see ``essc_holder``), and a note."""
     from simulator.testing import Sandbox
 
-    tenant = Sandbox(http).create_tenant(name="bench-essc", seed=1)
+    holder = essc_holder(http, Sandbox(http).create_tenant(name="bench-essc", seed=1))
+    return holder.authorization, (
+        f"e-SSC tenant {holder.tenant.id} (clock frozen at {FROZEN_NOW}), holder "
+        f"{holder.registration}, permit {holder.number} {holder.permit_status} on the card")
+
+
+@dataclass
+class EsscHolder:
+    """An e-SSC holder prepared by ``essc_holder``, with what led to the card."""
+
+    tenant: Any
+    employer: Any
+    foreigner: str
+    application: str
+    number: str
+    registration: str
+    authorization: str
+    permit_status: str
+
+
+def essc_holder(http: httpx.Client, tenant: Any) -> EsscHolder:
+    """In ``tenant`` (its clock frozen): a registered employer, a foreigner, a pre-entry
+    application accepted and approved, the foreigner's e-SSC registered with the permit number,
+    face-verified, and a session whose card read is checked to show that permit in force."""
     tenant.freeze_clock(FROZEN_NOW)
     employer = tenant.employer()
     employer.register()
@@ -94,9 +117,8 @@ def prepare_essc_holder(http: httpx.Client) -> tuple[str, str]:
     permit = card.get("work_permit") or {}
     if permit.get("work_permit_number") != number or not permit.get("valid"):
         raise BenchError(f"the e-SSC does not show permit {number} in force: {card}")
-    return authorization, (f"e-SSC tenant {tenant.id} (clock frozen at {FROZEN_NOW}), holder "
-                           f"{registration['id']}, permit {number} {permit.get('status')} on the "
-                           "card")
+    return EsscHolder(tenant, employer, foreigner["id"], application["id"], number,
+                      registration["id"], authorization, str(permit.get("status")))
 
 
 def prepare_mock(target: Target) -> Prepared:

@@ -67,5 +67,6 @@ class EmployerHRCallbacks(EmployerHR):
                 self.pending[application] = now
                 found.append((application, told))
             elif now - last >= RECONCILE_S and (status := self.read_status(application)):
+                self.acted[application] = status  # its event, if it comes late, is not news
                 found.append((application, status))
         return found

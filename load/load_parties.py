@@ -82,8 +82,12 @@ class EmployerHR(SandboxUser):
                 self.after_approval(application)
 
     def answer_correction(self, application: str) -> None:
+        """Answer the defect list if the application still waits for it. The status that sent
+        us here can be older than the application (a callback that came late, after a
+        reconciling read was already acted on): answering one the officer has since approved is
+        refused (409), rightly, and the soak counted those refusals as errors."""
         current = self.call("GET", f"/fwp/v1/applications/{application}", name=APP, headers=self.auth)
-        if current is not None:
+        if current is not None and current.get("status") == "RETURNED_FOR_CORRECTION":
             self.call("POST", f"/fwp/v1/applications/{application}/corrections", name=f"{APP}/corrections",
                       headers=self.auth, json={"documents": current["documents"],
                                                "note": "Re-issued as the defect list asked"})
