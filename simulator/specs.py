@@ -166,9 +166,9 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "tra
 
 @cache
 def routes() -> tuple[tuple[str, re.Pattern[str], str, str], ...]:
-    """(method, path pattern, operationId, surface name) of every operation of every spec: the
-    one table the fault rules and the 405's ``Allow`` header match a path against (connexion
-    routes by its own)."""
+    """(method, path pattern, operationId, surface name) of every operation of every spec: what
+    the 405's ``Allow`` header matches a path against, and the operations a fault rule may name.
+    Requests are routed by connexion's own router, once; the fault middleware reads its result."""
     found = []
     for name, (base, _) in SURFACES.items():
         for path, item in load(name)["paths"].items():

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import pytest
 from test_errors import expect_problem
 
-from simulator.testing import Employer, Sandbox, Tenant, expect
+from simulator.testing import Employer, Sandbox, Tenant, expect, foreigner_payload
 
 GET_EMPLOYER = "getEmployer"
 
@@ -235,3 +236,29 @@ def test_a_failing_roll_is_answered_as_a_problem(tenant: Tenant, employer: Emplo
     add(tenant, kind="ERROR", status=503)
     monkeypatch.setattr(faults, "roll", broken)
     expect_problem(employer.get("/employer"), 500, "E_INTERNAL")
+
+
+@pytest.mark.parametrize("kind", ["ERROR", "DROP"])
+def test_a_create_answered_by_a_fault_keeps_its_body_in_the_journal(tenant: Tenant, employer: Employer,
+                                                                    kind: str) -> None:
+    """The harness tells a retry from another filing by its body: the body a fault answered
+    instead of the operation is read and journalled as any other."""
+    add(tenant, operation_id="createForeigner", kind=kind, **({"status": 503} if kind == "ERROR" else {}))
+    payload = foreigner_payload(passport_number="E77665544")
+    assert employer.post("/foreigners", payload).headers["x-sandbox-fault"].startswith(kind)
+    url = f"/sandbox/v1/tenants/{tenant.id}/journal"
+    entry = expect(tenant.http.get(url, params={"operation_id": "createForeigner"}, headers=tenant.headers),
+                   200)["items"][0]
+    assert entry["fault"].startswith(kind)
+    assert json.loads(entry["request"]["body"]) == payload
+
+
+def test_a_head_is_never_faulted_nor_counted(tenant: Tenant, employer: Employer) -> None:
+    """Starlette routes a HEAD to its GET's operation; a rule is about the GET and is not spent on
+    a HEAD."""
+    rule = add(tenant, kind="ERROR", status=503, limit=1)
+    head = employer.http.head("/fwp/v1/employer", headers=employer.headers)
+    assert head.status_code != 503
+    assert "x-sandbox-fault" not in head.headers
+    assert employer.get("/employer").status_code == 503  # the limit was left for the GET
+    assert rules(tenant) == [{**rule, "matched": 1}]
