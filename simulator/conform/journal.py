@@ -74,18 +74,46 @@ def export(tenant: Tenant, since_id: int = 0) -> list[dict[str, Any]]:
     return [entry for entry in entries if int(entry["id"]) > since_id]
 
 
+LOOK_BACK_S = 3.0
+"""How long an entry can land behind one with a higher id: on PostgreSQL ids are taken when a row
+is inserted and seen when its transaction commits, so a worker's batch (or a callback attempt's
+row) can commit after another's with higher ids; the journal's batches land within about half a
+second."""
+
+
 @dataclass
 class Tail:
     """A tenant's journal read forward: each :meth:`read` exports only what came after the last
-    entry it returned, so a watcher that polls a busy journal reads each entry once."""
+    entry it returned, so a watcher that polls a busy journal reads each entry once; and every
+    :data:`LOOK_BACK_S` it reads again from the last id that cannot have anything land behind it
+    any more (``settled``), returning only entries it had not returned, so one that committed
+    late is not skipped."""
 
     tenant: Tenant
     after: int = 0
+    look_back_s: float = LOOK_BACK_S
+    settled: int = field(init=False)
+    _seen: dict[int, float] = field(init=False, default_factory=dict)  # id above settled -> when
+    _looked_back: float = field(init=False, default=0.0)
+
+    def __post_init__(self) -> None:
+        self.settled, self._looked_back = self.after, time.monotonic()
 
     def read(self) -> list[dict[str, Any]]:
-        entries = export(self.tenant, since_id=self.after)
-        self.after = max((int(entry["id"]) for entry in entries), default=self.after)
-        return entries
+        now = time.monotonic()
+        look_back = bool(self._seen) and now - self._looked_back >= self.look_back_s
+        since = self.settled if look_back else self.after
+        fresh = [e for e in export(self.tenant, since_id=since) if int(e["id"]) not in self._seen]
+        for entry in fresh:
+            self._seen[int(entry["id"])] = now
+        self.after = max([self.after, *self._seen])
+        if look_back:
+            self._looked_back = now
+            old = [i for i, at in self._seen.items() if now - at >= self.look_back_s]
+            if old:
+                self.settled = max(old)
+                self._seen = {i: at for i, at in self._seen.items() if i > self.settled}
+        return fresh
 
     def catch_up(self, quiet_s: float, cap_s: float = 3.0) -> None:
         """Read to the newest entry, once ``quiet_s`` passes with nothing new but the reads

@@ -142,3 +142,40 @@ def test_every_secret_word_has_a_part_the_quick_scan_looks_for() -> None:
     """Masking by name skips its regexes for a text with none of the parts: each word needs one."""
     for word in (*journal._SECRET_WORDS, "key"):
         assert any(part in word for part in journal._SECRET_PARTS), word
+
+
+class CommittingJournal:
+    """A journal whose rows become visible when "committed", in any order of their ids (as on
+    PostgreSQL: an id is taken at insert, seen at commit). It counts what each export sent."""
+
+    def __init__(self) -> None:
+        self.id, self.headers, self.http = "ten_commit", {}, self
+        self.visible: list[int] = []
+        self.sent: list[int] = []
+
+    def get(self, url: str, params: dict[str, int], headers: dict[str, str]) -> Any:
+        import httpx
+
+        lines = [{"id": i} for i in sorted(self.visible) if i > params["after"]]
+        self.sent += [line["id"] for line in lines]
+        return httpx.Response(200, text="\n".join(json.dumps(line) for line in lines))
+
+
+def test_the_tail_does_not_skip_an_entry_that_commits_behind_a_higher_id() -> None:
+    store = CommittingJournal()
+    tail = journal.Tail(store, look_back_s=0.05)  # type: ignore[arg-type]
+    store.visible += [1, 2, 4]  # 3's transaction has not committed yet
+    assert [e["id"] for e in tail.read()] == [1, 2, 4]
+    store.visible += [3, 5]
+    assert [e["id"] for e in tail.read()] == [5]  # read forward: 3 is behind the cursor
+    time.sleep(0.06)
+    assert [e["id"] for e in tail.read()] == [3]  # the look back finds it, once
+    time.sleep(0.06)
+    assert tail.read() == []
+    assert tail.settled == 5  # every entry seen a look back ago: nothing can land behind them now
+    store.visible += [6]
+    before = len(store.sent)
+    assert [e["id"] for e in tail.read()] == [6]
+    time.sleep(0.06)
+    assert tail.read() == []
+    assert store.sent[before:] == [6, 6]  # what settled is never exported again
