@@ -8,7 +8,7 @@ backoff each have their own check, with the entries as evidence.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from typing import Any
 
 from scenarios import views
 from scenarios.views import Entry
@@ -98,14 +98,14 @@ def _backoff(evidence: Evidence) -> list[Finding]:
     grown (:data:`GROWTH` times the first at least). Measured from outside, a wait can only be
     stretched (a loaded machine schedules the client's sleep late, never early), and one stretched
     first wait must not make an exponential backoff look flat: so two waits alone are not judged
-    on growth, and a chain of three or more is judged on its trend."""
+    on growth, and a chain of three or more is judged on its trend. A chain is one call's attempts
+    as :func:`_retries` pairs them (two filings failing on one path are two chains)."""
     found = []
-    chains: dict[tuple[str, str], list[float]] = defaultdict(list)
+    chains: dict[Any, list[float]] = {}  # a chain's waits so far, by its latest attempt's entry id
     for first, again in _retries(evidence.entries):
         if views.retry_after(first) is not None or first["status"] == 429:
             continue
-        call, gap = (first["method"], first["path"]), views.gap_s(first, again)
-        before = chains[call]
+        gap, before = views.gap_s(first, again), chains.pop(first["id"], [])
         if (gap < MIN_BACKOFF_S or (before and gap < before[-1] * SHRINK - TOLERANCE_S)
                 or (len(before) >= 2 and gap < before[0] * GROWTH - TOLERANCE_S)):
             found.append(Finding(
@@ -115,7 +115,8 @@ def _backoff(evidence: Evidence) -> list[Finding]:
                 fix="back off exponentially on 5xx and dropped connections (0.2, 0.4, 0.8 s ..., "
                     "with jitter)",
                 entries=views.ids(first, again)))
-        chains[call] = [*before, gap] if views.failed(again) else []
+        if views.failed(again):
+            chains[again["id"]] = [*before, gap]
     return found
 
 

@@ -156,3 +156,17 @@ def test_order_is_arrival_not_journal_id() -> None:
     resent = entry(2, 0.25, "POST", path, 200)
     look_written_late = entry(3, 0.2, "GET", "/fwp/v1/applications/app_aaaaaaaaaaaa", 200)
     assert judge(IDEM_03, dropped, resent, look_written_late) == []
+
+
+def test_two_filings_failing_on_one_path_are_two_backoff_chains() -> None:
+    """Filing A backs off 0.2, 0.4, 0.8 s and gives up; filing B, failing next, starts its own
+    backoff at 0.2 s: not a wait shorter than A's last."""
+    a = {"key": "kA", "body": {"person": "A"}}
+    b = {"key": "kB", "body": {"person": "B"}}
+    entries = [entry(1, 0.0, "POST", FILE, 503, **a), entry(2, 0.2, "POST", FILE, 503, **a),
+               entry(3, 0.6, "POST", FILE, 503, **a), entry(4, 1.4, "POST", FILE, 503, **a),
+               entry(5, 1.5, "POST", FILE, 503, **b), entry(6, 1.7, "POST", FILE, 201, **b)]
+    assert judge(RETRY_02, *entries) == []
+    flat_a = [entry(1, 0.0, "POST", FILE, 503, **a), entry(2, 0.3, "POST", FILE, 503, **a),
+              entry(3, 0.6, "POST", FILE, 503, **a), entry(4, 0.9, "POST", FILE, 201, **a)]
+    assert [f.entries for f in judge(RETRY_02, *flat_a)] == [(3, 4)]  # one chain, still judged
