@@ -85,8 +85,8 @@ def resolve(name: str) -> str:
 
 # --- rules (control plane) ----------------------------------------------------------------------
 
-def _stored(conn: Connection, tenant_id: str) -> dict[str, Any]:
-    return _current(settings_of(conn, tenant_id).get("faults"))
+def _stored(conn: Connection, tenant_id: str, *, lock: bool = False) -> dict[str, Any]:
+    return _current(settings_of(conn, tenant_id, lock=lock).get("faults"))
 
 
 def _current(faults: dict[str, Any] | None) -> dict[str, Any]:
@@ -137,15 +137,15 @@ def list_rules(db: Database, tenant_id: str) -> list[dict[str, Any]]:
 
 def add_rule(conn: Connection, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
     rule = {"operation_id": resolve(body["operation_id"]), **_checked(body)}
+    faults = _stored(conn, tenant_id, lock=True)  # the dice count under the same lock (roll)
     seed = conn.execute(select(tenants.c.seed).where(tenants.c.id == tenant_id)).scalar_one()
-    faults = _stored(conn, tenant_id)
     rule = {"id": rng.public_id("flt", seed, faults["seq"]), **rule, "matched": 0}
     _save(conn, tenant_id, {"seq": faults["seq"] + 1, "rules": [*faults["rules"], rule]})
     return view(rule)
 
 
 def remove_rule(conn: Connection, tenant_id: str, rule_id: str) -> None:
-    faults = _stored(conn, tenant_id)
+    faults = _stored(conn, tenant_id, lock=True)
     kept = [r for r in faults["rules"] if r["id"] != rule_id]
     if len(kept) == len(faults["rules"]):
         raise DomainError("E_NOT_FOUND", f"No fault {rule_id} for this tenant.",
@@ -166,16 +166,21 @@ def _rule(stored: dict[str, Any]) -> Rule:
 def roll(db: Database, tenant_id: str, operation_id: str) -> list[Hit]:
     """Count this request against each of the operation's rules and roll their dice."""
     with db.write() as conn:
-        row = conn.execute(select(tenants.c.seed, tenants.c.settings)
-                           .where(tenants.c.id == tenant_id).with_for_update()).first()
-        if row is None:
-            return []
-        faults = _current((row.settings or {}).get("faults"))
-        rules = faults["rules"]
-        hits = [hit for stored in rules if stored["operation_id"] == operation_id
-                if (hit := _draw(row.seed, stored)) is not None]
-        if any(r["operation_id"] == operation_id for r in rules):
-            _save(conn, tenant_id, {**faults, "rules": rules})
+        return count(conn, tenant_id, operation_id)
+
+
+def count(conn: Connection, tenant_id: str, operation_id: str) -> list[Hit]:
+    """:func:`roll` inside ``conn``'s transaction, the tenant row locked until it ends."""
+    row = conn.execute(select(tenants.c.seed, tenants.c.settings)
+                       .where(tenants.c.id == tenant_id).with_for_update()).first()
+    if row is None:
+        return []
+    faults = _current((row.settings or {}).get("faults"))
+    rules = faults["rules"]
+    hits = [hit for stored in rules if stored["operation_id"] == operation_id
+            if (hit := _draw(row.seed, stored)) is not None]
+    if any(r["operation_id"] == operation_id for r in rules):
+        _save(conn, tenant_id, {**faults, "rules": rules})
     return hits
 
 

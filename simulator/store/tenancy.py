@@ -112,8 +112,11 @@ DEFAULT_SETTINGS: dict[str, Any] = {"face_check": "PASS", "personas": [], "polic
 ``services.workpermit.policy``)."""
 
 
-def settings_of(conn: Connection, tenant_id: str) -> dict[str, Any]:
-    row = conn.execute(select(tenants.c.settings).where(tenants.c.id == tenant_id)).first()
+def settings_of(conn: Connection, tenant_id: str, *, lock: bool = False) -> dict[str, Any]:
+    """The tenant's settings; ``lock`` for a read that is written back (on PostgreSQL the row lock
+    keeps a concurrent writer of the same JSON, e.g. the fault dice counting, from being lost)."""
+    query = select(tenants.c.settings).where(tenants.c.id == tenant_id)
+    row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None:
         raise DomainError("E_NOT_FOUND", f"No tenant {tenant_id}.", f"不存在该租户：{tenant_id}。",
                           "tenantId")
@@ -121,6 +124,6 @@ def settings_of(conn: Connection, tenant_id: str) -> dict[str, Any]:
 
 
 def update_settings(conn: Connection, tenant_id: str, **changes: Any) -> dict[str, Any]:
-    merged = {**settings_of(conn, tenant_id), **changes}
+    merged = {**settings_of(conn, tenant_id, lock=True), **changes}
     conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(settings=merged))
     return merged

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from test_errors import expect_problem
 
+from simulator.app import create_app
+from simulator.sandbox import faults
+from simulator.settings import Settings
 from simulator.testing import Employer, Sandbox, Tenant, expect, foreigner_payload
 
 GET_EMPLOYER = "getEmployer"
@@ -262,3 +267,36 @@ def test_a_head_is_never_faulted_nor_counted(tenant: Tenant, employer: Employer)
     assert "x-sandbox-fault" not in head.headers
     assert employer.get("/employer").status_code == 503  # the limit was left for the GET
     assert rules(tenant) == [{**rule, "matched": 1}]
+
+
+def test_a_rule_added_while_the_dice_count_keeps_their_count(postgres_url: str) -> None:
+    """PostgreSQL: a rule added while a request's dice hold the tenant row (``faults.roll``)
+    waits for them and keeps the count they wrote, instead of writing back what it read before."""
+    app = create_app(Settings(database_url=postgres_url))
+    try:
+        with app.test_client() as client:
+            tenant = Sandbox(client).create_tenant(seed=5)
+            rule = add(tenant, kind="ERROR", status=503, probability=0)
+            db = app.runtime.db
+            with db.write() as conn:  # the dice of a request in flight: the row locked, one counted
+                assert faults.count(conn, tenant.id, GET_EMPLOYER) == []
+                adding = threading.Thread(target=add, args=(tenant,),
+                                          kwargs={"kind": "DROP", "probability": 0})
+                adding.start()
+                until_waiting_on_a_lock(db)
+            adding.join(30)
+            assert [r["matched"] for r in rules(tenant)] == [1, 0]
+            assert rules(tenant)[0]["id"] == rule["id"]
+    finally:
+        app.runtime.db.dispose()
+
+
+def until_waiting_on_a_lock(db: Any) -> None:
+    """Until another session of this database waits for a row lock (a hang guard, not a timing)."""
+    for _ in range(600):
+        with db.engine.connect() as conn:
+            if conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND wait_event_type = 'Lock'")).scalar():
+                return
+        time.sleep(0.05)
+    raise AssertionError("the rule's request never waited for the row lock")

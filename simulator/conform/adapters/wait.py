@@ -10,8 +10,8 @@ scenario plays the officer and the clock as the requests arrive. No answer in ti
 
 The journal is read forward (:class:`~simulator.conform.journal.Tail`): each poll exports only the
 entries after the last one read, and every few seconds it looks back for an entry that committed
-behind a higher id (several workers on PostgreSQL). A scenario that overruns has its task retired (``reset``), so
-its step stops waiting and cannot close the task of the scenario after it.
+behind a higher id (several workers on PostgreSQL). A scenario that overruns has its task retired
+(``reset``), so its step stops waiting and cannot close the task of the scenario after it.
 """
 
 from __future__ import annotations

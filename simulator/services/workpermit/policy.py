@@ -54,7 +54,7 @@ def update(conn: Connection, tenant_id: str, changes: dict[str, Any]) -> dict[st
     if "profile" in changes and changes["profile"] not in PROFILES:
         raise DomainError("E_VALIDATION", f"Unknown policy profile {changes['profile']}.",
                           f"未知的政策配置：{changes['profile']}。", "profile")
-    current = dict(tenancy.settings_of(conn, tenant_id).get("policy") or {})
+    current = dict(tenancy.settings_of(conn, tenant_id, lock=True).get("policy") or {})
     if "profile" in changes:  # a profile resets the deadlines, not who decides
         current = {key: value for key, value in current.items() if key == "officer"}
     merged = {**current, **changes}
