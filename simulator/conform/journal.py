@@ -38,8 +38,9 @@ _SECRET_KEYS = frozenset({"api", "access", "private", "admin", "sandbox", "signi
 """A ``key`` is a secret after one of these words (``x-api-key``, ``admin_key``), not alone
 (``idempotency-key``)."""
 _DESCRIBING = frozenset({"url", "uri", "endpoint", "type", "scheme", "method", "status", "state", "hint",
-                         "expires", "expiry", "ttl", "length", "format", "mode", "name"})
-"""A name ending in one of these describes a secret and is none (``token_url``, ``token_type``)."""
+                         "expire", "expiry", "ttl", "length", "format", "mode", "name"})
+"""A name ending in one of these describes a secret and is none (``token_url``, ``token_type``);
+words are compared singular (``token_expires``)."""
 _SECRET_PARTS = ("token", "secret", "password", "passwd", "passphrase", "auth", "cookie", "session", "key",
                  "jwt", "credential")
 """Every secret name has one of these in it (a test checks): a text with none needs no regex."""
@@ -55,11 +56,16 @@ def secret_name(name: str) -> bool:
     such as token, secret, password, auth, cookie or session (``X-Api-Token``, ``sessionId``,
     ``client_secret``), or an api/access/private/admin key, and does not end in a word that
     describes one (``token_url``). Cached: a journal repeats the same few names in every entry."""
-    words = [word.lower() for word in _WORD.findall(name)]
+    words = [_singular(word.lower()) for word in _WORD.findall(name)]
     if not words or words[-1] in _DESCRIBING:
         return False
     keyed = any(word == "key" and before in _SECRET_KEYS for before, word in itertools.pairwise(words))
     return keyed or not _SECRET_WORDS.isdisjoint(words)
+
+
+def _singular(word: str) -> str:
+    """``tokens`` is ``token``, ``api_keys`` holds ``key``s (``status`` and ``address`` stay)."""
+    return word[:-1] if word.endswith("s") and not word.endswith(("ss", "us")) else word
 
 
 def export(tenant: Tenant, since_id: int = 0) -> list[dict[str, Any]]:
@@ -234,7 +240,16 @@ class Masker:
         return value
 
     def _field(self, name: str, value: Any) -> Any:
-        return MASK if isinstance(value, str) and value and secret_name(name) else self.data(value)
+        """A secret-named field's strings are masked whole, in a list or object under it too."""
+        if not secret_name(name):
+            return self.data(value)
+        if isinstance(value, str):
+            return MASK if value else value
+        if isinstance(value, dict):
+            return {self.text(str(k)): self._field(name, v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._field(name, item) for item in value]
+        return value
 
 
 def _form_pairs(text: str) -> list[tuple[str, str]]:

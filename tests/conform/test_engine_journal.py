@@ -100,6 +100,8 @@ def test_the_masker_learns_secret_names_but_not_look_alikes() -> None:
     ("x-sandbox-key", True), ("authorization", True), ("token", True),
     ("token_url", False), ("token_type", False), ("idempotency-key", False), ("client_id", False),
     ("x-sandbox-tenant", False), ("oauth", False), ("author", False), ("expires_in", False),
+    ("refresh_tokens", True), ("X-Api-Keys", True), ("cookies", True), ("passwords", True),
+    ("token_expires", False), ("status", False), ("address", False), ("access_tokens_url", False),
 ])
 def test_secret_names(name: str, secret: bool) -> None:
     assert secret_name(name) is secret
@@ -179,3 +181,10 @@ def test_the_tail_does_not_skip_an_entry_that_commits_behind_a_higher_id() -> No
     time.sleep(0.06)
     assert tail.read() == []
     assert store.sent[before:] == [6, 6]  # what settled is never exported again
+
+
+def test_every_string_held_under_a_secret_name_is_masked_in_lists_and_objects_too() -> None:
+    masked = Masker().data({"refresh_tokens": ["rt1", "rt2"], "session": {"id": "s1", "n": 2},
+                            "names": ["Li", "Wang"]})
+    assert masked == {"refresh_tokens": [MASK, MASK], "session": {"id": MASK, "n": 2},
+                      "names": ["Li", "Wang"]}
