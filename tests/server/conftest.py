@@ -37,13 +37,17 @@ class Server:
     output: list[str] = field(default_factory=list)
     process: subprocess.Popen[str] | None = None
     reader: threading.Thread | None = None
+    answered: set[str] = field(default_factory=set)  # the pids of the workers that have answered
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> Server:
+        """Starts the server and returns once every worker has answered a request: a worker still
+        importing on a loaded machine would leave the others to take all the traffic."""
         self.output.clear()
+        self.answered.clear()
         command = [sys.executable, "-m", "simulator", "serve", "--port", str(self.port),
                    "--workers", str(self.workers), "--database", self.database,
                    "--no-access-log", *self.extra_args]
@@ -58,12 +62,18 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError("server exited:\n" + "".join(self.output))
             try:
-                if httpx.get(self.url + "/", timeout=1).status_code == 200:
-                    return self
+                answer = httpx.get(self.url + "/", timeout=1)
             except httpx.HTTPError:
                 time.sleep(0.2)
+                continue
+            if answer.status_code == 200:
+                self.answered.add(answer.headers["x-sandbox-worker"])
+                if len(self.answered) >= self.workers:
+                    return self
+            time.sleep(0.05)
         self.stop()
-        raise RuntimeError("server did not start:\n" + "".join(self.output))
+        raise RuntimeError(f"server did not start ({len(self.answered)} of {self.workers} workers answered):\n"
+                           + "".join(self.output))
 
     def _drain(self) -> None:
         assert self.process is not None
