@@ -7,17 +7,30 @@ abandon the call in flight (``reset``: the command adapter stops its process, so
 can reach the next call; wait mode retires the task, so its late finish touches nothing). The
 step in flight when the leash was cut names the overrun in the report.
 
-A step that passed the leash an instant before the cut may still reach the adapter; the adapters
-keep each call's answer to that call (by id), so it cannot take the next scenario's.
+A step that passed the leash an instant before the cut is still stopped short of the vendor's
+restarted process: while a leash calls its adapter, :func:`still_wanted` tells the adapter whether
+the leash still holds, and the command adapter asks it under its own lock before it starts a
+process and before it writes a request (the cut's ``reset`` takes the same lock). Answers are kept
+to their call by id in any case, so a late one cannot take the next scenario's.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from simulator.conform.model import Adapter, AdapterFailure, SandboxContext
 from simulator.testing import Tenant
+
+_wanted: ContextVar[Callable[[], bool]] = ContextVar("fwp_conform_wanted", default=lambda: True)
+
+
+def still_wanted() -> bool:
+    """Whether the play calling the adapter on this thread still holds its leash (a call made
+    outside any leash is always wanted)."""
+    return _wanted.get()()
 
 
 class Leash:
@@ -38,9 +51,11 @@ class Leash:
         with self._lock:
             self._refuse_when_cut(step)
             self._in_flight = step
+        token = _wanted.set(self._holds)
         try:
             return self.adapter.call(step, input, sandbox)
         finally:
+            _wanted.reset(token)
             with self._lock:
                 if not self._cut:
                     self._in_flight = None
@@ -64,6 +79,9 @@ class Leash:
         if callable(reset):
             reset()
         return step
+
+    def _holds(self) -> bool:
+        return not self._cut
 
     def _refuse_when_cut(self, what: str) -> None:
         if self._cut:

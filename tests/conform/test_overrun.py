@@ -16,6 +16,8 @@ import pytest
 
 from scenarios.stagecraft import act
 from simulator.conform.adapters import CommandAdapter, WaitAdapter
+from simulator.conform.adapters import command as command_module
+from simulator.conform.adapters.command_channel import Channel
 from simulator.conform.journal import HARNESS_AGENT, SETTLE_EMBEDDED_S
 from simulator.conform.leash import Leash
 from simulator.conform.model import (
@@ -191,3 +193,53 @@ def test_a_cut_leash_refuses_the_overrun_plays_further_steps() -> None:
         leash.call("extend", {}, CONTEXT)
     with pytest.raises(AdapterFailure, match="overran"):
         leash.steps()
+
+
+def test_a_step_past_the_leash_when_it_is_cut_starts_no_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The play's step passes the leash; the runner cuts it (resetting the adapter) before the
+    step reaches the process: the step is refused, and no process is started for it (a restarted
+    one belongs to the next scenario)."""
+    started: list[object] = []
+
+    class Counted(Channel):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            started.append(self)
+
+    monkeypatch.setattr(command_module, "Channel", Counted)
+    passed, go_on = threading.Event(), threading.Event()
+
+    class Paused(CommandAdapter):
+        def _open(self, step: str = "steps") -> Any:
+            if step == "extend":  # the play's step, between the leash and the process
+                passed.set()
+                go_on.wait(BOUND_S)
+            return super()._open(step)
+
+    adapter = Paused(f"{sys.executable} {LATE_VENDOR}", step_timeout=BOUND_S)
+    leash = Leash(adapter)
+    failures: list[BaseException] = []
+
+    def play() -> None:
+        try:
+            leash.call("extend", {"late": False}, CONTEXT)
+        except AdapterFailure as exc:
+            failures.append(exc)
+
+    try:
+        assert leash.steps() == frozenset({"extend"})
+        assert len(started) == 1
+        thread = threading.Thread(target=play, daemon=True)
+        thread.start()
+        until(passed.is_set, "the step to pass the leash")
+        assert leash.cut() == "extend"
+        go_on.set()
+        thread.join(BOUND_S)
+        assert [str(failure) for failure in failures] == [
+            "extend: the scenario overran its timeout, its steps are no longer taken"]
+        assert len(started) == 1, "the overrun step started a process"
+        # the next scenario's leash starts the process again and gets its answer
+        assert Leash(adapter).call("extend", {"late": False}, CONTEXT)["input"] == {"late": False}
+        assert len(started) == 2
+    finally:
+        adapter.close()

@@ -72,8 +72,8 @@ class Server:
                     return self
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"server did not start ({len(self.answered)} of {self.workers} workers answered):\n"
-                           + "".join(self.output))
+        answered = f"{len(self.answered)} of {self.workers} workers answered"
+        raise RuntimeError(f"server did not start ({answered}):\n" + "".join(self.output))
 
     def _drain(self) -> None:
         assert self.process is not None

@@ -20,6 +20,7 @@ import threading
 from typing import IO, Any
 
 from simulator.conform.adapters.command_channel import Box, Channel
+from simulator.conform.leash import still_wanted
 from simulator.conform.model import AdapterFailure, SandboxContext
 from simulator.conform.steps import STEPS
 
@@ -45,15 +46,16 @@ class CommandAdapter:
         return frozenset(step for step in self._hello.get("steps", []) if step in STEPS)
 
     def call(self, step: str, input: dict[str, Any], sandbox: SandboxContext) -> dict[str, Any]:
-        channel = self._open()
+        channel = self._open(step)
         with self._lock:
+            self._refuse_unwanted(step)
             self._next_id += 1
             request_id = self._next_id
         box = channel.expect(request_id)
         request = {"id": request_id, "step": step, "input": input, "sandbox": dataclasses.asdict(sandbox)}
         try:
             channel.send(request)
-        except (BrokenPipeError, OSError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: stdin closed by a reset meanwhile
             raise self._crashed(channel, f"writing the {step} request failed: {exc}") from exc
         answer = self._answer(channel, box, request_id, step)
         if answer.get("ok") is True:
@@ -83,9 +85,11 @@ class CommandAdapter:
         if self.stderr is not None:
             self.stderr.close()
 
-    def _open(self) -> Channel:
-        """The running process, started (again, after a crash, a timeout or a reset) when needed."""
+    def _open(self, step: str = "steps") -> Channel:
+        """The running process, started (again, after a crash, a timeout or a reset) when needed;
+        never for a play whose leash was cut (its step would reach the next scenario's process)."""
         with self._lock:
+            self._refuse_unwanted(step)
             if self._channel is not None and self._channel.alive():
                 return self._channel
             if self._channel is not None:
@@ -97,6 +101,15 @@ class CommandAdapter:
             self._hello = self._greeting(channel)
             self._channel = channel
             return channel
+
+    @staticmethod
+    def _refuse_unwanted(step: str) -> None:
+        """Under ``_lock``, which a reset takes too: refuse a step whose play overran. Checked
+        before a process is started, so an overrun step never starts (nor reaches) the next
+        scenario's process; a step that passed it before the cut reaches at most the process the
+        reset stops."""
+        if not still_wanted():
+            raise AdapterFailure(f"{step}: the scenario overran its timeout, its steps are no longer taken")
 
     def _greeting(self, channel: Channel) -> dict[str, Any]:
         first = self._wait(channel, channel.hello, self.hello_timeout, "the hello line")
