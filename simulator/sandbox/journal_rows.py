@@ -28,6 +28,13 @@ _FORM_SECRET = re.compile(rf"(^|&)((?:{_NAMES})=)[^&]*")
 _SECRET_PARTS = ("secret", "password", "_token", "admin_key")
 """Every name of SECRET_FIELDS contains one of these (a test checks): four substring scans rule a
 text out four times faster than a regex alternation of every name."""
+_ISSUED = re.compile(
+    r"\b(?:((?:cs|sk)_)[A-Za-z0-9_-]{32}|(whsec_)[A-Za-z0-9_-]{43}"
+    r"|(v1\.[a-z]+\.ten_[a-z2-7]{12}\.[A-Za-z0-9_]+\.[0-9]+\.)[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
+"""A secret the sandbox issued, recognised by its shape wherever a client puts it (a query's
+``?token=``, a header of its own naming, a body field of any name): a client secret (``cs_``), an
+admin key (``sk_``), a callback secret (``whsec_``), or an access token (``v1.<kind>.<tenant>.
+<subject>.<expiry>.<signature>``: the signature is masked, what it vouches for stays readable)."""
 _TENANT_ID = re.compile(r"ten_[a-z2-7]{12}")
 _TENANT_PATH = re.compile(r"/sandbox/v1/tenants/(ten_[a-z2-7]{12})(?:/|$)")
 _ACCESS_TOKEN = re.compile(r'"access_token"\s*:\s*"([^"]+)"')
@@ -66,17 +73,29 @@ def as_text(raw: bytes | str) -> str:
 
 
 def mask_text(text: str) -> str:
-    """Blank secret fields in a JSON or form-encoded text, even a cut one."""
+    """Blank secret fields in a JSON or form-encoded text, even a cut one, and every secret the
+    sandbox issued wherever it stands."""
+    if "cs_" in text or "sk_" in text or "whsec_" in text or "v1." in text:  # _ISSUED's prefixes
+        text = mask_issued(text)
     if not ("secret" in text or "password" in text or "_token" in text or "admin_key" in text):
         return text  # the usual case (the parts are _SECRET_PARTS, spelt out: 30% faster than any())
     return _FORM_SECRET.sub(rf"\1\2{MASK}", _JSON_SECRET.sub(rf'\1"{MASK}"', text))
+
+
+def mask_issued(text: str) -> str:
+    """``text`` with the secret part of every secret the sandbox issued masked (:data:`_ISSUED`)."""
+    return _ISSUED.sub(_mask_issued, text)
+
+
+def _mask_issued(match: re.Match[str]) -> str:
+    return f"{match.group(1) or match.group(2) or match.group(3)}{MASK}"
 
 
 def mask_headers(raw: Headers) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in raw:
         key = name.decode("latin-1").lower()
-        shown = MASK if key in SECRET_HEADERS else value.decode("latin-1")
+        shown = MASK if key in SECRET_HEADERS else mask_issued(value.decode("latin-1"))
         if "\x00" in shown or "\x00" in key:  # PostgreSQL text cannot hold NUL
             key, shown = as_text(key), as_text(shown)
         headers[key] = f"{headers[key]}, {shown}" if key in headers else shown

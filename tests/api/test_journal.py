@@ -103,6 +103,51 @@ def test_secrets_never_reach_the_journal(app: Any, sandbox: Sandbox) -> None:
                                              '"access_token":"***"', '"client_secret":"***"'))
 
 
+def test_a_secret_the_sandbox_issued_is_masked_wherever_a_client_puts_it(app: Any, sandbox: Sandbox) -> None:
+    """A client that sends its token as ``?token=`` or in a header of its own, or copies a secret
+    into a body field of any name: the journal (and so the console and the harness's evidence)
+    shows none of them; a token keeps what it vouches for readable, its signature masked."""
+    tenant = sandbox.create_tenant(seed=5)
+    employer = tenant.employer()
+    token = employer.headers["Authorization"].split()[1]
+    hook = tenant.register_callback("http://127.0.0.1:9/hook")["secret"]
+    secrets = [token, tenant.admin_key, tenant.credentials["client_secret"], hook]
+    expect(tenant.http.get("/fwp/v1/employer", headers={
+        **employer.headers, "X-Custom-Token": token, "X-Api-Key": tenant.admin_key}), 200)
+    read = tenant.http.get("/fwp/v1/employer", params={"token": token, "hook": hook},
+                           headers=employer.headers)
+    assert read.status_code == 400  # the spec knows no such parameter; the journal keeps the request
+    employer.put("/employer", {"uscc": BAD_USCC, "name_zh": tenant.credentials["client_secret"],
+                               "note": f"admin {tenant.admin_key}; hook {hook}"})
+    listed = entries(tenant, path_prefix="/fwp/v1/employer")
+    text = stored_text(app, tenant) + json.dumps(listed, ensure_ascii=False)
+    assert [secret for secret in secrets if secret in text] == []
+    signed, _ = token.rsplit(".", 1)
+    refused = next(entry for entry in listed if entry["method"] == "GET" and entry["status"] == 400)
+    assert refused["query"] == f"token={signed}.***&hook=whsec_***"
+    custom = next(entry for entry in listed if entry["method"] == "GET" and entry["status"] == 200)
+    assert custom["request"]["headers"]["x-custom-token"] == f"{signed}.***"
+    assert custom["request"]["headers"]["x-api-key"] == "sk_***"
+    written = next(entry for entry in listed if entry["method"] == "PUT")
+    assert '"name_zh":"cs_***"' in written["request"]["body"]
+    assert "admin sk_***; hook whsec_***" in written["request"]["body"]
+
+
+ESSC_SIGNED = "v1.essc.ten_abcdefghijk2.acc_1.1790000000"
+QR_SIGNED = "FWPQR1.ten_abcdefghijk2.123.1790000000"
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("cs_" + "a" * 32, "cs_***"),
+    ("xcs_" + "a" * 32, "xcs_" + "a" * 32),  # not one of ours: a word ending in cs_
+    ("cs_" + "a" * 33, "cs_" + "a" * 33),  # too long to be ours
+    (f"{ESSC_SIGNED}.{'S' * 43}", f"{ESSC_SIGNED}.***"),
+    (f"{QR_SIGNED}.{'S' * 43}", f"{QR_SIGNED}.{'S' * 43}"),  # a permit QR is shown to verifiers: kept
+])
+def test_issued_secrets_are_known_by_their_shape(text: str, masked: str) -> None:
+    assert journal_rows.mask_text(text) == masked
+
+
 def test_bodies_are_bounded(tenant: Tenant, employer: Employer) -> None:
     big = {"uscc": "x" * 40_000, "name_zh": "示例公司"}
     assert employer.put("/employer", big).status_code == 400
