@@ -2,7 +2,9 @@
 
 A delivery is one event for one callback. Its status is PENDING (waiting, or being sent),
 DELIVERED (a 2xx came back), FAILED (every attempt failed) or DROPPED (chaos: never sent). Each
-attempt keeps its wall time, the status code or the transport error, and the latency.
+attempt keeps its wall time, the status code or the transport error, and the latency. Finished
+deliveries, and the events no delivery names any more, are deleted by the tenant's retention
+(``traffic_trim.py``): the listing then starts at the oldest kept, and a deleted one is not found.
 """
 
 from __future__ import annotations
@@ -75,7 +77,8 @@ def _get(conn: Connection, tenant_id: str, delivery_id: str) -> dict[str, Any]:
 
 def redeliver(conn: Connection, tenant_id: str, delivery_id: str) -> dict[str, Any]:
     """A new delivery of the same event to the same callback, due now and without chaos; the
-    original keeps its history (``redelivery_of`` links them)."""
+    original keeps its history (``redelivery_of`` links them). A delivery the retention pass
+    deleted is not found (404), like one that never was."""
     original = conn.execute(select(table.c.callback_id, table.c.event_seq).where(
         table.c.tenant_id == tenant_id, table.c.id == delivery_id)).first()
     if original is None:
@@ -85,6 +88,9 @@ def redeliver(conn: Connection, tenant_id: str, delivery_id: str) -> dict[str, A
     new_id = events.add_delivery(conn, tenant_id, events.seed_of(conn, tenant_id), seq,
                                  event_seq=original.event_seq, target=target,
                                  chaos=events.NO_CHAOS, redelivery_of=delivery_id)
+    # The retention pass may have deleted the original and its event since the read above; it
+    # deletes events only under the lock reserve_delivery took, so this read (a statement after
+    # it) sees whether the event is still there: if not, 404, and the new row is rolled back.
     return _get(conn, tenant_id, new_id)
 
 

@@ -25,6 +25,11 @@ Which rows: past the row bound, the oldest by id (the bound is the id ``max_rows
 newest: one walk of ``ix_journal_tenant``); past the age bound, the oldest by wall time (a seek on
 ``ix_journal_wall``: ids follow write order, and a callback attempt's row or another worker's batch
 can be written after newer requests). A batch is at most :data:`BATCH` ids of each.
+
+The pass trims the other tables a tenant's traffic grows as well, for the same tenants and under
+the same policy (``traffic_trim``: callback deliveries and events, the outbox, expired
+idempotency keys); the journal's trim shares its batch loop and bounds (:func:`traffic_trim.in_batches`,
+:class:`traffic_trim.Bounds`).
 """
 
 from __future__ import annotations
@@ -33,12 +38,14 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select
 
+from simulator.sandbox import traffic_trim
+from simulator.sandbox.traffic_trim import Bounds, in_batches
 from simulator.store.db import Database
 from simulator.store.schema import journal, tenants
 
@@ -70,44 +77,34 @@ def retention_of(settings: dict[str, Any]) -> Retention:
                      int(given.get("max_age_hours", DEFAULTS.max_age_hours)))
 
 
-_ROW_BOUND = (select(journal.c.id).where(journal.c.tenant_id == bindparam("tenant"))
-              .order_by(journal.c.id.desc()).limit(1).offset(bindparam("keep")))
-_BEYOND_ROWS = (select(journal.c.id).where(journal.c.tenant_id == bindparam("tenant"),
-                                           journal.c.id <= bindparam("bound"))
-                .order_by(journal.c.id).limit(bindparam("batch")))
-_TOO_OLD = (select(journal.c.id).where(journal.c.tenant_id == bindparam("tenant"),
-                                       journal.c.wall_at < bindparam("oldest"))
-            .order_by(journal.c.wall_at).limit(bindparam("batch")))
-
-
-def _doomed(conn: Connection, tenant_id: str, policy: Retention, now: float,
-            batch: int) -> tuple[list[int], bool]:
-    """Ids the policy no longer keeps (a batch past the row bound, a batch past the age bound:
-    two seeks, on ``ix_journal_tenant`` and ``ix_journal_wall``), and whether more may be left."""
-    values = {"tenant": tenant_id, "batch": batch}
-    bound = conn.execute(_ROW_BOUND, {**values, "keep": policy.max_rows}).scalar()
-    beyond = list(conn.execute(_BEYOND_ROWS, {**values, "bound": bound}).scalars()) if bound else []
-    too_old = list(conn.execute(_TOO_OLD, {**values,
-                                           "oldest": now - policy.max_age_hours * 3600}).scalars())
-    return sorted({*beyond, *too_old}), batch in (len(beyond), len(too_old))
+_JOURNAL = Bounds(
+    row_bound=(select(journal.c.id).where(journal.c.tenant_id == bindparam("tenant"))
+               .order_by(journal.c.id.desc()).limit(1).offset(bindparam("keep"))),
+    beyond=(select(journal.c.id).where(journal.c.tenant_id == bindparam("tenant"),
+                                       journal.c.id <= bindparam("bound"))
+            .order_by(journal.c.id).limit(bindparam("batch"))),
+    too_old=(select(journal.c.id).where(journal.c.tenant_id == bindparam("tenant"),
+                                        journal.c.wall_at < bindparam("oldest"))
+             .order_by(journal.c.wall_at).limit(bindparam("batch"))))
+"""A batch past the row bound and a batch past the age bound: two seeks, on ``ix_journal_tenant``
+and ``ix_journal_wall``."""
 
 
 def trim_tenant(db: Database, tenant_id: str, policy: Retention, *, now: float | None = None,
                 batch: int = BATCH, max_batches: int = MAX_BATCHES) -> int:
-    """Delete what ``policy`` no longer keeps, up to ``max_batches`` batches; returns how many."""
+    """Delete the journal entries ``policy`` no longer keeps, up to ``max_batches`` batches;
+    returns how many."""
     at = time.time() if now is None else now
-    deleted = 0
-    for _ in range(max_batches):
-        with db.read() as conn:  # found outside the write: SQLite's writer lock is held only to delete
-            ids, more = _doomed(conn, tenant_id, policy, at, batch)
-        if ids:
-            with db.write() as conn:
-                conn.execute(delete(journal).where(journal.c.tenant_id == tenant_id,
-                                                   journal.c.id.in_(ids)))
-        deleted += len(ids)
-        if not more:
-            break
-    return deleted
+
+    def find(conn: Connection) -> tuple[list[int], bool]:
+        rows, more = _JOURNAL.doomed(conn, tenant_id, policy, at, batch)
+        return [row.id for row in rows], more
+
+    def remove(conn: Connection, ids: Sequence[int]) -> int:
+        return conn.execute(delete(journal).where(journal.c.tenant_id == tenant_id,
+                                                  journal.c.id.in_(ids))).rowcount
+
+    return in_batches(db, find, remove, max_batches)
 
 
 def trim(db: Database, tenant_ids: set[str], *, now: float | None = None) -> int:
@@ -117,7 +114,13 @@ def trim(db: Database, tenant_ids: set[str], *, now: float | None = None) -> int
     with db.read() as conn:
         found = conn.execute(select(tenants.c.id, tenants.c.settings)
                              .where(tenants.c.id.in_(sorted(tenant_ids)))).all()
-    return sum(trim_tenant(db, row.id, retention_of(row.settings or {}), now=now) for row in found)
+    return sum(_trim_all(db, row.id, retention_of(row.settings or {}), now) for row in found)
+
+
+def _trim_all(db: Database, tenant_id: str, policy: Retention, now: float | None) -> int:
+    """The tenant's journal, then the other tables its traffic grows (``traffic_trim``)."""
+    return trim_tenant(db, tenant_id, policy, now=now) + traffic_trim.trim_tenant(
+        db, tenant_id, policy, now=now, batch=BATCH, max_batches=MAX_BATCHES)
 
 
 class Noted:

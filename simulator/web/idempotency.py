@@ -5,6 +5,10 @@ transaction as the creation, after the tenant row was locked (``store.tenancy.be
 concurrent retries are serialised and the later one replays the earlier one's answer. Only
 successful creations are remembered: a refused request can be retried with the same key after
 fixing nothing but the cause of the refusal.
+
+A key is kept :data:`TTL_SECONDS`. One looked up after that is treated as unknown (and deleted);
+the others are deleted in the background by the retention pass (``sandbox/traffic_trim.py``),
+whether or not anyone asks for them again.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from flask import Response
 from sqlalchemy import Connection, and_, delete, select
 
 from simulator.core.errors import DomainError
-from simulator.store.schema import idempotency_keys
+from simulator.store.schema import IDEMPOTENCY_TTL_SECONDS, idempotency_keys
 
-TTL_SECONDS = 24 * 3600
+TTL_SECONDS = IDEMPOTENCY_TTL_SECONDS
 
 
 @dataclass(frozen=True)

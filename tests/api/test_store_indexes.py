@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, event, inspect, select
 
-from simulator.sandbox import dispatcher
+from simulator.sandbox import dispatcher, traffic_trim
 from simulator.services.ssc import essc_card
 from simulator.services.workpermit import permits
-from simulator.store.schema import work_permits
+from simulator.store.schema import callback_events, work_permits
 
 _WATCHED = ("applications", "foreigners", "work_permits")
 
@@ -129,3 +129,23 @@ def test_the_dispatchers_candidates_are_index_seeks(app: Any) -> None:
             "(tenant_id=? AND callback_id=? AND status=? AND due_at>?)",
             "SEARCH first USING INDEX ix_callback_deliveries_waiting "
             "(tenant_id=? AND callback_id=? AND status=? AND due_at<?)"], plan
+
+
+def test_the_retention_pass_seeks_what_it_deletes(app: Any) -> None:
+    """Each read of the retention pass (``sandbox/traffic_trim.py``) that is not a walk of the
+    primary key seeks its index (schema 12): the finished deliveries past the age bound, the
+    oldest event a delivery names, whether an event has a delivery left, the expired keys. A busy
+    tenant has nothing to delete in most passes, and a walk found that out from every row."""
+    db = app.runtime.db
+    reads = {
+        "ix_callback_deliveries_created": _plan(db, traffic_trim._DELIVERIES.too_old, tenant="t",
+                                                oldest=1.0, batch=10),
+        "ix_callback_deliveries_event": _plan(db, select(callback_events.c.seq).where(
+            callback_events.c.tenant_id == "t", callback_events.c.seq.in_([1, 2]), ~traffic_trim._NAMED)),
+        "ix_idempotency_keys_created": _plan(db, traffic_trim._EXPIRED, tenant="t", expired=1.0, batch=10),
+    }
+    oldest_named = _plan(db, traffic_trim._OLDEST_NAMED, tenant="t")
+    for index, plan in [*reads.items(), ("ix_callback_deliveries_event", oldest_named)]:
+        assert any(index in step for step in plan), plan
+        assert not [step for step in plan if "Seq Scan" in step or step.startswith("SCAN")
+                    or "TEMP B-TREE" in step or "Sort" in step], plan

@@ -21,7 +21,8 @@ OPENS_WRITES = {
     "sandbox/dispatcher.py": "the callback dispatcher's thread",
     "sandbox/officer_clock.py": "the automatic officer's sweep, a background thread",
     "sandbox/journal.py": "the journal's writer thread",
-    "sandbox/journal_trim.py": "the journal's trimming pass, run by its writer thread",
+    "sandbox/traffic_trim.py": "the retention pass's deletes (the journal's too), run by the journal's "
+                               "writer thread or a delivery thread",
     "sandbox/random_personas.py": "bulk seeding from `fwp-sandbox seed`, not a request",
     "sandbox/faults.py": "the fault dice, rolled by the fault middleware before the handler: their "
                          "count commits even when the rolled fault drops the request",

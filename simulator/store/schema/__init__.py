@@ -11,6 +11,7 @@ The tables are defined by surface in this package's modules (``base``, ``workper
 from __future__ import annotations
 
 from simulator.store.schema.base import (
+    IDEMPOTENCY_TTL_SECONDS,
     SCHEMA_VERSION,
     employers,
     idempotency_keys,
@@ -30,6 +31,7 @@ from simulator.store.schema.ssc import essc_accounts, insurance_registrations, s
 from simulator.store.schema.workpermit import applications, foreigners, persons, work_permits
 
 __all__ = [
+    "IDEMPOTENCY_TTL_SECONDS",
     "SCHEMA_VERSION",
     "TENANT_DATA_TABLES",
     "applications",

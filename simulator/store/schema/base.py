@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKeyConstraint,
+    Index,
     Integer,
     MetaData,
     String,
@@ -20,7 +21,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = "11"
+SCHEMA_VERSION = "12"
 """The migration (``simulator/store/migrations/versions``) these tables match: its head revision.
 A change to any table here comes with a new revision and this bumped to its id; the tests fail
 when the head and these tables differ (``tests/unit/test_migrations.py``)."""
@@ -83,4 +84,10 @@ idempotency_keys = Table(
     Column("location", String(300)),
     Column("created_wall", Float, nullable=False),
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+    # The retention pass's seek of the expired keys (sandbox/traffic_trim.py, schema 12).
+    Index("ix_idempotency_keys_created", "tenant_id", "created_wall"),
 )
+
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+"""How long an Idempotency-Key is kept: within it a retry replays (``web/idempotency.py``),
+after it the key is deleted in the background (``sandbox/traffic_trim.py``)."""

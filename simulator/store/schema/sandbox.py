@@ -146,5 +146,9 @@ callback_deliveries = Table(
     Index("ix_callback_deliveries_callback", "tenant_id", "callback_id", "seq"),
     # A callback's waiting deliveries in due order: the dispatcher's busy and earlier probes.
     Index("ix_callback_deliveries_waiting", "tenant_id", "callback_id", "status", "due_at"),
+    # The retention pass (sandbox/traffic_trim.py, schema 12): finished deliveries by age, and
+    # whether an event has a delivery left (the oldest event any delivery still names).
+    Index("ix_callback_deliveries_created", "tenant_id", "created_wall"),
+    Index("ix_callback_deliveries_event", "tenant_id", "event_seq"),
 )
 """One row per (event, callback): its state, its attempts and the chaos dice it drew."""
