@@ -25,7 +25,9 @@
   journal entry are written in one transaction after.
 * **Retention.** Those journal entries count towards the tenant's retention: the tenant is noted
   with the journal's writer, which trims it in its next pass; with the journal off in this
-  process, the delivery thread that recorded the post makes the pass (:meth:`Dispatcher._retain`).
+  process, the delivery thread that recorded the post makes the pass (:meth:`Dispatcher._retain`),
+  and the threads make it for the tenants whose requests wrote keys, messages or deliveries
+  (:meth:`Dispatcher.note_grown`), which no journal writer notes then.
 """
 
 from __future__ import annotations
@@ -191,6 +193,8 @@ class Dispatcher:
                 except Exception:
                     log.exception("callback delivery pass failed")
                     pause = SWEEP
+                if self._noted and self._noted.due(self.trim_every):
+                    self._noted.trim(self.db)  # the tenants requests wrote for (note_grown)
                 if not self._stop.is_set():  # close() may have come between clear() and here
                     self._wake.wait(pause)
 
@@ -327,6 +331,14 @@ class Dispatcher:
         self._noted.note((tenant_id,))
         if self._noted.due(self.trim_every):
             self._noted.trim(self.db)
+
+    def note_grown(self, tenant_id: str) -> None:
+        """A request wrote rows the retention pass bounds (``traffic_trim``: keys, outbox messages,
+        deliveries) while this process journals no request (``FWP_JOURNAL=0``), so no journal
+        writer notes the tenant: these threads do, and make the pass between their sends, at most
+        every ``trim_every`` seconds (a sweep's pause at the longest)."""
+        self._noted.note((tenant_id,))
+        self.ensure_started()
 
     def _release(self, claim: Claim) -> None:
         """Held (reordered) deliveries of this callback are overtaken now: they may go. A

@@ -12,7 +12,8 @@ towards the policy like request rows, and their tenants are noted as well: a ten
 is quiet while its deliveries retry against a failing receiver is trimmed all the same. With the
 journal off (``FWP_JOURNAL=0``) no request is journalled, but callback attempts still are; a
 delivery thread then makes the passes itself, after a recorded post, at most every
-:data:`EVERY` seconds.
+:data:`EVERY` seconds, and between its sends for the tenants whose requests wrote
+(``Dispatcher.note_grown``: their keys, messages and deliveries grow all the same).
 
 Each batch is found in a read and deleted in one short write transaction of at most 2 x
 :data:`BATCH` rows (on SQLite the writer lock is held a few milliseconds, never for a whole
@@ -136,6 +137,9 @@ class Noted:
 
     def note(self, tenant_ids: Iterable[str]) -> None:
         self._tenants.extend(tenant_ids)
+
+    def __len__(self) -> int:
+        return len(self._tenants)
 
     def due(self, every: float) -> bool:
         return time.monotonic() - self._passed_at >= every

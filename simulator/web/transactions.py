@@ -12,7 +12,8 @@ of a write is written down once:
    (a stored answer replayed, a reused key with another fingerprint refused) and the answer stored
    in the same transaction, so that concurrent retries cannot both create;
 4. the model's action; the handler encodes what it returns after the commit, so the write lock is
-   held for the work and not for JSON.
+   held for the work and not for JSON;
+5. after the commit, with the journal off, the tenant noted for the retention pass (``_grown``).
 
 Control-plane writes of the tenant row itself (its clock, settings, fault rules, callbacks, the
 tenant list) come through :func:`control`: they reserve no sequence block (a clock move that
@@ -31,6 +32,7 @@ from flask import Response, request
 from sqlalchemy import Connection
 
 from simulator import runtime
+from simulator.sandbox import dispatcher
 from simulator.store import tenancy
 from simulator.store.tenancy import TenantScope
 from simulator.web import idempotency, sandbox_headers
@@ -56,7 +58,9 @@ def write(tenant_id: str, action: Callable[[TenantScope], T], *,
     """Run ``action`` in one write transaction of ``tenant_id``'s data and return what it
     returns (committed)."""
     with _tenant_scope(tenant_id, check) as scope:
-        return action(scope)
+        done = action(scope)
+    _grown(tenant_id)
+    return done
 
 
 def create(tenant_id: str, principal_id: str,
@@ -79,9 +83,18 @@ def create(tenant_id: str, principal_id: str,
             kept = dumps(view)
             idempotency.remember(scope.conn, tenant_id, principal_id, key, fp,
                                  status=201, body=kept, location=location)
+    _grown(tenant_id)
     # Without a key the answer is encoded after the commit: the write lock is held no longer.
     text = kept if kept is not None else dumps(view)
     return Response(text, status=201, headers={"Location": location}, mimetype="application/json")
+
+
+def _grown(tenant_id: str) -> None:
+    """The tenant's tables may have grown (keys, outbox messages, deliveries): its journalled
+    request notes it for the retention pass; with the journal off, the delivery threads do."""
+    current = runtime.current()
+    if not current.settings.journal:
+        dispatcher.for_database(current.db).note_grown(tenant_id)
 
 
 def control(action: Callable[[Connection], T]) -> T:

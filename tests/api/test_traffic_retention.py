@@ -13,9 +13,11 @@ from sqlalchemy import select, text, update
 from test_callbacks import WAIT, base, closed_port, configure, ping, receivers  # noqa: F401 - a fixture
 from test_errors import expect_problem
 
+from simulator.app import create_app
+from simulator.sandbox import dispatcher, journal_trim, traffic_trim
 from simulator.sandbox import journal as journal_model
-from simulator.sandbox import journal_trim, traffic_trim
 from simulator.services import events
+from simulator.settings import Settings
 from simulator.store.schema import (
     IDEMPOTENCY_TTL_SECONDS,
     callback_deliveries,
@@ -23,7 +25,7 @@ from simulator.store.schema import (
     idempotency_keys,
     outbox,
 )
-from simulator.testing import CallbackReceiver, Employer, Tenant, expect, foreigner_payload
+from simulator.testing import CallbackReceiver, Employer, Sandbox, Tenant, expect, foreigner_payload
 
 DAY = 24 * 3600.0
 
@@ -76,6 +78,30 @@ def test_expired_keys_are_deleted_without_being_looked_up_and_live_ones_still_re
     again = employer.post("/foreigners", live, headers={"Idempotency-Key": "live-key"})
     assert (again.status_code, again.headers["idempotent-replayed"]) == (201, "true")
     assert again.json() == first
+
+
+def test_with_the_journal_off_expired_keys_are_deleted_all_the_same(tmp_path: Any) -> None:
+    """No journal writer notes the tenant then: its requests note it with the delivery threads,
+    which make the pass (here as soon as they may: ``trim_every`` 0)."""
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/off.db", journal=False))
+    dispatcher.for_database(app.runtime.db).trim_every = 0.0
+    try:
+        with app.test_client() as client:
+            tenant = Sandbox(client).create_tenant(seed=20260302)
+            employer = tenant.employer()
+            employer.register()
+            expect(employer.post("/foreigners", foreigner_payload(), headers={"Idempotency-Key": "old"}), 201)
+            age(app, idempotency_keys, tenant.id, IDEMPOTENCY_TTL_SECONDS + 60)
+            expect(employer.post("/foreigners", foreigner_payload(full_name="MUELLER ANNE"),
+                                 headers={"Idempotency-Key": "new"}), 201)
+            deadline = time.monotonic() + WAIT
+            while len(keys := rows(app, idempotency_keys, tenant.id, idempotency_keys.c.key)) > 1:
+                assert time.monotonic() < deadline, keys
+                time.sleep(0.05)
+            assert [row.key for row in keys] == ["new"]
+    finally:
+        app.hooks.shutdown()
+        app.runtime.db.dispose()
 
 
 # Callback deliveries and events --------------------------------------------------------------------
