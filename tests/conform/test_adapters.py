@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -160,6 +161,33 @@ def test_the_wait_for_an_answer_has_one_deadline_however_much_the_process_writes
         adapter.close()
     assert [str(f).split(";")[0] for f in failed] == [
         "timed out after 0.5 s waiting for the answer to extend"]
+
+
+def test_reading_stderr_while_the_process_writes_it_garbles_nothing(tmp_path: Path) -> None:
+    """The process writes its stderr through a file it shares with the harness: a read that moved
+    the shared offset would have the process's next write land over what it wrote before (a
+    report's stderr tail read "\\neld 1" for "held 1\\n")."""
+    lines = 20_000
+    script = tmp_path / "chatty.py"
+    script.write_text(
+        'import json, sys\nprint(json.dumps({"hello": {"steps": ["extend"]}}), flush=True)\n'
+        f'for i in range({lines}):\n    for c in f"{{i:05d}}\\n":\n'
+        '        sys.stderr.write(c); sys.stderr.flush()\n'
+        'sys.stdin.read()\n', encoding="utf-8")
+    adapter = CommandAdapter(f"{sys.executable} {script}")
+    expected = "".join(f"{i:05d}\n" for i in range(lines))
+    try:
+        adapter.steps()
+        for reads in range(1_000_000):  # read as it writes; a hang guard: it writes all in a second
+            if adapter.stderr_text().endswith(f"{lines - 1:05d}\n"):
+                break
+            if reads % 100 == 0:
+                threading.Event().wait(0.001)
+        assert adapter.stderr is not None
+        written = os.pread(adapter.stderr.fileno(), 2 * len(expected), 0).decode()
+    finally:
+        adapter.close()
+    assert written == expected
 
 
 def test_a_process_without_hello_is_refused(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ The protocol's JSON Schema is ``simulator/conform/schemas/adapter-protocol.schem
 from __future__ import annotations
 
 import dataclasses
+import os
 import queue
 import tempfile
 import threading
@@ -74,11 +75,15 @@ class CommandAdapter:
             channel.stop()
 
     def stderr_text(self) -> str:
-        """The tail of what the process wrote on stderr, for the report."""
+        """The tail of what the process wrote on stderr, for the report. Read at a position
+        (``pread``), never by seeking: the process writes through the same open file, at its shared
+        offset, and a seek while it writes would have its next write land over what it wrote."""
         if self.stderr is None or self.stderr.closed:  # closed: an abandoned call failing late
             return ""
-        self.stderr.seek(0)
-        return self.stderr.read().decode("utf-8", "replace")[-STDERR_TAIL:]
+        fd = self.stderr.fileno()
+        size = os.fstat(fd).st_size
+        start = max(0, size - 4 * STDERR_TAIL)  # 4: the most bytes one character takes in UTF-8
+        return os.pread(fd, size - start, start).decode("utf-8", "replace")[-STDERR_TAIL:]
 
     def close(self) -> None:
         self.reset()
