@@ -46,6 +46,12 @@ for line in sys.stdin:
     if mode == "hang":
         print("thinking hard", file=sys.stderr, flush=True)
         time.sleep(30)
+    if mode == "string-id":  # the id as a string: never the answer the harness waits for
+        print(json.dumps({"id": str(request["id"]), "ok": True, "output": {}}), flush=True)
+        continue
+    if mode == "no-ok":
+        print(json.dumps({"id": request["id"], "output": {}}), flush=True)
+        continue
     while mode == "chatter":  # answers every call but the one asked, for ever
         print(json.dumps({"id": request["id"] + 100, "ok": True, "output": {}}), flush=True)
         time.sleep(0.05)
@@ -72,9 +78,9 @@ def command(vendor: Path, mode: str, **kwargs: Any) -> CommandAdapter:
 
 def test_a_spec_names_one_of_three_adapters() -> None:
     assert isinstance(from_spec("python:scenarios.reference_adapter:ReferenceAdapter"), PythonAdapter)
-    commanded = from_spec("command:node x.js")
+    commanded = from_spec(f"command:{sys.executable} x.py")
     assert isinstance(commanded, CommandAdapter)
-    assert commanded.command == "node x.js"
+    assert commanded.command == f"{sys.executable} x.py"
     commanded.close()
     waiting = from_spec("wait")
     assert isinstance(waiting, WaitAdapter)
@@ -83,7 +89,8 @@ def test_a_spec_names_one_of_three_adapters() -> None:
     assert isinstance(to_file, WaitAdapter)
     assert to_file.instructions == Path("tasks.json")
     to_file.close()
-    for wrong in ("python:", "command:", "ruby:x", "waiting"):
+    for wrong in ("python:", "command:", "ruby:x", "waiting", "command:no-such-program-4f1c x.js",
+                  "command:'node x.js"):
         with pytest.raises(AdapterSpecError):
             from_spec(wrong)
 
@@ -194,9 +201,67 @@ def test_a_process_without_hello_is_refused(tmp_path: Path) -> None:
     script = tmp_path / "rude.py"
     script.write_text('import json; print(json.dumps({"steps": []}), flush=True)\n', encoding="utf-8")
     adapter = CommandAdapter(f"{sys.executable} {script}")
-    with pytest.raises(AdapterFailure, match="hello"):
+    with pytest.raises(AdapterFailure, match=r'must be \{"hello".*got \{"steps": \[\]\}'):  # as JSON
         adapter.steps()
     adapter.close()
+
+
+def test_a_hello_spread_over_lines_times_out_showing_them_and_how_to_write_it(tmp_path: Path) -> None:
+    script = tmp_path / "pretty.py"
+    script.write_text('import json, time\nprint(json.dumps({"hello": {"steps": ["extend"]}}, indent=2), '
+                      'flush=True)\ntime.sleep(30)\n', encoding="utf-8")
+    adapter = CommandAdapter(f"{sys.executable} {script}", hello_timeout=1)
+    try:
+        with pytest.raises(AdapterFailure) as failed:
+            adapter.steps()
+    finally:
+        adapter.close()
+    message = str(failed.value)
+    assert "as the first line of JSON on stdout, ending in a newline, and flush it" in message
+    assert 'stdout lines ignored, 7 lines: { | "hello": { | (3 more) | } | }' in message
+    assert message.endswith("stderr: (empty)")
+
+
+def test_an_answer_with_a_string_id_times_out_showing_the_line(vendor: Path) -> None:
+    adapter = command(vendor, "string-id", step_timeout=0.5)
+    try:
+        with pytest.raises(AdapterFailure) as failed:
+            adapter.call("extend", {}, CONTEXT)
+    finally:
+        adapter.close()
+    message = str(failed.value)
+    assert "carrying the request's id as a number (--step-timeout sets the limit)" in message
+    assert 'stdout lines ignored, 2 lines: starting up | {"id": "1", "ok": true, "output": {}}' in message
+
+
+def test_an_answer_without_ok_says_what_an_answer_carries(vendor: Path) -> None:
+    adapter = command(vendor, "no-ok")
+    try:
+        expected = (r'extend: an answer carries "ok": true with "output", or "ok": false with "error"; '
+                    r'got \{"id": 1,')
+        with pytest.raises(AdapterFailure, match=expected):
+            adapter.call("extend", {}, CONTEXT)
+    finally:
+        adapter.close()
+
+
+def test_a_misspelt_step_in_hello_is_named_in_the_skip_reason_and_the_hello_names_the_run(
+        tmp_path: Path) -> None:
+    """Not offered (an adapter newer than the harness still runs), but no silent SKIPPED either."""
+    script = tmp_path / "typo.py"
+    hello = {"hello": {"name": "acme-hr", "steps": ["file_new_application", "withdraw", "track_aplication"]}}
+    script.write_text(f"import sys\nprint({json.dumps(json.dumps(hello))}, flush=True)\nsys.stdin.read()\n",
+                      encoding="utf-8")
+    adapter = CommandAdapter(f"{sys.executable} {script}")
+    try:
+        result = Runner(None, "http://unused", adapter).run(CATALOGUE, scenarios=["withdrawal"])
+    finally:
+        adapter.close()
+    assert {c.verdict for c in result.checks()} == {Verdict.SKIPPED}
+    assert result.scenarios[0].reason == (
+        "the adapter lacks the step(s): track_application; the adapter offers step(s) this harness does "
+        "not know: track_aplication (did you mean track_application?)")
+    assert result.adapter == "command:acme-hr"
 
 
 @pytest.mark.parametrize(("message", "valid"), [
