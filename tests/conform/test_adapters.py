@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,7 @@ import pytest
 from scenarios.catalogue import CATALOGUE
 from scenarios.reference_adapter import ReferenceAdapter
 from simulator.conform.adapters import AdapterSpecError, CommandAdapter, PythonAdapter, WaitAdapter, from_spec
-from simulator.conform.adapters.wait_journal import completed
+from simulator.conform.adapters.wait_journal import DONE_WHEN, RULES, completed
 from simulator.conform.model import AdapterFailure, SandboxContext, Verdict
 from simulator.conform.runner import Runner
 from simulator.conform.steps import STEPS
@@ -323,6 +324,17 @@ def test_wait_mode_times_out_as_an_adapter_failure() -> None:
 
 def _entry(method: str, path: str, status: int, body: dict[str, Any]) -> dict[str, Any]:
     return {"method": method, "path": path, "status": status, "response": {"body": json.dumps(body)}}
+
+
+def test_the_readme_names_the_steps_wait_mode_sees_done_in_the_journal() -> None:
+    """Every other step is done when the operator posts its output: a list that misses one of
+    these would have an operator post answers nobody reads, or wait for a journal that never says."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Wait mode**"):readme.index("### Verdicts, levels, exit codes")]
+    text = " ".join(section.split())
+    listed = re.search(r"a filing is done when the journal shows it answered \(([^:]*):", text)
+    assert listed, "README's wait mode no longer lists the steps done by the journal"
+    assert set(re.findall(r"`(\w+)`", listed.group(1))) == set(RULES) == set(DONE_WHEN)
 
 
 def test_wait_mode_sees_a_step_done_in_the_journal() -> None:
