@@ -11,6 +11,7 @@ from typing import Any
 
 from scenarios import views
 from simulator.conform.model import Check, Evidence, Finding, Level
+from simulator.conform.steps import STEPS
 from simulator.testing import Tenant
 
 
@@ -42,6 +43,12 @@ def _card_truth(tenant: Tenant, claim: dict[str, Any]) -> dict[str, Any]:
 TRUTH = {"application": _application_truth, "card": _card_truth}
 REQUIRED = {"application": ("status", "permit_number"),
             "card": ("permit_number", "permit_status", "permit_form")}
+STEP = {"application": "track_application", "card": "read_card"}
+
+
+def _fix_absent(step: str) -> str:
+    return (f"answer {step} with every output field of the step ({', '.join(STEPS[step].output)}), "
+            "named as in simulator/conform/schemas/adapter-protocol.schema.json (x-steps)")
 
 
 def _judge(evidence: Evidence) -> list[Finding]:
@@ -55,10 +62,14 @@ def _judge(evidence: Evidence) -> list[Finding]:
             subject = claim.get("application") or claim.get("person", {}).get("work_permit_number")
             decisions = views.harness(evidence.entries, "POST", "/approval")
             contact = [e for e in views.client(evidence.entries) if subject and str(subject) in views.text(e)]
+            absent = [key for key in wrong if key not in reported]
             found.append(Finding(
-                seen="the client reported " + ", ".join(f"{k}={v[0]!r}" for k, v in wrong.items()),
+                seen="the client reported " + ", ".join(f"{k}={v[0]!r}" for k, v in wrong.items())
+                     + (f" ({', '.join(absent)} missing from its {STEP[claim['kind']]} output, "
+                        f"which had: {', '.join(reported) or 'nothing'})" if absent else ""),
                 expected="what the sandbox shows: " + ", ".join(f"{k}={v[1]!r}" for k, v in wrong.items()),
-                fix="read the state again after the officer's decision (or act on its callback) "
+                fix=_fix_absent(STEP[claim["kind"]]) if absent else
+                    "read the state again after the officer's decision (or act on its callback) "
                     "before reporting it",
                 entries=views.ids(*decisions[-1:], *contact[-1:])))
     return found

@@ -178,4 +178,7 @@ def ids(*entries: Entry) -> tuple[int, ...]:
 
 
 def describe(entry: Entry) -> str:
-    return f"#{entry['id']} {entry['method']} {entry['path']} → {entry['status']}"
+    """``#id METHOD path → status``; a connection the sandbox dropped (journalled as 502) says so,
+    since the client saw no status at all."""
+    dropped = " (connection dropped)" if "DROP" in (entry.get("fault") or "") else ""
+    return f"#{entry['id']} {entry['method']} {entry['path']} → {entry['status']}{dropped}"

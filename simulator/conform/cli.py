@@ -155,7 +155,8 @@ def add_parser(sub: Any) -> None:
     listing.set_defaults(run=_list)
     run = commands.add_parser("run", help="run the catalogue against a client and write the reports")
     run.add_argument("--adapter", required=True,
-                     help="python:package.module:Class | command:'<command line>' | wait")
+                     help="python:package.module:Class | command:'<command line>' (run without a shell) "
+                          "| wait | wait:<tasks file>")
     run.add_argument("--sandbox", help="a running sandbox's base URL (default: start an embedded one)")
     run.add_argument("--admin-token", help=f"X-Sandbox-Admin-Token to create tenants (or ${ADMIN_TOKEN_ENV})")
     run.add_argument("--scenarios", action="append", help="scenario ids or patterns (comma-separated)")

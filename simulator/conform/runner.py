@@ -34,6 +34,7 @@ from simulator.conform.model import (
     Verdict,
 )
 from simulator.conform.results import CheckResult, RunResult, ScenarioResult, verdict_for
+from simulator.conform.steps import unknown_note
 from simulator.testing import Sandbox
 
 START = "2026-03-02T09:00:00+08:00"
@@ -89,6 +90,7 @@ class Runner:
         result = RunResult(catalogue.version, self.base_url, self.adapter.name, now_iso())
         for scenario, kept in chosen:
             result.scenarios.append(self.run_scenario(scenario, kept))
+        result.adapter = self.adapter.name  # a command adapter is named by its hello, read in the run
         result.ended = now_iso()
         return result
 
@@ -98,12 +100,14 @@ class Runner:
         try:
             offered = self.adapter.steps()
         except Exception as exc:  # noqa: BLE001 - e.g. a command adapter whose process died
-            self._close(outcome, checks, Verdict.ERROR, f"the adapter failed: {type(exc).__name__}: {exc}")
+            failed = str(exc) if isinstance(exc, AdapterFailure) else f"{type(exc).__name__}: {exc}"
+            self._close(outcome, checks, Verdict.ERROR, f"the adapter failed: {failed}")
             outcome.duration = time.perf_counter() - started
             return outcome
         missing = [step for step in scenario.steps if step not in offered]
         if missing:
             reason = f"the adapter lacks the step(s): {', '.join(missing)}"
+            reason += unknown_note(getattr(self.adapter, "unknown_steps", ()))
             self._close(outcome, checks, Verdict.SKIPPED, reason)
         else:
             self._play_and_judge(scenario, checks, outcome)
@@ -176,7 +180,8 @@ class Runner:
             return None, None
         error = raised[0]
         if isinstance(error, StepUnsupported):
-            return Verdict.SKIPPED, f"the adapter lacks the step: {error.step}"
+            return Verdict.SKIPPED, (f"the adapter lacks the step: {error.step}"
+                                     f"{unknown_note(getattr(self.adapter, 'unknown_steps', ()))}")
         if isinstance(error, AdapterFailure):
             return Verdict.ERROR, f"the adapter failed: {error}"
         return Verdict.ERROR, f"the scenario broke: {type(error).__name__}: {error}"

@@ -10,6 +10,8 @@ knows. The same table documents the command protocol and feeds wait mode's instr
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -131,3 +133,15 @@ STEPS: dict[str, Step] = {step.name: step for step in (
          {"filed": "[{permit_number, application_id}] for what this run filed"}),
 )}
 """Every step, by name (the names are the protocol's ``step`` values and the Python methods)."""
+
+
+def unknown_note(named: Iterable[str]) -> str:
+    """What to say of step names an adapter offers that are no step here ('' when there are none):
+    each with the step it most likely means, so that a typo in a hello is not a silent skip."""
+    guesses = []
+    for name in named:
+        close = difflib.get_close_matches(name, STEPS, n=1)
+        guesses.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    if not guesses:
+        return ""
+    return f"; the adapter offers step(s) this harness does not know: {', '.join(guesses)}"

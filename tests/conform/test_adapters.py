@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,7 +21,7 @@ import pytest
 from scenarios.catalogue import CATALOGUE
 from scenarios.reference_adapter import ReferenceAdapter
 from simulator.conform.adapters import AdapterSpecError, CommandAdapter, PythonAdapter, WaitAdapter, from_spec
-from simulator.conform.adapters.wait_journal import completed
+from simulator.conform.adapters.wait_journal import DONE_WHEN, RULES, completed
 from simulator.conform.model import AdapterFailure, SandboxContext, Verdict
 from simulator.conform.runner import Runner
 from simulator.conform.steps import STEPS
@@ -45,6 +47,12 @@ for line in sys.stdin:
     if mode == "hang":
         print("thinking hard", file=sys.stderr, flush=True)
         time.sleep(30)
+    if mode == "string-id":  # the id as a string: never the answer the harness waits for
+        print(json.dumps({"id": str(request["id"]), "ok": True, "output": {}}), flush=True)
+        continue
+    if mode == "no-ok":
+        print(json.dumps({"id": request["id"], "output": {}}), flush=True)
+        continue
     while mode == "chatter":  # answers every call but the one asked, for ever
         print(json.dumps({"id": request["id"] + 100, "ok": True, "output": {}}), flush=True)
         time.sleep(0.05)
@@ -71,9 +79,9 @@ def command(vendor: Path, mode: str, **kwargs: Any) -> CommandAdapter:
 
 def test_a_spec_names_one_of_three_adapters() -> None:
     assert isinstance(from_spec("python:scenarios.reference_adapter:ReferenceAdapter"), PythonAdapter)
-    commanded = from_spec("command:node x.js")
+    commanded = from_spec(f"command:{sys.executable} x.py")
     assert isinstance(commanded, CommandAdapter)
-    assert commanded.command == "node x.js"
+    assert commanded.command == f"{sys.executable} x.py"
     commanded.close()
     waiting = from_spec("wait")
     assert isinstance(waiting, WaitAdapter)
@@ -82,7 +90,8 @@ def test_a_spec_names_one_of_three_adapters() -> None:
     assert isinstance(to_file, WaitAdapter)
     assert to_file.instructions == Path("tasks.json")
     to_file.close()
-    for wrong in ("python:", "command:", "ruby:x", "waiting"):
+    for wrong in ("python:", "command:", "ruby:x", "waiting", "command:no-such-program-4f1c x.js",
+                  "command:'node x.js"):
         with pytest.raises(AdapterSpecError):
             from_spec(wrong)
 
@@ -162,13 +171,98 @@ def test_the_wait_for_an_answer_has_one_deadline_however_much_the_process_writes
         "timed out after 0.5 s waiting for the answer to extend"]
 
 
+def test_reading_stderr_while_the_process_writes_it_garbles_nothing(tmp_path: Path) -> None:
+    """The process writes its stderr through a file it shares with the harness: a read that moved
+    the shared offset would have the process's next write land over what it wrote before (a
+    report's stderr tail read "\\neld 1" for "held 1\\n")."""
+    lines = 20_000
+    script = tmp_path / "chatty.py"
+    script.write_text(
+        'import json, sys\nprint(json.dumps({"hello": {"steps": ["extend"]}}), flush=True)\n'
+        f'for i in range({lines}):\n    for c in f"{{i:05d}}\\n":\n'
+        '        sys.stderr.write(c); sys.stderr.flush()\n'
+        'sys.stdin.read()\n', encoding="utf-8")
+    adapter = CommandAdapter(f"{sys.executable} {script}")
+    expected = "".join(f"{i:05d}\n" for i in range(lines))
+    try:
+        adapter.steps()
+        for reads in range(1_000_000):  # read as it writes; a hang guard: it writes all in a second
+            if adapter.stderr_text().endswith(f"{lines - 1:05d}\n"):
+                break
+            if reads % 100 == 0:
+                threading.Event().wait(0.001)
+        assert adapter.stderr is not None
+        written = os.pread(adapter.stderr.fileno(), 2 * len(expected), 0).decode()
+    finally:
+        adapter.close()
+    assert written == expected
+
+
 def test_a_process_without_hello_is_refused(tmp_path: Path) -> None:
     script = tmp_path / "rude.py"
     script.write_text('import json; print(json.dumps({"steps": []}), flush=True)\n', encoding="utf-8")
     adapter = CommandAdapter(f"{sys.executable} {script}")
-    with pytest.raises(AdapterFailure, match="hello"):
+    with pytest.raises(AdapterFailure, match=r'must be \{"hello".*got \{"steps": \[\]\}'):  # as JSON
         adapter.steps()
     adapter.close()
+
+
+def test_a_hello_spread_over_lines_times_out_showing_them_and_how_to_write_it(tmp_path: Path) -> None:
+    script = tmp_path / "pretty.py"
+    script.write_text('import json, time\nprint(json.dumps({"hello": {"steps": ["extend"]}}, indent=2), '
+                      'flush=True)\ntime.sleep(30)\n', encoding="utf-8")
+    adapter = CommandAdapter(f"{sys.executable} {script}", hello_timeout=1)
+    try:
+        with pytest.raises(AdapterFailure) as failed:
+            adapter.steps()
+    finally:
+        adapter.close()
+    message = str(failed.value)
+    assert "as the first line of JSON on stdout, ending in a newline, and flush it" in message
+    assert 'stdout lines ignored, 7 lines: { | "hello": { | (3 more) | } | }' in message
+    assert message.endswith("stderr: (empty)")
+
+
+def test_an_answer_with_a_string_id_times_out_showing_the_line(vendor: Path) -> None:
+    adapter = command(vendor, "string-id", step_timeout=0.5)
+    try:
+        with pytest.raises(AdapterFailure) as failed:
+            adapter.call("extend", {}, CONTEXT)
+    finally:
+        adapter.close()
+    message = str(failed.value)
+    assert "carrying the request's id as a number (--step-timeout sets the limit)" in message
+    assert 'stdout lines ignored, 2 lines: starting up | {"id": "1", "ok": true, "output": {}}' in message
+
+
+def test_an_answer_without_ok_says_what_an_answer_carries(vendor: Path) -> None:
+    adapter = command(vendor, "no-ok")
+    try:
+        expected = (r'extend: an answer carries "ok": true with "output", or "ok": false with "error"; '
+                    r'got \{"id": 1,')
+        with pytest.raises(AdapterFailure, match=expected):
+            adapter.call("extend", {}, CONTEXT)
+    finally:
+        adapter.close()
+
+
+def test_a_misspelt_step_in_hello_is_named_in_the_skip_reason_and_the_hello_names_the_run(
+        tmp_path: Path) -> None:
+    """Not offered (an adapter newer than the harness still runs), but no silent SKIPPED either."""
+    script = tmp_path / "typo.py"
+    hello = {"hello": {"name": "acme-hr", "steps": ["file_new_application", "withdraw", "track_aplication"]}}
+    script.write_text(f"import sys\nprint({json.dumps(json.dumps(hello))}, flush=True)\nsys.stdin.read()\n",
+                      encoding="utf-8")
+    adapter = CommandAdapter(f"{sys.executable} {script}")
+    try:
+        result = Runner(None, "http://unused", adapter).run(CATALOGUE, scenarios=["withdrawal"])
+    finally:
+        adapter.close()
+    assert {c.verdict for c in result.checks()} == {Verdict.SKIPPED}
+    assert result.scenarios[0].reason == (
+        "the adapter lacks the step(s): track_application; the adapter offers step(s) this harness does "
+        "not know: track_aplication (did you mean track_application?)")
+    assert result.adapter == "command:acme-hr"
 
 
 @pytest.mark.parametrize(("message", "valid"), [
@@ -230,6 +324,17 @@ def test_wait_mode_times_out_as_an_adapter_failure() -> None:
 
 def _entry(method: str, path: str, status: int, body: dict[str, Any]) -> dict[str, Any]:
     return {"method": method, "path": path, "status": status, "response": {"body": json.dumps(body)}}
+
+
+def test_the_readme_names_the_steps_wait_mode_sees_done_in_the_journal() -> None:
+    """Every other step is done when the operator posts its output: a list that misses one of
+    these would have an operator post answers nobody reads, or wait for a journal that never says."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Wait mode**"):readme.index("### Verdicts, levels, exit codes")]
+    text = " ".join(section.split())
+    listed = re.search(r"a filing is done when the journal shows it answered \(([^:]*):", text)
+    assert listed, "README's wait mode no longer lists the steps done by the journal"
+    assert set(re.findall(r"`(\w+)`", listed.group(1))) == set(RULES) == set(DONE_WHEN)
 
 
 def test_wait_mode_sees_a_step_done_in_the_journal() -> None:

@@ -45,6 +45,7 @@ def test_list_prints_scenarios_checks_levels_and_references(capsys: pytest.Captu
     (["--adapter", "python:tiny:TinyAdapter", "--checks", "TINY-NOPE"], "'TINY-NOPE' matches nothing"),
     (["--adapter", "ruby:client.rb"], "unknown adapter 'ruby:client.rb'"),
     (["--adapter", "python:tiny:Missing"], "Missing"),
+    (["--adapter", "command:no-such-program-4f1c adapter.js"], "cannot run 'no-such-program-4f1c'"),
 ])
 def test_a_run_that_cannot_start_is_an_error(args: list[str], message: str, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from jsonschema import Draft202012Validator
 from junitparser import Error, Failure, JUnitXml, Skipped
 from rich.console import Console
 
-from simulator.conform.reports import write_all
+from simulator.conform.reports import console, write_all
 from simulator.conform.runner import Runner
 
 SCHEMA = Path(__file__).resolve().parents[2] / "simulator/conform/schemas/report.schema.json"
@@ -92,3 +93,33 @@ def test_the_console_shows_each_finding_with_evidence(reports: tuple[dict[str, P
     assert "FAILED TINY-IDEM-01 (MUST) Creates carry an Idempotency-Key" in text
     assert re.search(r"#\d+ 2026-03-02T09:00:00.* POST /fwp/v1/applications → 201", text)
     assert "exit code 1" in text
+
+
+def test_the_console_tells_a_scenario_skipped_as_a_whole_once(make_runner: Callable[..., Runner],
+                                                              tmp_path: Path) -> None:
+    """An adapter lacking a step skips every check of the scenario for one reason: one block, not
+    one per check (a five-step adapter would print hundreds)."""
+    card = replace(tiny.CARD, checks=(*tiny.CARD.checks, tiny.IDEM, tiny.VALID))
+    catalogue = replace(tiny.CATALOGUE, scenarios=(tiny.FILING, card))
+    out = Console(file=io.StringIO(), width=160, color_system=None)
+    write_all(make_runner(CarelessAdapter).run(catalogue), catalogue, tmp_path, out)
+    text = out.file.getvalue()  # type: ignore[attr-defined]
+    assert "SKIPPED tiny-card: 3 checks (TINY-CARD-01, TINY-IDEM-01, TINY-SPEC-01)" in text
+    assert text.count("the adapter lacks the step(s): register_essc") == 1
+    assert "SKIPPED TINY-CARD-01" not in text
+    assert "FAILED TINY-IDEM-01 (MUST)" in text  # the other scenario's findings as before
+
+
+def test_the_console_shows_the_fault_on_a_cited_request() -> None:
+    """As report.html does: a dropped connection is journalled as 502, which the client never saw."""
+    entry = {"id": 7, "tenant_time": "2026-03-02T09:00:00.000+08:00", "method": "POST", "query": "",
+             "path": "/fwp/v1/applications", "status": 502, "fault": "DROP flt_x"}
+    check = {"id": "X-01", "title": "t", "level": "SHOULD", "references": [], "verdict": "WARNING",
+             "reason": None, "findings": [{"seen": "s", "expected": "e", "fix": "f", "entries": [7]}]}
+    document = {"catalogue_version": "t", "adapter": "a", "exit_code": 0, "summary": {"WARNING": 1},
+                "scenarios": [{"id": "sc", "verdict": "WARNING", "duration_s": 0.1, "reason": None,
+                               "checks": [check], "entries": [entry]}]}
+    out = Console(file=io.StringIO(), width=160, color_system=None)
+    console.render(document, out)
+    assert "#7 2026-03-02T09:00:00.000+08:00 POST /fwp/v1/applications → 502 (fault: DROP flt_x)" in (
+        out.file.getvalue())  # type: ignore[attr-defined]

@@ -77,6 +77,16 @@ def test_backoff_must_wait_and_grow() -> None:
     assert [f.entries for f in judge(RETRY_02, *attempts(0.0, 0.01))] == [(1, 2)]  # hammered
 
 
+def test_a_finding_on_a_dropped_connection_says_it_was_dropped() -> None:
+    """The journal records a drop as 502; the client saw no status at all."""
+    dropped = {**entry(1, 0.0, "POST", FILE, 502, key="k1"), "fault": "DROP flt_x"}
+    [found] = judge(RETRY_02, dropped, entry(2, 0.01, "POST", FILE, 201, key="k1"))
+    assert found.seen.startswith(f"after #1 POST {FILE} → 502 (connection dropped) the client retried in")
+    [refused] = judge(RETRY_02, entry(1, 0.0, "POST", FILE, 502, key="k1"), entry(2, 0.01, "POST", FILE, 201,
+                                                                                  key="k1"))
+    assert refused.seen.startswith(f"after #1 POST {FILE} → 502 the client retried in")
+
+
 def test_a_first_wait_stretched_by_a_loaded_machine_does_not_make_a_backoff_flat() -> None:
     """0.2, 0.4, 0.8 s meant; the first sleep woke 0.28 s late (seen on a 2-core machine at load
     average 12): 0.48, 0.42, 0.8 s is still the client's backoff."""

@@ -7,6 +7,8 @@ operator drives while the harness watches the journal). See :mod:`simulator.conf
 
 from __future__ import annotations
 
+import shlex
+import shutil
 from pathlib import Path
 
 from simulator.conform.adapters.command import CommandAdapter
@@ -32,9 +34,22 @@ def from_spec(spec: str, step_timeout: float = 30.0) -> Adapter:
     if kind == "python" and rest:
         return PythonAdapter.load(rest)
     if kind == "command" and rest.strip():
+        _runnable(rest.strip())
         return CommandAdapter(rest.strip(), step_timeout=step_timeout)
     if kind == "wait" and (rest or spec == "wait"):
         tasks_file = Path(rest) if rest else None
         return WaitAdapter(step_timeout=max(step_timeout, WAIT_STEP_S), instructions=tasks_file)
     raise AdapterSpecError(f"unknown adapter {spec!r}: use python:package.module:Class, "
                            "command:<command line>, wait or wait:<tasks file>")
+
+
+def _runnable(command: str) -> None:
+    """Refuse a command line whose program cannot be started, before a sandbox is started for it
+    (it is run without a shell: no ``cd dir &&``, no ``$VAR``)."""
+    try:
+        program = shlex.split(command)[0]
+    except (ValueError, IndexError) as exc:
+        raise AdapterSpecError(f"command adapter {command!r}: {exc or 'no program'}") from None
+    if shutil.which(program) is None:
+        raise AdapterSpecError(f"command adapter {command!r}: cannot run {program!r} (not found, or not "
+                               "executable; the command line is run without a shell)")

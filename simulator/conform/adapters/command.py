@@ -14,6 +14,8 @@ The protocol's JSON Schema is ``simulator/conform/schemas/adapter-protocol.schem
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import queue
 import tempfile
 import threading
@@ -25,6 +27,10 @@ from simulator.conform.model import AdapterFailure, SandboxContext
 from simulator.conform.steps import STEPS
 
 STDERR_TAIL = 4000
+HELLO_HINT = ('write {"hello": {"name": "...", "steps": [...]}} as the first line of JSON on stdout, '
+              "ending in a newline, and flush it")
+ANSWER_HINT = ("an answer is one line of JSON on stdout, ending in a newline and flushed, carrying the "
+               "request's id as a number")
 
 
 class CommandAdapter:
@@ -36,6 +42,9 @@ class CommandAdapter:
         self.stderr: IO[bytes] | None = None
         self._channel: Channel | None = None
         self._hello: dict[str, Any] = {}
+        self.unknown_steps: tuple[str, ...] = ()
+        """Names in the hello that are no step of this harness: not offered (an adapter newer than
+        the harness still runs), and named in the reason of a scenario skipped for a step."""
         self._lock = threading.RLock()
         """Held while the process is started or swapped (a failed start drops it under the lock
         already held), and to number the requests."""
@@ -63,7 +72,11 @@ class CommandAdapter:
             if not isinstance(output, dict):
                 raise AdapterFailure(f"{step}: output is not a JSON object")
             return output
-        raise AdapterFailure(f"{step}: the adapter answered ok=false: {answer.get('error', '(no error)')}")
+        if answer.get("ok") is False:
+            error = answer.get("error", "(no error)")
+            raise AdapterFailure(f"{step}: the adapter answered ok=false: {error}")
+        raise AdapterFailure(f'{step}: an answer carries "ok": true with "output", or "ok": false with '
+                             f'"error"; got {_shown(answer)}')
 
     def reset(self) -> None:
         """Abandon the call in flight (its scenario overran): the process is stopped, so that it
@@ -74,11 +87,15 @@ class CommandAdapter:
             channel.stop()
 
     def stderr_text(self) -> str:
-        """The tail of what the process wrote on stderr, for the report."""
+        """The tail of what the process wrote on stderr, for the report. Read at a position
+        (``pread``), never by seeking: the process writes through the same open file, at its shared
+        offset, and a seek while it writes would have its next write land over what it wrote."""
         if self.stderr is None or self.stderr.closed:  # closed: an abandoned call failing late
             return ""
-        self.stderr.seek(0)
-        return self.stderr.read().decode("utf-8", "replace")[-STDERR_TAIL:]
+        fd = self.stderr.fileno()
+        size = os.fstat(fd).st_size
+        start = max(0, size - 4 * STDERR_TAIL)  # 4: the most bytes one character takes in UTF-8
+        return os.pread(fd, size - start, start).decode("utf-8", "replace")[-STDERR_TAIL:]
 
     def close(self) -> None:
         self.reset()
@@ -112,11 +129,13 @@ class CommandAdapter:
             raise AdapterFailure(f"{step}: the scenario overran its timeout, its steps are no longer taken")
 
     def _greeting(self, channel: Channel) -> dict[str, Any]:
-        first = self._wait(channel, channel.hello, self.hello_timeout, "the hello line")
+        first = self._wait(channel, channel.hello, self.hello_timeout, "the hello line", HELLO_HINT)
         hello = first.get("hello")
         if not isinstance(hello, dict) or not isinstance(hello.get("steps"), list):
             channel.stop()
-            raise AdapterFailure(f"the first line must be {{\"hello\": {{\"steps\": [...]}}}}, got {first}")
+            raise AdapterFailure(f'the first line must be {{"hello": {{"steps": [...]}}}}, '
+                                 f"got {_shown(first)}")
+        self.unknown_steps = tuple(str(step) for step in hello["steps"] if step not in STEPS)
         if isinstance(hello.get("name"), str):
             self.name = f"command:{hello['name']}"
         return hello
@@ -125,18 +144,23 @@ class CommandAdapter:
         """The answer to ``request_id``, within ``step_timeout`` in all (other lines the process
         writes meanwhile do not extend it)."""
         try:
-            return self._wait(channel, box, self.step_timeout, f"the answer to {step}")
+            return self._wait(channel, box, self.step_timeout, f"the answer to {step}",
+                              f"{ANSWER_HINT} (--step-timeout sets the limit)")
         finally:
             channel.forget(request_id)
 
-    def _wait(self, channel: Channel, box: Box, timeout: float, what: str) -> dict[str, Any]:
-        """What lands in ``box``; a timeout or the process's end stops the process."""
+    def _wait(self, channel: Channel, box: Box, timeout: float, what: str, hint: str) -> dict[str, Any]:
+        """What lands in ``box``; a timeout or the process's end stops the process. A timeout says
+        how to fix it and shows the last lines of stdout taken for nothing (an answer with a
+        string id, JSON spread over several lines ...)."""
         try:
             message = box.get(timeout=timeout)
         except queue.Empty:
             self._drop(channel)
-            raise AdapterFailure(f"timed out after {timeout:g} s waiting for {what}; "
-                                 f"stderr: {self.stderr_text()[-500:]}") from None
+            ignored = channel.ignored()
+            stdout = f"; stdout lines ignored, {ignored}" if ignored else ""
+            raise AdapterFailure(f"timed out after {timeout:g} s waiting for {what}; {hint}{stdout}; "
+                                 f"stderr: {self.stderr_text()[-500:] or '(empty)'}") from None
         if message is None:
             raise self._crashed(channel, f"the process ended while the harness waited for {what}")
         return message
@@ -144,7 +168,7 @@ class CommandAdapter:
     def _crashed(self, channel: Channel, what: str) -> AdapterFailure:
         code = channel.process.poll()
         self._drop(channel)
-        return AdapterFailure(f"{what} (exit code {code}); stderr: {self.stderr_text()[-500:]}")
+        return AdapterFailure(f"{what} (exit code {code}); stderr: {self.stderr_text()[-500:] or '(empty)'}")
 
     def _drop(self, channel: Channel) -> None:
         """Stop ``channel``'s process; the adapter forgets it only if it is still the current one
@@ -153,3 +177,9 @@ class CommandAdapter:
             if self._channel is channel:
                 self._channel = None
         channel.stop()
+
+
+def _shown(message: dict[str, Any]) -> str:
+    """A message as the vendor wrote it (JSON), cut short."""
+    text = json.dumps(message, ensure_ascii=False)
+    return text if len(text) <= 300 else text[:300] + "…"

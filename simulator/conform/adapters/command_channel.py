@@ -8,6 +8,7 @@ So a late answer is never taken for the next call's, whichever thread asks first
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import queue
@@ -19,6 +20,9 @@ from typing import IO, Any
 Box = queue.Queue[dict[str, Any] | None]
 """Where one call's answer lands; ``None`` when the process ended first."""
 
+IGNORED_KEPT = 2
+IGNORED_CHARS = 200
+
 
 class Channel:
     def __init__(self, command: str, stderr: IO[bytes]) -> None:
@@ -28,6 +32,9 @@ class Channel:
         self.hello: Box = queue.Queue()
         """The first JSON object the process writes (its hello), or ``None`` if it ends first."""
         self._waiting: dict[int, Box] = {}
+        self._ignored_first: list[str] = []
+        self._ignored_last: collections.deque[str] = collections.deque(maxlen=IGNORED_KEPT)
+        self._ignored_count = 0
         self._lock = threading.Lock()
         self._ended = False
         assert self.process.stdout is not None
@@ -76,26 +83,55 @@ class Channel:
             for line in stream:
                 message = _object(line)
                 if message is None:
+                    self._ignore(line)
                     continue
                 if not greeted:
                     greeted = True
                     self.hello.put(message)
                     continue
-                self._deliver(message)
+                if not self._deliver(message):
+                    self._ignore(line)
         except (OSError, ValueError):
             pass
         finally:
             self._end()
             stream.close()
 
-    def _deliver(self, message: dict[str, Any]) -> None:
+    def _deliver(self, message: dict[str, Any]) -> bool:
+        """Put ``message`` into its id's box; ``False`` when no call waits for that id."""
         request_id = message.get("id")
         if not isinstance(request_id, int) or isinstance(request_id, bool):
-            return
+            return False
         with self._lock:
             box = self._waiting.pop(request_id, None)
-        if box is not None:
-            box.put(message)
+        if box is None:
+            return False
+        box.put(message)
+        return True
+
+    def ignored(self) -> str:
+        """The lines of stdout taken for nothing (not a JSON object, or an answer whose id no call
+        waits for), the first and the last few: what a timeout shows, since they are most often an
+        answer gone wrong (a string id, JSON spread over several lines). '' when there were none."""
+        with self._lock:
+            first, last, count = list(self._ignored_first), list(self._ignored_last), self._ignored_count
+        if not count:
+            return ""
+        skipped = count - len(first) - len(last)
+        lines = [*first, *([f"({skipped} more)"] if skipped > 0 else []), *last]
+        return f"{count} line{'s' if count != 1 else ''}: " + " | ".join(lines)
+
+    def _ignore(self, line: str) -> None:
+        text = line.strip()
+        if not text:
+            return
+        text = text if len(text) <= IGNORED_CHARS else text[:IGNORED_CHARS] + "…"
+        with self._lock:
+            self._ignored_count += 1
+            if len(self._ignored_first) < IGNORED_KEPT:
+                self._ignored_first.append(text)
+            else:
+                self._ignored_last.append(text)
 
     def _end(self) -> None:
         with self._lock:

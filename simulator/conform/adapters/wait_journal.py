@@ -1,8 +1,8 @@
 """When the journal shows a wait-mode step done, and the output it then stands for.
 
-Each rule reads the client's own requests since the task was published; a step not listed here
-(its result is something only the system knows: ``track_application``, ``read_card``,
-``subscribe_callbacks``, ``act_on_reminders``) completes when the operator posts its output.
+Each rule reads the client's own requests since the task was published; every step not listed
+here (``track_application``, ``withdraw``, ``reapply``, ``read_card`` ...: what it reports only the
+system knows) completes when the operator posts its output. README.md names the steps listed here.
 """
 
 from __future__ import annotations

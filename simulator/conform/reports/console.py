@@ -1,4 +1,9 @@
-"""The console summary (rich): scenarios × verdicts, then each finding with its evidence."""
+"""The console summary (rich): scenarios × verdicts, then each finding with its evidence.
+
+A scenario the run closed with one reason (its steps missing from the adapter: SKIPPED; the
+adapter or the sandbox failing: ERROR) is one block naming its checks, not the same reason once per
+check: an adapter that offers five steps would otherwise print hundreds of identical SKIPPED
+blocks, and a hello that fails would print its stack trace once per check."""
 
 from __future__ import annotations
 
@@ -30,10 +35,27 @@ def render(document: dict[str, Any], console: Console) -> None:
         table.add_row(scenario["id"], f"[{STYLE[scenario['verdict']]}]{scenario['verdict']}",
                       *[str(n) if n else "" for n in counts], f"{scenario['duration_s']:.1f}s")
     console.print(table)
+    closed = {s["id"]: s for s in document["scenarios"]
+              if s["reason"] and s["verdict"] in ("SKIPPED", "ERROR")}
+    shown: set[str] = set()
     for row in findings_first(document):
-        _finding(row, console)
+        scenario = closed.get(row["scenario"])
+        if scenario is None:
+            _finding(row, console)
+        elif scenario["id"] not in shown:
+            shown.add(scenario["id"])
+            _closed(scenario, console)
     summary = ", ".join(f"{n} {v}" for v, n in document["summary"].items() if n)
     console.print(f"\n{summary or 'no checks run'} · exit code {document['exit_code']}")
+
+
+def _closed(scenario: dict[str, Any], console: Console) -> None:
+    style = STYLE[scenario["verdict"]]
+    ids = [check["id"] for check in scenario["checks"]]
+    counted = f"{len(ids)} check{'s' if len(ids) != 1 else ''}"
+    console.print(f"\n[{style}]{scenario['verdict']}[/] {scenario['id']}: {counted} "
+                  f"[dim]({', '.join(ids)})[/]", highlight=False)
+    console.print(f"  {scenario['reason']}", highlight=False, markup=False)
 
 
 def _finding(row: dict[str, Any], console: Console) -> None:
@@ -50,4 +72,5 @@ def _finding(row: dict[str, Any], console: Console) -> None:
         for entry in cited:
             query = f"?{entry['query']}" if entry.get("query") else ""
             line = f"#{entry['id']} {entry['tenant_time']} {entry['method']} {entry['path']}{query}"
-            console.print(f"    {line} → {entry['status']}", highlight=False, markup=False)
+            fault = f" (fault: {entry['fault']})" if entry.get("fault") else ""
+            console.print(f"    {line} → {entry['status']}{fault}", highlight=False, markup=False)
