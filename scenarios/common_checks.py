@@ -123,11 +123,15 @@ def _abolished(evidence: Evidence) -> list[Finding]:
 
 
 def _duplicates(evidence: Evidence) -> list[Finding]:
+    return [*_duplicate_permit_filings(evidence.entries), *_duplicate_applications(evidence.entries)]
+
+
+def _duplicate_permit_filings(entries: list[Entry]) -> list[Finding]:
     """A second filing of the same kind on one permit after the first was accepted (201), other
     than a replay with the first one's key, is a duplicate case at the Service System."""
     accepted: dict[str, Entry] = {}
     found = []
-    for entry in views.client(evidence.entries):
+    for entry in views.client(entries):
         if entry["method"] != "POST" or not views.PERMIT_FILING.match(entry["path"]):
             continue
         first = accepted.get(entry["path"])
@@ -139,6 +143,49 @@ def _duplicates(evidence: Evidence) -> list[Finding]:
                 entries=views.ids(first, entry)))
         elif first is None and entry["status"] == 201:
             accepted[entry["path"]] = entry
+    return found
+
+
+DECIDED = frozenset({"APPROVED", "REJECTED", "WITHDRAWN"})
+"""An application in one of these is no longer pending: a new one for the person may follow."""
+CORRECTION_ROUND = "RETURNED_FOR_CORRECTION"
+"""Filing anew instead of correcting is FWP-CORR-02's finding, not a duplicate's."""
+
+
+def _duplicate_applications(entries: list[Entry]) -> list[Finding]:
+    """A second application of one type for one person accepted (201) while the first is still
+    pending, other than a replay with the first one's key: two workers that each took the same
+    hire. The person is the passport the foreigner record was registered with (a client may
+    register the person twice), else the foreigner id; an application's status is the last one an
+    answer showed (the client's reads and withdrawals, the officer's decisions) before the second
+    filing started."""
+    people: dict[str, str] = {}
+    statuses: dict[str, str] = {}
+    pending: dict[tuple[str, str], tuple[Entry, str]] = {}
+    found = []
+    for entry in views.chronological(entries):
+        answer = views.body(entry, "response")
+        if views.client([entry]) and entry["method"] == "POST" and entry["status"] == 201:
+            sent = views.body(entry) or {}
+            if entry["path"] == "/fwp/v1/foreigners" and isinstance(answer, dict):
+                people[str(answer.get("id"))] = f"{sent.get('nationality')} {sent.get('passport_number')}"
+            elif entry["path"] == "/fwp/v1/applications" and isinstance(answer, dict):
+                foreigner = str(sent.get("foreigner_id"))
+                kind = (people.get(foreigner, foreigner), str(sent.get("type")))
+                first = pending.get(kind)
+                if first is None or statuses.get(first[1]) in DECIDED:
+                    pending[kind] = (entry, str(answer.get("id")))
+                elif answer.get("id") != first[1] and statuses.get(first[1]) != CORRECTION_ROUND:
+                    found.append(Finding(
+                        seen=f"{views.describe(entry)}: a second {kind[1]} application for the person of "
+                             f"#{first[0]['id']} while that one ({first[1]}) was "
+                             f"{statuses.get(first[1], 'pending')}",
+                        expected="one pending application of a kind per person",
+                        fix="remember what was filed for whom (and its Idempotency-Key) before filing; "
+                            "file again only after a rejection or a withdrawal",
+                        entries=views.ids(first[0], entry)))
+        if isinstance(answer, dict) and isinstance(answer.get("status"), str):
+            statuses[str(answer.get("id"))] = answer["status"]
     return found
 
 
@@ -181,5 +228,5 @@ POLL_02 = Check("FWP-POLL-02", "No polling while callbacks are subscribed", Leve
 REQ_01 = Check("FWP-REQ-01", "Every request is valid against the spec", Level.MUST, ("FWP-SPEC",), _invalid)
 ABOL_01 = Check("FWP-ABOL-01", "No abolished step (appointment, post-entry application)", Level.MUST,
                 ("NOTICE-75-5", "NOTICE-75-8"), _abolished)
-DUP_01 = Check("FWP-DUP-01", "A permit filing is made once", Level.MUST,
+DUP_01 = Check("FWP-DUP-01", "A filing is made once", Level.MUST,
                ("NOTICE-75-4", "DOMAIN-5.3"), _duplicates)

@@ -56,21 +56,24 @@ def _supplies_what_was_asked(evidence: Evidence) -> list[Finding]:
 
 
 def _answered_not_refiled(evidence: Evidence) -> list[Finding]:
+    """A new application filed once the correction was requested answers it the wrong way; one
+    filed before (a hire filed twice) is FWP-DUP-01's finding."""
     calls = views.client(evidence.entries)
+    asked = views.harness(evidence.entries, "POST", "/correction-request")
     filings = [e for e in calls if e["method"] == "POST" and e["path"] == "/fwp/v1/applications"
                and e["status"] == 201 and not views.replayed(e)]
+    refiled = [e for e in filings[1:] if not asked or views.after_answer(asked[0], e)]
     found = [Finding(seen=f"{views.describe(e)}: a new application instead of the correction",
                      expected="the returned application corrected, not filed again",
                      fix="answer a correction request with POST /applications/{id}/corrections",
-                     entries=views.ids(e)) for e in filings[1:]]
-    asked = views.harness(evidence.entries, "POST", "/correction-request")
+                     entries=views.ids(*asked[:1], e)) for e in refiled]
     if not any(e["status"] == 200 for e in _corrections(evidence)):
         found.append(Finding(seen="the correction request was never answered (no corrections POST "
                                   "answered 200)",
                              expected="POST /fwp/v1/applications/{id}/corrections answered 200",
                              fix="watch for RETURNED_FOR_CORRECTION and answer with the corrections "
                                  "operation",
-                             entries=views.ids(*asked, *filings[1:])))
+                             entries=views.ids(*asked, *refiled)))
     return found
 
 

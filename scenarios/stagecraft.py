@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Any
 
 from simulator.conform.model import Stage
-from simulator.testing import expect
+from simulator.testing import SandboxError, expect
 
 POLL_S = 0.02
 
@@ -79,13 +79,24 @@ class Fault:
 
 
 def officer_decides(stage: Stage, application_type: str) -> list[str]:
-    """The officer accepts and approves every application of the type waiting in pre-review."""
+    """The officer accepts and approves every application of the type waiting in pre-review, and
+    returns the approved ones. One for a person who holds a permit by then (a client that filed one
+    hire twice: FWP-DUP-01's finding) is rejected with that reason, as an officer would, rather
+    than breaking the scenario."""
     queue = control(stage, "GET", "/officer/applications", params={"status": "PRE_REVIEW"})["items"]
-    chosen = [a["id"] for a in queue if a["type"] == application_type]
-    for application_id in chosen:
+    approved = []
+    for application_id in [a["id"] for a in queue if a["type"] == application_type]:
         stage.tenant.officer.accept(application_id)
-        stage.tenant.officer.approve(application_id)
-    return chosen
+        try:
+            stage.tenant.officer.approve(application_id)
+        except SandboxError as refused:
+            problem = refused.response.json()
+            if problem.get("code") != "E_PERMIT_ALREADY_ACTIVE":
+                raise
+            stage.tenant.officer.reject(application_id, problem["detail"])
+            continue
+        approved.append(application_id)
+    return approved
 
 
 def personas(stage: Stage) -> dict[str, dict[str, Any]]:

@@ -227,6 +227,16 @@ class FilesTwice(ExtendsExpired):
         return {"filed": first}
 
 
+class FilesApplicationTwice(ReferenceAdapter):
+    """Two workers take the same hire: each registers the person and files, with keys of its own
+    (FWP-DUP-01's other half: a second application for one person while the first is pending)."""
+
+    def file_new_application(self, sandbox: SandboxContext, **hire: Any) -> dict[str, Any]:
+        first = super().file_new_application(sandbox, **hire)
+        super().file_new_application(sandbox, **hire)
+        return first
+
+
 BROKEN: dict[str, type[ReferenceAdapter]] = {
     "FWP-IDEM-01": _with_api(NoKeysApi, "NoKeys"),
     "FWP-IDEM-02": _with_api(FreshKeyApi, "FreshKeyOnRetry"),

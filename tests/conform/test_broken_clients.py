@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from broken_clients import BROKEN
+from broken_clients import BROKEN, FilesApplicationTwice
 from catalogue_support import check_ids, not_passed, run, scenarios_with
 
 from scenarios.reference_adapter import ReferenceAdapter
@@ -44,3 +44,13 @@ def test_a_client_that_breaks_one_rule_fails_that_check_only(sandbox_url: str, c
     assert all(c.verdict in (expected, Verdict.PASSED) for c in mine)
     assert all(f.entries for c in mine for f in c.findings), "every finding cites the journal"
     assert not_passed(result, ignore=[check_id]) == []
+
+
+def test_a_client_that_files_one_hire_twice_fails_the_duplicate_check(sandbox_url: str) -> None:
+    """FWP-DUP-01's second half (BROKEN has its first: a permit filed on twice)."""
+    result = run(sandbox_url, PythonAdapter(FilesApplicationTwice()), scenarios=["pre-entry-correction"])
+    [dup] = [c for s in result.scenarios for c in s.checks if c.check_id == "FWP-DUP-01"]
+    assert dup.verdict is Verdict.FAILED, not_passed(result)
+    assert [len(f.entries) for f in dup.findings] == [2]
+    assert "a second NEW_OVERSEAS application for the person" in dup.findings[0].seen
+    assert not_passed(result, ignore=["FWP-DUP-01"]) == []

@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scenarios.common_checks import DUP_01, POLL_01
-from scenarios.pre_entry import CORR_01
+from scenarios.pre_entry import CORR_01, CORR_02
 from scenarios.retry_checks import IDEM_01, IDEM_02, IDEM_03, RETRY_01, RETRY_02
+from simulator.conform.journal import HARNESS_AGENT
 from simulator.conform.model import Check, Evidence, Finding
 
 START = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -180,3 +181,62 @@ def test_two_filings_failing_on_one_path_are_two_backoff_chains() -> None:
     flat_a = [entry(1, 0.0, "POST", FILE, 503, **a), entry(2, 0.3, "POST", FILE, 503, **a),
               entry(3, 0.6, "POST", FILE, 503, **a), entry(4, 0.9, "POST", FILE, 201, **a)]
     assert [f.entries for f in judge(RETRY_02, *flat_a)] == [(3, 4)]  # one chain, still judged
+
+
+def _hire(number: int, at: float, foreigner: str, passport: str) -> dict[str, Any]:
+    return entry(number, at, "POST", "/fwp/v1/foreigners", 201, key=f"f{number}",
+                 body={"nationality": "DEU", "passport_number": passport}, answer={"id": foreigner})
+
+
+def _filing(number: int, at: float, foreigner: str, application: str, *, key: str,
+            replayed: bool = False, kind: str = "NEW_OVERSEAS") -> dict[str, Any]:
+    return entry(number, at, "POST", FILE, 201, key=key, replayed=replayed,
+                 body={"type": kind, "foreigner_id": foreigner},
+                 answer={"id": application, "status": "PRE_REVIEW"})
+
+
+def _officer(number: int, at: float, application: str, status: str) -> dict[str, Any]:
+    done = entry(number, at, "POST", f"/sandbox/v1/tenants/t/officer/applications/{application}/x", 200,
+                 answer={"id": application, "status": status})
+    done["request"]["headers"]["user-agent"] = HARNESS_AGENT
+    return done
+
+
+def test_a_second_application_for_a_person_while_the_first_is_pending_is_a_duplicate() -> None:
+    """Two workers took the same hire: each registered the person and filed, with its own keys."""
+    first = [_hire(1, 0, "frn_a", "C01X00T47"), _filing(2, 1, "frn_a", "app_a", key="k1")]
+    again = [_hire(3, 2, "frn_b", "C01X00T47"), _filing(4, 3, "frn_b", "app_b", key="k2")]
+    found = judge(DUP_01, *first, *again)
+    assert [f.entries for f in found] == [(2, 4)]
+    assert "while that one (app_a) was PRE_REVIEW" in found[0].seen
+    replay = _filing(3, 2, "frn_a", "app_a", key="k1", replayed=True)
+    assert judge(DUP_01, *first, replay) == []
+    other_person = [_hire(3, 2, "frn_b", "C01X00T48"), _filing(4, 3, "frn_b", "app_b", key="k2")]
+    assert judge(DUP_01, *first, *other_person) == []
+    other_kind = _filing(3, 2, "frn_a", "app_b", key="k2", kind="NEW_IN_CHINA")
+    assert judge(DUP_01, *first, other_kind) == []
+
+
+def test_a_new_application_after_a_decision_is_not_a_duplicate_nor_a_refile_during_a_correction() -> None:
+    first = [_hire(1, 0, "frn_a", "C01X00T47"), _filing(2, 1, "frn_a", "app_a", key="k1")]
+    for decided in ("REJECTED", "WITHDRAWN", "APPROVED"):
+        assert judge(DUP_01, *first, _officer(3, 2, "app_a", decided),
+                     _filing(4, 3, "frn_a", "app_b", key="k2")) == [], decided
+    # the decision came after the second filing started: it was a duplicate when it was made
+    late = [_filing(3, 2, "frn_a", "app_b", key="k2"), _officer(4, 3, "app_a", "REJECTED")]
+    assert [f.entries for f in judge(DUP_01, *first, *late)] == [(2, 3)]
+    # a new filing instead of a correction is FWP-CORR-02's finding
+    assert judge(DUP_01, *first, _officer(3, 2, "app_a", "RETURNED_FOR_CORRECTION"),
+                 _filing(4, 3, "frn_a", "app_b", key="k2")) == []
+
+
+def test_only_a_filing_after_the_correction_request_is_a_refile_instead_of_a_correction() -> None:
+    first = _filing(1, 0, "frn_a", "app_a", key="k1")
+    asked = _officer(3, 2, "app_a", "RETURNED_FOR_CORRECTION")
+    asked["path"] = "/sandbox/v1/tenants/t/officer/applications/app_a/correction-request"
+    corrected = entry(5, 4, "POST", "/fwp/v1/applications/app_a/corrections", 200)
+    before = _filing(2, 1, "frn_a", "app_b", key="k2")  # a hire filed twice: FWP-DUP-01's
+    after = _filing(4, 3, "frn_a", "app_c", key="k3")
+    facts = {"application_id": "app_a"}
+    assert judge(CORR_02, first, before, asked, corrected, **facts) == []
+    assert [f.entries for f in judge(CORR_02, first, before, asked, after, corrected, **facts)] == [(3, 4)]
