@@ -92,7 +92,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         catalogue = load_catalogue(args.catalogue)
         select(catalogue, _patterns(args.scenarios), _patterns(args.checks))
-        adapter = from_spec(args.adapter, step_timeout=args.step_timeout)
+        adapter = from_spec(args.adapter, step_timeout=args.step_timeout, hello_timeout=args.hello_timeout)
     except (ImportError, AttributeError, TypeError, ValueError, SelectionError) as exc:
         err.print(f"fwp-sandbox conform run: {exc}", highlight=False, markup=False)
         return EXIT_ERROR
@@ -163,6 +163,8 @@ def add_parser(sub: Any) -> None:
     run.add_argument("--checks", action="append", help="check ids or patterns, e.g. 'FWP-IDEM-*'")
     run.add_argument("--report-dir", default="fwp-conform-report", help="where the reports go")
     run.add_argument("--step-timeout", type=float, default=30.0, help="seconds a step may take")
+    run.add_argument("--hello-timeout", type=float, default=15.0,
+                     help="seconds a command adapter may take to write its hello line after it starts")
     run.add_argument("--scenario-timeout", type=float, help="seconds a scenario may take (default: its "
                      f"own, {WAIT_SCENARIO_TIMEOUT:g} with --adapter wait)")
     run.add_argument("--signing-key-file", help="sign the evidence with this key (default: "

@@ -207,6 +207,37 @@ def test_a_process_without_hello_is_refused(tmp_path: Path) -> None:
     adapter.close()
 
 
+def test_a_hello_refused_twice_in_a_row_is_not_asked_for_again(tmp_path: Path) -> None:
+    """Each start that fails its hello is a process started and waited for: after two in a row
+    the adapter refuses at once (a broken hello once cost every scenario the wait); a good hello
+    between failures starts the count again."""
+    script = tmp_path / "moody.py"
+    starts = tmp_path / "starts"
+    script.write_text(
+        "import json, pathlib, sys\n"
+        f"starts = pathlib.Path({str(starts)!r})\n"
+        "n = len(starts.read_text()) if starts.exists() else 0\n"
+        "starts.write_text('x' * (n + 1))\n"
+        "hello = {'hello': {'steps': ['extend']}} if n == 1 else {'steps': []}\n"
+        "print(json.dumps(hello), flush=True)\n"
+        "sys.stdin.read()\n", encoding="utf-8")
+    adapter = CommandAdapter(f"{sys.executable} {script}")
+    try:
+        with pytest.raises(AdapterFailure, match="must be"):
+            adapter.steps()  # start 1: refused
+        assert adapter.steps() == {"extend"}  # start 2: a good hello, the count starts again
+        adapter.reset()
+        for _ in range(2):  # starts 3 and 4: refused
+            with pytest.raises(AdapterFailure, match="must be"):
+                adapter.steps()
+        with pytest.raises(AdapterFailure, match=r"not started again: its hello failed 2 times in a row, "
+                                                 r"last: the first line must be"):
+            adapter.steps()
+    finally:
+        adapter.close()
+    assert len(starts.read_text()) == 4
+
+
 def test_a_hello_spread_over_lines_times_out_showing_them_and_how_to_write_it(tmp_path: Path) -> None:
     script = tmp_path / "pretty.py"
     script.write_text('import json, time\nprint(json.dumps({"hello": {"steps": ["extend"]}}, indent=2), '

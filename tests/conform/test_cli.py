@@ -103,3 +103,15 @@ def test_no_secret_in_any_output(tmp_path: Path) -> None:
     leaks = [(name, secret[:4]) for name, text in outputs.items() for secret in secrets if secret in text]
     assert leaks == []
     assert "***" in outputs["evidence:journal.jsonl"]  # the masked token request is in the evidence
+
+
+def test_the_hello_timeout_is_the_operators_to_set(tmp_path: Path) -> None:
+    """A slow-starting adapter (a JVM on a busy runner) may need longer than the default 15 s to
+    say hello; an operator in a hurry may want less."""
+    slow = tmp_path / "slow.py"
+    slow.write_text("import time; time.sleep(30)\n", encoding="utf-8")
+    done = conform("run", "--adapter", f"command:{sys.executable} {slow}", "--hello-timeout", "0.5", *TINY,
+                   "--sandbox", f"http://127.0.0.1:{free_port()}", "--report-dir", str(tmp_path / "out"))
+    assert done.returncode == 2, done.stderr
+    reasons = [s["reason"] for s in json.loads((tmp_path / "out/report.json").read_text())["scenarios"]]
+    assert any("timed out after 0.5 s waiting for the hello line" in str(r) for r in reasons), reasons

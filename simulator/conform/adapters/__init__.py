@@ -27,7 +27,7 @@ WAIT_STEP_S = 300.0
 """A person drives the system in wait mode: each step gets at least five minutes."""
 
 
-def from_spec(spec: str, step_timeout: float = 30.0) -> Adapter:
+def from_spec(spec: str, step_timeout: float = 30.0, hello_timeout: float = 15.0) -> Adapter:
     """The adapter ``spec`` names: ``python:pkg.mod:Class``, ``command:<command line>``, or
     ``wait`` (``wait:tasks.json`` also writes each task to that file)."""
     kind, _, rest = spec.partition(":")
@@ -35,7 +35,7 @@ def from_spec(spec: str, step_timeout: float = 30.0) -> Adapter:
         return PythonAdapter.load(rest)
     if kind == "command" and rest.strip():
         _runnable(rest.strip())
-        return CommandAdapter(rest.strip(), step_timeout=step_timeout)
+        return CommandAdapter(rest.strip(), step_timeout=step_timeout, hello_timeout=hello_timeout)
     if kind == "wait" and (rest or spec == "wait"):
         tasks_file = Path(rest) if rest else None
         return WaitAdapter(step_timeout=max(step_timeout, WAIT_STEP_S), instructions=tasks_file)

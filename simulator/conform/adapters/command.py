@@ -27,6 +27,9 @@ from simulator.conform.model import AdapterFailure, SandboxContext
 from simulator.conform.steps import STEPS
 
 STDERR_TAIL = 4000
+HELLO_TRIES = 2
+"""Starts in a row whose hello failed (wrong, missing, or the process ended first) after which the
+adapter stops starting the process: one failed start may be bad luck, two are the adapter."""
 HELLO_HINT = ('write {"hello": {"name": "...", "steps": [...]}} as the first line of JSON on stdout, '
               "ending in a newline, and flush it")
 ANSWER_HINT = ("an answer is one line of JSON on stdout, ending in a newline and flushed, carrying the "
@@ -49,6 +52,9 @@ class CommandAdapter:
         """Held while the process is started or swapped (a failed start drops it under the lock
         already held), and to number the requests."""
         self._next_id = 0
+        self._refused_hellos: list[AdapterFailure] = []
+        """The failed starts since the last good hello: after :data:`HELLO_TRIES` in a row the
+        process is not started again (a broken hello would cost every scenario the wait)."""
 
     def steps(self) -> frozenset[str]:
         self._open()
@@ -112,10 +118,18 @@ class CommandAdapter:
             if self._channel is not None:
                 self._channel.stop()
                 self._channel = None
+            if len(self._refused_hellos) >= HELLO_TRIES:
+                raise AdapterFailure(f"not started again: its hello failed {HELLO_TRIES} times in a row, "
+                                     f"last: {self._refused_hellos[-1]}")
             if self.stderr is None:
                 self.stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - kept for the adapter's life
             channel = Channel(self.command, self.stderr)
-            self._hello = self._greeting(channel)
+            try:
+                self._hello = self._greeting(channel)
+            except AdapterFailure as refused:
+                self._refused_hellos.append(refused)
+                raise
+            self._refused_hellos.clear()
             self._channel = channel
             return channel
 
