@@ -289,3 +289,29 @@ def test_the_outbox_keeps_its_newest_messages_up_to_the_row_bound(app: Any, tena
                                    headers=tenant.headers), 200)["items"]
     assert again == newest
 
+
+
+def test_messages_found_before_a_reset_are_not_deleted_after_it(app: Any, tenant: Tenant) -> None:
+    """The pass found messages beyond the bound; a reset then emptied the outbox and a new
+    message took the seq of one found: the delete finds the bound again and deletes nothing."""
+    policy = journal_trim.Retention(max_rows=2, max_age_hours=1)
+    message = {"tenant_id": tenant.id, "channel": "SMS", "recipient": "+8613800000000",
+               "subject": "e-SSC real-name check", "created_at": "2026-03-02T09:00:00.000+08:00"}
+    with app.runtime.db.write() as conn:
+        conn.execute(outbox.insert(), [{**message, "seq": seq, "body": f"old {seq}", "code": "000000"}
+                                       for seq in (1, 2, 3, 4)])
+    with app.runtime.db.read() as conn:
+        found, _ = traffic_trim._OUTBOX.doomed(conn, tenant.id, policy, time.time(), 100)
+    assert [row.seq for row in found] == [1, 2]
+    tenant.reset()
+    with app.runtime.db.write() as conn:
+        conn.execute(outbox.delete().where(outbox.c.tenant_id == tenant.id))
+        conn.execute(outbox.insert(), [{**message, "seq": 1, "body": "fresh", "code": "123456"}])
+    with app.runtime.db.write() as conn:
+        assert traffic_trim._delete_messages(conn, tenant.id, found, policy.max_rows) == 0
+    assert [row.body for row in rows(app, outbox, tenant.id)] == ["fresh"]
+    with app.runtime.db.write() as conn:  # still beyond the bound: deleted
+        conn.execute(outbox.insert(), [{**message, "seq": seq, "body": f"new {seq}", "code": "000000"}
+                                       for seq in (2, 3)])
+        assert traffic_trim._delete_messages(conn, tenant.id, found, policy.max_rows) == 1
+    assert [row.seq for row in rows(app, outbox, tenant.id)] == [2, 3]
