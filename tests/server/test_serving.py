@@ -42,6 +42,8 @@ def test_two_workers_share_state_and_it_survives_a_restart(
 ) -> None:
     database = sqlite_url if backend == "sqlite" else request.getfixturevalue("postgres_url")
     server = serve(database, workers=2).start()
+    printed = "".join(server.output)
+    assert "Warning" not in printed, printed  # what a user sees at `make run`: no library's noise
     with httpx.Client(base_url=server.url) as http:
         tenant = Sandbox(http).create_tenant(seed=11)
         tenant.freeze_clock("2026-03-02T09:00:00+08:00")
