@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
-from simulator import __version__
+from simulator import __version__, issued
 from simulator.testing import Tenant
 
 HARNESS_AGENT = f"fwp-sandbox-conform/{__version__}"
@@ -224,8 +224,13 @@ class Masker:
                 self.add(raw, unquote_plus(raw))
 
     def text(self, value: str) -> str:
+        """``value`` with every known secret masked, every secret the sandbox issued (by its shape:
+        the journal shows a token the client fetched itself masked, so its value cannot be learnt
+        there), and the values of secret-named fields."""
         for secret in sorted(self.secrets, key=len, reverse=True):
             value = value.replace(secret, MASK)
+        if issued.might_hold(value):
+            value = issued.mask_issued(value)
         return _by_name(value)
 
     def data(self, value: Any) -> Any:

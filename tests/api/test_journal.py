@@ -143,9 +143,36 @@ QR_SIGNED = "FWPQR1.ten_abcdefghijk2.123.1790000000"
     ("cs_" + "a" * 33, "cs_" + "a" * 33),  # too long to be ours
     (f"{ESSC_SIGNED}.{'S' * 43}", f"{ESSC_SIGNED}.***"),
     (f"{QR_SIGNED}.{'S' * 43}", f"{QR_SIGNED}.{'S' * 43}"),  # a permit QR is shown to verifiers: kept
+    # percent-encoded: an escape ends in a hex digit, and the secret starts right after it
+    (f"auth=Bearer%20{ESSC_SIGNED}.{'S' * 43}", f"auth=Bearer%20{ESSC_SIGNED}.***"),
+    (f"q=%22sk_{'a' * 32}%22", "q=%22sk_***%22"),
+    (f"data=%7B%22k%22%3A%22cs_{'a' * 32}%22%7D", "data=%7B%22k%22%3A%22cs_***%22%7D"),
 ])
 def test_issued_secrets_are_known_by_their_shape(text: str, masked: str) -> None:
     assert journal_rows.mask_text(text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    (f'{{"n": "sk_{"a" * 31}', '{"n": "sk_***'),
+    (f'{{"n": "{ESSC_SIGNED}.SSSS', f'{{"n": "{ESSC_SIGNED}.***'),
+    ('{"n": "docs_abc', '{"n": "docs_abc'),  # not one of ours
+])
+def test_a_secret_a_cut_body_ends_in_is_masked_too(text: str, masked: str) -> None:
+    """A body is kept to 16 KiB: a secret cut by the limit still shows most of itself."""
+    assert journal_rows.mask_text(text, cut=True) == masked
+    assert journal_rows.mask_text(text) == text  # an uncut text ending so is no secret of ours
+
+
+def test_a_secret_the_body_limit_cuts_is_masked(app: Any, tenant: Tenant, employer: Employer) -> None:
+    head = '{"uscc": "'
+    pad = "x" * (journal_rows.BODY_LIMIT - len(head) - 20)  # the cut leaves sk_ and 8 of its 32
+    body = f'{head}{pad}", "k": "{tenant.admin_key}"}}'.encode()
+    headers = {**employer.headers, "Content-Type": "application/json"}
+    assert tenant.http.put("/fwp/v1/employer", content=body, headers=headers).status_code == 400
+    entry = one(tenant, status=400, method="PUT")
+    assert entry["request"]["truncated"] is True
+    assert entry["request"]["body"].endswith('", "k": "sk_***')
+    assert tenant.admin_key[:12] not in stored_text(app, tenant)
 
 
 def test_bodies_are_bounded(tenant: Tenant, employer: Employer) -> None:

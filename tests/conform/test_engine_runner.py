@@ -164,6 +164,24 @@ def test_secrets_never_reach_the_results_nor_the_reports(make_runner: MakeRunner
     assert [secret[:4] for secret in seen for text in texts if secret in text] == []
 
 
+def test_a_token_the_client_fetched_and_echoed_is_masked_by_its_shape(
+        make_runner: MakeRunner, tmp_path: Path) -> None:
+    """The sandbox's journal shows the client's own token with its signature masked, so the
+    engine cannot learn the value there; the adapter's failure quotes it whole: masked by shape."""
+    runner = make_runner(tiny.EchoingTokenAdapter)
+    result = runner.run(tiny.CATALOGUE, scenarios=["tiny-filing"])
+    [token] = runner.adapter.leaked  # type: ignore[attr-defined]
+    assert "gave up; the token was v1." in str(result.scenarios[0].reason)
+    printed = io.StringIO()
+    written = write_all(result, tiny.CATALOGUE, tmp_path / "reports", Console(file=printed, width=200))
+    texts = {path.name: path.read_bytes().decode("utf-8", "replace") for path in written.values()}
+    texts["results"] = json.dumps([asdict(s) for s in result.scenarios], default=str)
+    texts["console"] = printed.getvalue()
+    assert [name for name, text in texts.items() if token in text] == []
+    signed, _ = token.rsplit(".", 1)
+    assert f"the token was {signed}.***" in texts["report.json"]
+
+
 def test_a_token_the_client_fetched_and_sent_in_a_query_or_custom_header_is_masked_everywhere(
         make_runner: MakeRunner, tmp_path: Path) -> None:
     """The sandbox masks ``Authorization``, not ``?token=`` nor ``X-Custom-Token``: the engine learns

@@ -18,6 +18,7 @@ import httpx
 
 from simulator.conform.journal import client_entries
 from simulator.conform.model import (
+    AdapterFailure,
     Catalogue,
     Check,
     Evidence,
@@ -108,6 +109,16 @@ class LeakyTokenAdapter(TinyAdapter):
         http.get("/fwp/v1/messages", params={"token": token},
                  headers={"Authorization": f"Bearer {token}", "X-Custom-Token": token})
         return filed
+
+
+class EchoingTokenAdapter(LeakyTokenAdapter):
+    """Leaks its own token as ``LeakyTokenAdapter`` does, then fails with the token in the
+    reason: the journal now shows that token with its signature masked, so the harness cannot
+    learn it there, and must mask it by its shape."""
+
+    def _file(self, http: Any, input: dict[str, Any], sandbox: SandboxContext) -> dict[str, Any]:
+        super()._file(http, input, sandbox)
+        raise AdapterFailure(f"gave up; the token was {self.leaked[-1]}")
 
 
 register_references(

@@ -59,8 +59,16 @@ def test_testing_module_is_client_side_only() -> None:
 
 
 def _client_side(name: str) -> bool:
-    """What the harness may use of the package: its version, the client helpers, the engine."""
-    return name in ("simulator", "simulator.testing") or name.startswith("simulator.conform")
+    """What the harness may use of the package: its version, the client helpers, the shapes of
+    the secrets the sandbox issues (to mask them too), the engine."""
+    return name in ("simulator", "simulator.testing", "simulator.issued") or name.startswith(
+        "simulator.conform")
+
+
+def test_the_issued_secrets_module_stands_alone() -> None:
+    """Shared by the sandbox and the client-side harness: it imports neither."""
+    ours = {name for name in imports_of(PACKAGE / "issued.py") if name.startswith("simulator")}
+    assert not ours
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "scenarios").rglob("*.py")), ids=lambda p: p.name)
