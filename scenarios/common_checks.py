@@ -146,8 +146,9 @@ def _duplicate_permit_filings(entries: list[Entry]) -> list[Finding]:
     return found
 
 
-DECIDED = frozenset({"APPROVED", "REJECTED", "WITHDRAWN"})
-"""An application in one of these is no longer pending: a new one for the person may follow."""
+NOT_PENDING = frozenset({"DRAFT", "APPROVED", "REJECTED", "WITHDRAWN"})
+"""An application in one of these is not (or no longer) before the officer: a new one for the
+person may follow (a draft is the client's own, never submitted)."""
 CORRECTION_ROUND = "RETURNED_FOR_CORRECTION"
 """Filing anew instead of correcting is FWP-CORR-02's finding, not a duplicate's."""
 
@@ -158,7 +159,8 @@ def _duplicate_applications(entries: list[Entry]) -> list[Finding]:
     hire. The person is the passport the foreigner record was registered with (a client may
     register the person twice), else the foreigner id; an application's status is the last one an
     answer showed (the client's reads and withdrawals, the officer's decisions) before the second
-    filing started."""
+    filing started. A decision no answer showed (the automatic officer's) is not seen: the
+    catalogue's officer decides through the control plane, whose answers the journal keeps."""
     people: dict[str, str] = {}
     statuses: dict[str, str] = {}
     pending: dict[tuple[str, str], tuple[Entry, str]] = {}
@@ -168,12 +170,13 @@ def _duplicate_applications(entries: list[Entry]) -> list[Finding]:
         if views.client([entry]) and entry["method"] == "POST" and entry["status"] == 201:
             sent = views.body(entry) or {}
             if entry["path"] == "/fwp/v1/foreigners" and isinstance(answer, dict):
-                people[str(answer.get("id"))] = f"{sent.get('nationality')} {sent.get('passport_number')}"
+                if sent.get("passport_number"):  # else (a body the journal cut) the foreigner id
+                    people[str(answer.get("id"))] = f"{sent.get('nationality')} {sent['passport_number']}"
             elif entry["path"] == "/fwp/v1/applications" and isinstance(answer, dict):
                 foreigner = str(sent.get("foreigner_id"))
                 kind = (people.get(foreigner, foreigner), str(sent.get("type")))
                 first = pending.get(kind)
-                if first is None or statuses.get(first[1]) in DECIDED:
+                if first is None or statuses.get(first[1]) in NOT_PENDING:
                     pending[kind] = (entry, str(answer.get("id")))
                 elif answer.get("id") != first[1] and statuses.get(first[1]) != CORRECTION_ROUND:
                     found.append(Finding(

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from simulator.sandbox import traffic_trim
 from simulator.sandbox.traffic_trim import Bounds, in_batches
@@ -119,9 +120,15 @@ def trim(db: Database, tenant_ids: set[str], *, now: float | None = None) -> int
 
 
 def _trim_all(db: Database, tenant_id: str, policy: Retention, now: float | None) -> int:
-    """The tenant's journal, then the other tables its traffic grows (``traffic_trim``)."""
-    return trim_tenant(db, tenant_id, policy, now=now) + traffic_trim.trim_tenant(
-        db, tenant_id, policy, now=now, batch=BATCH, max_batches=MAX_BATCHES)
+    """The tenant's journal, then the other tables its traffic grows (``traffic_trim``). A
+    failure is logged and ends this tenant's part only: the others of the pass are trimmed (a
+    tenant whose part failed is trimmed again once its traffic notes it again)."""
+    try:
+        return trim_tenant(db, tenant_id, policy, now=now) + traffic_trim.trim_tenant(
+            db, tenant_id, policy, now=now, batch=BATCH, max_batches=MAX_BATCHES)
+    except SQLAlchemyError:
+        log.exception("trimming tenant %s failed", tenant_id)
+        return 0
 
 
 class Noted:

@@ -26,12 +26,14 @@ bounded by it on its own:
   create twice): the expired ones, oldest first.
 
 Safe with other writers (several workers' passes, a request, a reset) on PostgreSQL: a delete
-locks its rows with ``SKIP LOCKED``, so a pass never waits for a row (and is never part of a
-deadlock); what it skipped, the next pass finds again. It re-checks what made a row doomed, so a
-row that changed since the read stays. A redelivery adds a delivery to an existing event: the
-events' delete first takes the lock on the tenant's ``callback_settings`` row, which a redelivery
-takes to number its delivery before it looks for the event again (``deliveries.redeliver``), so
-the delete never misses a delivery being added, and the redelivery never names a deleted event.
+locks its rows with ``SKIP LOCKED``, so a pass waits for no delivery, message or key row; what it
+skipped, the next pass finds again. The events' delete alone waits, for one row: the tenant's
+``callback_settings`` (below), taken first and by every writer of deliveries too, so no deadlock.
+It re-checks what made a row doomed, so a row that changed since the read stays. A redelivery
+adds a delivery to an existing event: the events' delete first takes the lock on the tenant's
+``callback_settings`` row, which a redelivery takes to number its delivery before it looks for
+the event again (``deliveries.redeliver``), so the delete never misses a delivery being added,
+and the redelivery never names a deleted event.
 On SQLite a write holds the database's one writer lock.
 """
 

@@ -4,12 +4,15 @@ outbox, deleted by the journal's background pass; and what the API answers about
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text, update
+from sqlalchemy.exc import OperationalError
 from test_callbacks import WAIT, base, closed_port, configure, ping, receivers  # noqa: F401 - a fixture
 from test_errors import expect_problem
 
@@ -24,6 +27,7 @@ from simulator.store.schema import (
     callback_events,
     idempotency_keys,
     outbox,
+    tenants,
 )
 from simulator.testing import CallbackReceiver, Employer, Sandbox, Tenant, expect, foreigner_payload
 
@@ -315,3 +319,31 @@ def test_messages_found_before_a_reset_are_not_deleted_after_it(app: Any, tenant
                                        for seq in (2, 3)])
         assert traffic_trim._delete_messages(conn, tenant.id, found, policy.max_rows) == 1
     assert [row.seq for row in rows(app, outbox, tenant.id)] == [2, 3]
+
+
+def test_a_tenant_whose_trim_fails_leaves_the_others_of_the_pass_trimmed(
+        app: Any, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    broken, kept = sandbox.create_tenant(seed=1), sandbox.create_tenant(seed=2)
+    for tenant in (broken, kept):
+        with app.runtime.db.write() as conn:
+            conn.execute(outbox.insert(), [
+                {"tenant_id": tenant.id, "seq": 10_000 + n, "channel": "SMS", "recipient": "+8613800000000",
+                 "subject": "s", "body": "b", "code": "000000", "created_at": "2026-03-02T09:00:00+08:00"}
+                for n in range(5)])
+    real = traffic_trim.trim_tenant
+
+    def failing(db: Any, tenant_id: str, *args: Any, **kwargs: Any) -> int:
+        if tenant_id == broken.id:
+            raise OperationalError("DELETE", {}, Exception("the disk is full"))
+        return real(db, tenant_id, *args, **kwargs)
+
+    monkeypatch.setattr(traffic_trim, "trim_tenant", failing)
+    policy = {"journal_retention": {"max_rows": 2, "max_age_hours": 1}}
+    with app.runtime.db.write() as conn:
+        conn.execute(update(tenants).where(tenants.c.id.in_([broken.id, kept.id])).values(settings=policy))
+    with caplog.at_level(logging.ERROR, logger="simulator.journal"):
+        journal_trim.trim(app.runtime.db, {broken.id, kept.id})
+    assert len(rows(app, outbox, kept.id)) == 2
+    assert len(rows(app, outbox, broken.id)) == 5
+    assert f"trimming tenant {broken.id} failed" in caplog.text

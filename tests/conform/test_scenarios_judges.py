@@ -222,6 +222,14 @@ def test_a_new_application_after_a_decision_is_not_a_duplicate_nor_a_refile_duri
     for decided in ("REJECTED", "WITHDRAWN", "APPROVED"):
         assert judge(DUP_01, *first, _officer(3, 2, "app_a", decided),
                      _filing(4, 3, "frn_a", "app_b", key="k2")) == [], decided
+    draft = [_hire(1, 0, "frn_a", "C01X00T47"), _filing(2, 1, "frn_a", "app_a", key="k1")]
+    draft[1]["response"]["body"] = json.dumps({"id": "app_a", "status": "DRAFT"})  # never submitted
+    assert judge(DUP_01, *draft, _filing(3, 2, "frn_a", "app_b", key="k2")) == []
+    unread = [_hire(1, 0, "frn_a", "C01X00T47"), _hire(2, 0.5, "frn_b", "C01X00T48")]
+    for hire in unread:
+        hire["request"]["body"] = None  # bodies the journal did not keep: two people, not one
+    assert judge(DUP_01, *unread, _filing(3, 1, "frn_a", "app_a", key="k1"),
+                 _filing(4, 2, "frn_b", "app_b", key="k2")) == []
     # the decision came after the second filing started: it was a duplicate when it was made
     late = [_filing(3, 2, "frn_a", "app_b", key="k2"), _officer(4, 3, "app_a", "REJECTED")]
     assert [f.entries for f in judge(DUP_01, *first, *late)] == [(2, 3)]
